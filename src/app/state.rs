@@ -1,0 +1,293 @@
+//! Everything the screens show, and the derived list view (filtered, sorted).
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::inventory::InventoryError;
+use crate::model::{Fetched, Repository, tags};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Region,
+    Services,
+    OtherTags,
+    Mutability,
+    Scan,
+    Created,
+}
+
+impl Column {
+    pub const ALL: [Column; 7] = [
+        Column::Name,
+        Column::Region,
+        Column::Services,
+        Column::OtherTags,
+        Column::Mutability,
+        Column::Scan,
+        Column::Created,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Name => "NAME",
+            Column::Region => "REGION",
+            Column::Services => "PORT SERVICES",
+            Column::OtherTags => "OTHER TAGS",
+            Column::Mutability => "TAG MUTABILITY",
+            Column::Scan => "SCAN",
+            Column::Created => "CREATED",
+        }
+    }
+
+    fn position(self) -> usize {
+        Column::ALL.iter().position(|c| *c == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Column {
+        Column::ALL[(self.position() + 1) % Column::ALL.len()]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: Column,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Waiting,
+    Listing,
+    Policies,
+    Done,
+    Failed(InventoryError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionStatus {
+    pub region: String,
+    pub phase: Phase,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    List,
+    Detail { arn: String, scroll: u16 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusLevel {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub level: StatusLevel,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Where the data comes from, e.g. `profile dev` or `demo data`.
+    pub source: String,
+    pub demo: bool,
+    pub read_only: bool,
+    pub prefix: String,
+    pub connecting: bool,
+    /// Set when the source could not be opened at all.
+    pub fatal: Option<InventoryError>,
+    pub regions: Vec<RegionStatus>,
+    pub load: u64,
+    pub repos: Vec<Repository>,
+    pub(super) index: HashMap<String, usize>,
+    /// Indices into `repos` that pass the filter, in sort order.
+    pub view: Vec<usize>,
+    pub cursor: usize,
+    /// First row shown; kept so the cursor moves within a page before the page scrolls.
+    pub offset: usize,
+    pub selected: BTreeSet<String>,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub sort: Sort,
+    pub screen: Screen,
+    pub help: Option<u16>,
+    pub status: Option<Status>,
+    pub width: u16,
+    pub height: u16,
+    pub tick: u64,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(source: impl Into<String>, demo: bool, read_only: bool) -> Self {
+        State {
+            source: source.into(),
+            demo,
+            read_only,
+            prefix: tags::DEFAULT_PREFIX.to_owned(),
+            connecting: true,
+            fatal: None,
+            regions: Vec::new(),
+            load: 0,
+            repos: Vec::new(),
+            index: HashMap::new(),
+            view: Vec::new(),
+            cursor: 0,
+            offset: 0,
+            selected: BTreeSet::new(),
+            filter: String::new(),
+            filter_editing: false,
+            sort: Sort {
+                column: Column::Name,
+                descending: false,
+            },
+            screen: Screen::List,
+            help: None,
+            status: None,
+            width: 80,
+            height: 24,
+            tick: 0,
+            quit: false,
+        }
+    }
+
+    pub fn current(&self) -> Option<&Repository> {
+        self.view.get(self.cursor).and_then(|&i| self.repos.get(i))
+    }
+
+    pub fn repo(&self, arn: &str) -> Option<&Repository> {
+        self.index.get(arn).map(|&i| &self.repos[i])
+    }
+
+    pub(super) fn repo_mut(&mut self, arn: &str) -> Option<&mut Repository> {
+        self.index.get(arn).map(|&i| &mut self.repos[i])
+    }
+
+    /// `(done, total)` of tag fetches, for the progress line.
+    pub fn tag_progress(&self) -> (usize, usize) {
+        let done = self.repos.iter().filter(|r| !r.tags.is_pending()).count();
+        (done, self.repos.len())
+    }
+
+    pub fn policy_progress(&self) -> (usize, usize) {
+        let done = self
+            .repos
+            .iter()
+            .filter(|r| !r.lifecycle_policy.is_pending() && !r.repository_policy.is_pending())
+            .count();
+        (done, self.repos.len())
+    }
+
+    pub fn loading(&self) -> bool {
+        self.connecting
+            || self
+                .regions
+                .iter()
+                .any(|r| matches!(r.phase, Phase::Waiting | Phase::Listing))
+    }
+
+    /// Rows of the table body: the screen minus the two top lines, the table's borders and
+    /// header, and the two bottom bars.
+    pub fn page_size(&self) -> usize {
+        usize::from(self.height.saturating_sub(7)).max(1)
+    }
+
+    /// Scrolls the page just enough to show the cursor.
+    pub(super) fn follow_cursor(&mut self) {
+        let page = self.page_size();
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + page {
+            self.offset = self.cursor + 1 - page;
+        }
+        self.offset = self.offset.min(self.view.len().saturating_sub(page));
+    }
+
+    pub(super) fn reindex(&mut self) {
+        self.index = self
+            .repos
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.arn.clone(), i))
+            .collect();
+    }
+
+    /// Recomputes the filtered, sorted view, keeping the cursor on the same repository.
+    pub(super) fn refresh_view(&mut self) {
+        let keep = self.current().map(|r| r.arn.clone());
+        let filter = Filter::parse(&self.filter);
+        let mut view: Vec<usize> = (0..self.repos.len())
+            .filter(|&i| filter.matches(&self.repos[i]))
+            .collect();
+        let sort = self.sort;
+        let prefix = self.prefix.as_str();
+        view.sort_by(|&a, &b| {
+            let (ra, rb) = (&self.repos[a], &self.repos[b]);
+            let ord = compare(ra, rb, sort.column, prefix);
+            let ord = if sort.descending { ord.reverse() } else { ord };
+            ord.then_with(|| ra.name.cmp(&rb.name))
+                .then_with(|| ra.region.cmp(&rb.region))
+        });
+        self.view = view;
+        self.cursor = keep
+            .and_then(|arn| self.view.iter().position(|&i| self.repos[i].arn == arn))
+            .unwrap_or(self.cursor)
+            .min(self.view.len().saturating_sub(1));
+        self.follow_cursor();
+    }
+}
+
+fn compare(a: &Repository, b: &Repository, column: Column, prefix: &str) -> Ordering {
+    match column {
+        Column::Name => a.name.cmp(&b.name),
+        Column::Region => a.region.cmp(&b.region),
+        Column::Services => {
+            tags::services(a.tag_list(), prefix).cmp(&tags::services(b.tag_list(), prefix))
+        }
+        Column::OtherTags => {
+            tags::other_count(a.tag_list(), prefix).cmp(&tags::other_count(b.tag_list(), prefix))
+        }
+        Column::Mutability => a.image_tag_mutability.cmp(&b.image_tag_mutability),
+        Column::Scan => a.scan_on_push.cmp(&b.scan_on_push),
+        Column::Created => a.created_at.cmp(&b.created_at),
+    }
+}
+
+/// `/text` keeps rows containing `text` (any case) in the name, region or a tag `key=value`;
+/// `/!text` keeps the others.
+struct Filter {
+    needle: String,
+    invert: bool,
+}
+
+impl Filter {
+    fn parse(text: &str) -> Filter {
+        let (invert, needle) = match text.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        Filter {
+            needle: needle.to_lowercase(),
+            invert,
+        }
+    }
+
+    fn matches(&self, repo: &Repository) -> bool {
+        if self.needle.is_empty() {
+            return true;
+        }
+        let hit = repo.name.to_lowercase().contains(&self.needle)
+            || repo.region.contains(&self.needle)
+            || match &repo.tags {
+                Fetched::Present(tags) => tags.iter().any(|t| {
+                    format!("{}={}", t.key, t.value)
+                        .to_lowercase()
+                        .contains(&self.needle)
+                }),
+                _ => false,
+            };
+        hit != self.invert
+    }
+}

@@ -1,0 +1,500 @@
+//! The one place state changes. Keys become actions, IO results are folded in, and IO
+//! requests leave as effects.
+
+use super::state::{Column, Phase, RegionStatus, Screen, State, Status, StatusLevel};
+use super::{Effect, Key, Msg};
+use crate::inventory::Event;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Connected { source, regions } => {
+            state.connecting = false;
+            state.source = source;
+            state.regions = regions
+                .into_iter()
+                .map(|region| RegionStatus {
+                    region,
+                    phase: Phase::Waiting,
+                })
+                .collect();
+            start_load(state)
+        }
+        Msg::ConnectFailed(error) => {
+            state.connecting = false;
+            state.status = Some(Status {
+                level: StatusLevel::Error,
+                text: error.to_string(),
+            });
+            state.fatal = Some(error);
+            vec![]
+        }
+        Msg::Inventory(events) => {
+            for event in events {
+                on_inventory(state, event);
+            }
+            state.refresh_view();
+            vec![]
+        }
+        Msg::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.follow_cursor();
+            vec![]
+        }
+        Msg::Tick => {
+            state.tick = state.tick.wrapping_add(1);
+            vec![]
+        }
+    }
+}
+
+fn start_load(state: &mut State) -> Vec<Effect> {
+    state.load += 1;
+    state.repos.clear();
+    state.reindex();
+    state.refresh_view();
+    for region in &mut state.regions {
+        region.phase = Phase::Waiting;
+    }
+    vec![Effect::Load { load: state.load }]
+}
+
+fn on_inventory(state: &mut State, event: Event) {
+    let current = state.load;
+    let set_phase = |state: &mut State, region: &str, phase: Phase| {
+        if let Some(r) = state.regions.iter_mut().find(|r| r.region == region) {
+            r.phase = phase;
+        }
+    };
+    match event {
+        Event::RegionStarted { load, region } if load == current => {
+            set_phase(state, &region, Phase::Listing);
+        }
+        Event::Page { load, repos, .. } if load == current => {
+            for repo in repos {
+                if let Some(existing) = state.repo_mut(&repo.arn) {
+                    *existing = repo;
+                } else {
+                    state.index.insert(repo.arn.clone(), state.repos.len());
+                    state.repos.push(repo);
+                }
+            }
+        }
+        Event::Tags { load, arn, tags } if load == current => {
+            if let Some(repo) = state.repo_mut(&arn) {
+                repo.tags = tags;
+            }
+        }
+        Event::Policies {
+            load,
+            arn,
+            lifecycle,
+            repository,
+        } if load == current => {
+            if let Some(repo) = state.repo_mut(&arn) {
+                repo.lifecycle_policy = lifecycle;
+                repo.repository_policy = repository;
+            }
+        }
+        Event::RegionListed { load, region } if load == current => {
+            set_phase(state, &region, Phase::Policies);
+        }
+        Event::PoliciesDone { load, region } if load == current => {
+            set_phase(state, &region, Phase::Done);
+        }
+        Event::RegionFailed {
+            load,
+            region,
+            error,
+        } if load == current => {
+            state.status = Some(Status {
+                level: StatusLevel::Error,
+                text: format!("{region}: {error}"),
+            });
+            set_phase(state, &region, Phase::Failed(error));
+        }
+        // Results of a load that a refresh replaced.
+        _ => {}
+    }
+}
+
+fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+    if key == Key::Ctrl('c') {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    if let Some(scroll) = state.help {
+        match key {
+            Key::Esc | Key::Char('?') | Key::Char('q') => state.help = None,
+            Key::Down | Key::Char('j') => state.help = Some(scroll.saturating_add(1)),
+            Key::Up | Key::Char('k') => state.help = Some(scroll.saturating_sub(1)),
+            _ => {}
+        }
+        return vec![];
+    }
+    if state.filter_editing {
+        on_filter_key(state, key);
+        return vec![];
+    }
+    match &state.screen {
+        Screen::List => {
+            let effects = on_list_key(state, key);
+            state.follow_cursor();
+            effects
+        }
+        Screen::Detail { .. } => on_detail_key(state, key),
+    }
+}
+
+fn on_filter_key(state: &mut State, key: Key) {
+    match key {
+        Key::Enter => state.filter_editing = false,
+        Key::Esc => {
+            state.filter_editing = false;
+            state.filter.clear();
+        }
+        Key::Backspace => {
+            state.filter.pop();
+        }
+        Key::Ctrl('u') => state.filter.clear(),
+        Key::Char(c) => state.filter.push(c),
+        Key::Up | Key::Down => {
+            state.filter_editing = false;
+            on_list_key(state, key);
+            return;
+        }
+        _ => return,
+    }
+    state.cursor = 0;
+    state.refresh_view();
+}
+
+fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let last = state.view.len().saturating_sub(1);
+    let page = state.page_size();
+    match key {
+        Key::Char('q') => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Key::Char('?') => state.help = Some(0),
+        Key::Down | Key::Char('j') => state.cursor = (state.cursor + 1).min(last),
+        Key::Up | Key::Char('k') => state.cursor = state.cursor.saturating_sub(1),
+        Key::PageDown | Key::Ctrl('f') | Key::Ctrl('d') => {
+            state.cursor = (state.cursor + page).min(last)
+        }
+        Key::PageUp | Key::Ctrl('b') | Key::Ctrl('u') => {
+            state.cursor = state.cursor.saturating_sub(page)
+        }
+        Key::Home | Key::Char('g') => state.cursor = 0,
+        Key::End | Key::Char('G') => state.cursor = last,
+        Key::Char('/') => state.filter_editing = true,
+        Key::Esc => {
+            if !state.filter.is_empty() {
+                state.filter.clear();
+                state.refresh_view();
+            } else {
+                state.selected.clear();
+            }
+        }
+        Key::Char(' ') => {
+            if let Some(arn) = state.current().map(|r| r.arn.clone()) {
+                if !state.selected.remove(&arn) {
+                    state.selected.insert(arn);
+                }
+                state.cursor = (state.cursor + 1).min(last);
+            }
+        }
+        Key::Char('a') => {
+            let visible: Vec<String> = state
+                .view
+                .iter()
+                .map(|&i| state.repos[i].arn.clone())
+                .collect();
+            if visible.iter().all(|arn| state.selected.contains(arn)) {
+                for arn in &visible {
+                    state.selected.remove(arn);
+                }
+            } else {
+                state.selected.extend(visible);
+            }
+        }
+        Key::Char('s') | Key::Right => set_sort(state, state.sort.column.next(), false),
+        Key::Left => {
+            let prev = Column::ALL
+                .iter()
+                .position(|c| *c == state.sort.column)
+                .map_or(Column::Name, |i| {
+                    Column::ALL[(i + Column::ALL.len() - 1) % Column::ALL.len()]
+                });
+            set_sort(state, prev, false);
+        }
+        Key::Char('S') => {
+            state.sort.descending = !state.sort.descending;
+            state.refresh_view();
+        }
+        Key::Char(c @ '1'..='7') => {
+            let column = Column::ALL[c as usize - '1' as usize];
+            let again = column == state.sort.column;
+            set_sort(state, column, again);
+        }
+        Key::Char('r') | Key::Ctrl('r') => {
+            if state.fatal.is_some() {
+                state.fatal = None;
+                state.status = None;
+                state.connecting = true;
+                return vec![Effect::Connect];
+            }
+            if !state.connecting {
+                state.status = None;
+                return start_load(state);
+            }
+        }
+        Key::Enter => return open_detail(state),
+        _ => {}
+    }
+    vec![]
+}
+
+fn set_sort(state: &mut State, column: Column, toggle: bool) {
+    if toggle {
+        state.sort.descending = !state.sort.descending;
+    } else {
+        state.sort.column = column;
+        state.sort.descending = false;
+    }
+    state.refresh_view();
+}
+
+fn open_detail(state: &mut State) -> Vec<Effect> {
+    let Some(repo) = state.current() else {
+        return vec![];
+    };
+    let arn = repo.arn.clone();
+    let wants_policies = repo.lifecycle_policy.is_pending() || repo.repository_policy.is_pending();
+    state.screen = Screen::Detail {
+        arn: arn.clone(),
+        scroll: 0,
+    };
+    if wants_policies {
+        vec![Effect::FetchPolicies {
+            load: state.load,
+            arn,
+        }]
+    } else {
+        vec![]
+    }
+}
+
+fn on_detail_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let Screen::Detail { scroll, .. } = &mut state.screen else {
+        return vec![];
+    };
+    let page = state.height.saturating_sub(6).max(1);
+    match key {
+        Key::Char('q') => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Key::Esc | Key::Backspace | Key::Char('h') | Key::Left => state.screen = Screen::List,
+        Key::Down | Key::Char('j') => *scroll = scroll.saturating_add(1),
+        Key::Up | Key::Char('k') => *scroll = scroll.saturating_sub(1),
+        Key::PageDown | Key::Char(' ') | Key::Ctrl('f') | Key::Ctrl('d') => {
+            *scroll = scroll.saturating_add(page)
+        }
+        Key::PageUp | Key::Ctrl('b') | Key::Ctrl('u') => *scroll = scroll.saturating_sub(page),
+        Key::Home | Key::Char('g') => *scroll = 0,
+        Key::Char('?') => state.help = Some(0),
+        _ => {}
+    }
+    vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::InventoryError;
+    use crate::model::repository::sample;
+    use crate::model::{Fetched, Tag};
+
+    fn loaded(repos: Vec<crate::model::Repository>) -> State {
+        let mut s = State::new("test", false, false);
+        let regions: Vec<String> = vec!["eu-west-1".into(), "us-east-1".into()];
+        let fx = update(
+            &mut s,
+            Msg::Connected {
+                source: "profile test".into(),
+                regions,
+            },
+        );
+        assert_eq!(fx, vec![Effect::Load { load: 1 }]);
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos,
+            }]),
+        );
+        s
+    }
+
+    fn names(s: &State) -> Vec<&str> {
+        s.view.iter().map(|&i| s.repos[i].name.as_str()).collect()
+    }
+
+    fn keys(s: &mut State, ks: &[Key]) -> Vec<Effect> {
+        ks.iter().flat_map(|k| update(s, Msg::Key(*k))).collect()
+    }
+
+    fn three() -> Vec<crate::model::Repository> {
+        vec![
+            sample("web/shop", "eu-west-1", &[("port-shop", "true")]),
+            sample("auth", "eu-west-1", &[("team", "id")]),
+            sample("data/etl", "eu-west-1", &[]),
+        ]
+    }
+
+    #[test]
+    fn rows_are_sorted_and_filtered() {
+        let mut s = loaded(three());
+        assert_eq!(names(&s), ["auth", "data/etl", "web/shop"]);
+        keys(&mut s, &[Key::Char('/'), Key::Char('s'), Key::Char('h')]);
+        assert_eq!(names(&s), ["web/shop"]);
+        keys(&mut s, &[Key::Enter]);
+        assert!(!s.filter_editing);
+        keys(&mut s, &[Key::Esc]);
+        assert_eq!(s.view.len(), 3);
+        // Inverted filter, matching a tag.
+        keys(&mut s, &[Key::Char('/'), Key::Char('!'), Key::Char('t'), Key::Char('e')]);
+        keys(&mut s, &[Key::Char('a'), Key::Char('m'), Key::Char('=')]);
+        assert_eq!(names(&s), ["data/etl", "web/shop"]);
+    }
+
+    #[test]
+    fn sort_by_column_and_reverse() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Char('3')]); // services
+        assert_eq!(names(&s), ["auth", "data/etl", "web/shop"]);
+        keys(&mut s, &[Key::Char('3')]);
+        assert!(s.sort.descending);
+        assert_eq!(names(&s)[0], "web/shop");
+        keys(&mut s, &[Key::Char('s')]);
+        assert_eq!(s.sort.column, Column::OtherTags);
+    }
+
+    #[test]
+    fn cursor_follows_its_row_when_rows_arrive() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Down]);
+        assert_eq!(s.current().unwrap().name, "data/etl");
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "us-east-1".into(),
+                repos: vec![sample("aaa", "us-east-1", &[])],
+            }]),
+        );
+        assert_eq!(s.current().unwrap().name, "data/etl");
+    }
+
+    #[test]
+    fn select_toggle_all_and_clear() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Char(' '), Key::Char(' ')]);
+        assert_eq!(s.selected.len(), 2);
+        assert_eq!(s.cursor, 2);
+        keys(&mut s, &[Key::Char(' ')]);
+        assert_eq!(s.selected.len(), 3);
+        keys(&mut s, &[Key::Char('a')]);
+        assert!(s.selected.is_empty());
+        keys(&mut s, &[Key::Char('a')]);
+        assert_eq!(s.selected.len(), 3);
+        keys(&mut s, &[Key::Esc]);
+        assert!(s.selected.is_empty());
+    }
+
+    #[test]
+    fn detail_asks_for_pending_policies_once() {
+        let mut repos = three();
+        repos[0].lifecycle_policy = Fetched::Pending;
+        let mut s = loaded(repos);
+        keys(&mut s, &[Key::End]);
+        let fx = keys(&mut s, &[Key::Enter]);
+        assert_eq!(
+            fx,
+            vec![Effect::FetchPolicies {
+                load: 1,
+                arn: s.repos[0].arn.clone()
+            }]
+        );
+        assert!(matches!(s.screen, Screen::Detail { .. }));
+        keys(&mut s, &[Key::Esc]);
+        assert_eq!(s.screen, Screen::List);
+        keys(&mut s, &[Key::Home]);
+        assert!(keys(&mut s, &[Key::Enter]).is_empty());
+    }
+
+    #[test]
+    fn stale_load_events_are_ignored_after_refresh() {
+        let mut s = loaded(three());
+        let fx = keys(&mut s, &[Key::Char('r')]);
+        assert_eq!(fx, vec![Effect::Load { load: 2 }]);
+        assert!(s.repos.is_empty());
+        update(
+            &mut s,
+            Msg::Inventory(vec![
+                Event::Page {
+                    load: 1,
+                    region: "eu-west-1".into(),
+                    repos: three(),
+                },
+                Event::Tags {
+                    load: 2,
+                    arn: "nope".into(),
+                    tags: Fetched::Present(vec![Tag::new("a", "b")]),
+                },
+            ]),
+        );
+        assert!(s.repos.is_empty());
+    }
+
+    #[test]
+    fn region_failure_is_shown_and_connect_failure_can_retry() {
+        let mut s = loaded(three());
+        let error = InventoryError::AccessDenied {
+            region: "us-east-1".into(),
+            action: "ecr:DescribeRepositories".into(),
+            message: "no".into(),
+        };
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::RegionFailed {
+                load: 1,
+                region: "us-east-1".into(),
+                error: error.clone(),
+            }]),
+        );
+        assert_eq!(s.regions[1].phase, Phase::Failed(error));
+        assert!(s.status.as_ref().unwrap().text.contains("ecr:DescribeRepositories"));
+
+        let mut s = State::new("x", false, false);
+        update(&mut s, Msg::ConnectFailed(InventoryError::NoRegion));
+        assert!(s.fatal.is_some());
+        assert_eq!(keys(&mut s, &[Key::Char('r')]), vec![Effect::Connect]);
+    }
+
+    #[test]
+    fn quit_from_anywhere_but_the_filter_box() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Char('/'), Key::Char('q')]);
+        assert!(!s.quit);
+        assert_eq!(s.filter, "q");
+        keys(&mut s, &[Key::Esc, Key::Char('?')]);
+        assert!(s.help.is_some());
+        keys(&mut s, &[Key::Esc, Key::Char('q')]);
+        assert!(s.quit);
+    }
+}

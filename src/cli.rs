@@ -1,0 +1,314 @@
+//! Command-line interface: flags, subcommands, and the headless commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Paths, Settings};
+use crate::inventory::demo::DemoInventory;
+use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
+use crate::inventory::{self, Inventory, InventoryError};
+use crate::model::{Fetched, Repository, tags, time};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecr-port",
+    version,
+    about = "Keep a Port catalog in sync with AWS ECR: inventory, port-<service> tags, JQ mappings",
+    after_help = "Without a command, opens the interactive terminal UI. Press ? in it for keys."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that work before or after any subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Region(s) to read; repeat or separate with commas [default: the profile's region]
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub region: Vec<String>,
+    /// ECR endpoint, e.g. http://localhost:5000 for moto or LocalStack
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Settings file [default: ~/.config/ecr-port/config.json]
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Use the embedded demo inventory instead of AWS
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Refuse every write (tags, Port)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Parallel ECR calls per region [default: 8]
+    #[arg(long, global = true)]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List repositories with their tags, as the JSON Port's AWS exporter maps
+    List {
+        /// json: one array of AWS::ECR::Repository objects; table: for people
+        #[arg(long, short, value_enum, default_value_t = Output::Json)]
+        output: Output,
+        /// Skip lifecycle and repository policies (two calls fewer per repository)
+        #[arg(long)]
+        no_policies: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Json,
+    Table,
+}
+
+/// Everything resolved from flags, environment and the settings file.
+pub struct Context {
+    pub paths: Paths,
+    pub settings: Settings,
+    pub global: Global,
+}
+
+impl Context {
+    pub fn read_only(&self) -> bool {
+        let profile = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| self.settings.aws.profile.clone());
+        self.global.read_only
+            || profile.is_some_and(|p| self.settings.aws.read_only_profiles.contains(&p))
+    }
+
+    pub fn aws_options(&self) -> AwsOptions {
+        let aws = &self.settings.aws;
+        AwsOptions {
+            profile: self.global.profile.clone().or_else(|| aws.profile.clone()),
+            regions: if self.global.region.is_empty() {
+                aws.regions.clone()
+            } else {
+                self.global.region.clone()
+            },
+            endpoint_url: self
+                .global
+                .endpoint_url
+                .clone()
+                .or_else(|| aws.endpoint_url.clone()),
+            concurrency: self
+                .global
+                .concurrency
+                .or(aws.concurrency)
+                .unwrap_or(DEFAULT_CONCURRENCY),
+        }
+    }
+
+    pub fn prefix(&self) -> String {
+        self.settings
+            .tags
+            .prefix
+            .clone()
+            .unwrap_or_else(|| tags::DEFAULT_PREFIX.to_owned())
+    }
+}
+
+/// The inventory the flags ask for. ECR needs no network to open; errors are about
+/// configuration (region, profile).
+pub async fn open_inventory(
+    demo: bool,
+    opts: &AwsOptions,
+) -> Result<Arc<dyn Inventory>, InventoryError> {
+    if demo {
+        Ok(Arc::new(DemoInventory::new(&opts.regions)?))
+    } else {
+        Ok(Arc::new(EcrInventory::connect(opts).await?))
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = Paths::resolve(cli.global.config.as_deref())?;
+    let settings = Settings::load(&paths.config_file, cli.global.config.is_some())?;
+    crate::logging::init(&paths.log_file());
+    let ctx = Context {
+        paths,
+        settings,
+        global: cli.global,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match cli.command {
+        None => {
+            runtime.block_on(crate::tui::run(&ctx))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::List {
+            output,
+            no_policies,
+        }) => runtime.block_on(list(&ctx, output, !no_policies)),
+    }
+}
+
+async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<ExitCode> {
+    let inventory = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
+    let (mut repos, failures) = inventory::collect(inventory.as_ref(), policies).await;
+    repos.sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    let mut problems: Vec<String> = failures
+        .iter()
+        .map(|(region, err)| format!("{region}: {err}"))
+        .collect();
+    for repo in &repos {
+        for (what, failed) in [
+            ("tags", failed(&repo.tags)),
+            ("lifecycle policy", failed(&repo.lifecycle_policy)),
+            ("repository policy", failed(&repo.repository_policy)),
+        ] {
+            if let Some(why) = failed {
+                problems.push(format!("{} ({}): {what}: {why}", repo.name, repo.region));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        // Half an inventory would silently mislead a mapping or a push: print nothing.
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let prefix = ctx.prefix();
+    match output {
+        Output::Json => {
+            let all: Vec<_> = repos.iter().map(Repository::exporter_json).collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        Output::Table => print!("{}", table(&repos, &prefix)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn failed<T>(f: &Fetched<T>) -> Option<&str> {
+    match f {
+        Fetched::Failed(why) => Some(why),
+        _ => None,
+    }
+}
+
+fn table(repos: &[Repository], prefix: &str) -> String {
+    let header = [
+        "NAME",
+        "REGION",
+        "PORT SERVICES",
+        "OTHER TAGS",
+        "TAG MUTABILITY",
+        "SCAN",
+        "CREATED",
+    ];
+    let rows: Vec<[String; 7]> = repos
+        .iter()
+        .map(|r| {
+            let services = tags::services(r.tag_list(), prefix);
+            [
+                r.name.clone(),
+                r.region.clone(),
+                if services.is_empty() {
+                    "-".to_owned()
+                } else {
+                    services.join(",")
+                },
+                tags::other_count(r.tag_list(), prefix).to_string(),
+                r.image_tag_mutability.clone(),
+                if r.scan_on_push { "on" } else { "off" }.to_owned(),
+                r.created_at.map(time::format_date).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "ecr-port",
+            "list",
+            "--output",
+            "json",
+            "--region",
+            "eu-west-1,us-east-1",
+            "--region",
+            "ap-south-1",
+            "--profile",
+            "dev",
+            "--read-only",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.region, ["eu-west-1", "us-east-1", "ap-south-1"]);
+        assert_eq!(cli.global.profile.as_deref(), Some("dev"));
+        assert!(cli.global.read_only);
+        assert!(matches!(
+            cli.command,
+            Some(Command::List {
+                output: Output::Json,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn table_aligns_columns() {
+        let repos = vec![
+            crate::model::repository::sample("a", "eu-west-1", &[("port-x", "true")]),
+            crate::model::repository::sample("long/name", "us-east-1", &[("t", "1")]),
+        ];
+        let out = table(&repos, "port-");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("NAME       REGION"));
+        assert!(lines[1].contains("x "));
+        assert_eq!(lines[1].find("eu-west-1"), lines[0].find("REGION"));
+    }
+}

@@ -1,0 +1,144 @@
+//! The embedded demo inventory: real data in memory, so the whole app runs without AWS.
+
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::Deserialize;
+
+use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
+use crate::model::Repository;
+use crate::model::repository::RepositoryRecord;
+
+const DEMO_JSON: &str = include_str!("../../assets/demo-inventory.json");
+
+#[derive(Deserialize)]
+struct DemoFile {
+    repositories: Vec<RepositoryRecord>,
+}
+
+pub struct DemoInventory {
+    repos: Arc<Mutex<Vec<Repository>>>,
+    regions: Vec<String>,
+}
+
+impl DemoInventory {
+    /// The embedded inventory, restricted to `regions` when any are given.
+    pub fn new(regions: &[String]) -> Result<Self, InventoryError> {
+        let file: DemoFile =
+            serde_json::from_str(DEMO_JSON).map_err(|e| InventoryError::Demo(e.to_string()))?;
+        let repos: Vec<Repository> = file
+            .repositories
+            .into_iter()
+            .map(Repository::from)
+            .filter(|r| regions.is_empty() || regions.contains(&r.region))
+            .collect();
+        let mut own: Vec<String> = repos.iter().map(|r| r.region.clone()).collect();
+        own.sort();
+        own.dedup();
+        for wanted in regions {
+            if !own.contains(wanted) {
+                own.push(wanted.clone());
+            }
+        }
+        Ok(DemoInventory {
+            repos: Arc::new(Mutex::new(repos)),
+            regions: own,
+        })
+    }
+
+    fn snapshot(&self) -> Vec<Repository> {
+        self.repos.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Inventory for DemoInventory {
+    fn describe(&self) -> String {
+        "demo data".to_owned()
+    }
+
+    fn regions(&self) -> Vec<String> {
+        self.regions.clone()
+    }
+
+    fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()> {
+        let repos = self.snapshot();
+        let regions = self.regions.clone();
+        async move {
+            for region in regions {
+                let page: Vec<Repository> =
+                    repos.iter().filter(|r| r.region == region).cloned().collect();
+                let load = opts.load;
+                // A closed channel means nobody listens any more; stop quietly.
+                if sink
+                    .send(Event::RegionStarted {
+                        load,
+                        region: region.clone(),
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                let _ = sink.send(Event::Page {
+                    load,
+                    region: region.clone(),
+                    repos: page,
+                });
+                let _ = sink.send(Event::RegionListed {
+                    load,
+                    region: region.clone(),
+                });
+                let _ = sink.send(Event::PoliciesDone { load, region });
+            }
+        }
+        .boxed()
+    }
+
+    fn fetch_policies(&self, load: u64, repo: &Repository, sink: Sink) -> BoxFuture<'static, ()> {
+        let found = self.snapshot().into_iter().find(|r| r.arn == repo.arn);
+        async move {
+            if let Some(r) = found {
+                let _ = sink.send(Event::Policies {
+                    load,
+                    arn: r.arn,
+                    lifecycle: r.lifecycle_policy,
+                    repository: r.repository_policy,
+                });
+            }
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tags;
+
+    #[tokio::test]
+    async fn demo_has_the_promised_variety() {
+        let demo = DemoInventory::new(&[]).unwrap();
+        let (repos, failures) = super::super::collect(&demo, true).await;
+        assert!(failures.is_empty());
+        assert!(repos.len() >= 40, "{}", repos.len());
+        assert_eq!(demo.regions().len(), 2);
+        assert!(repos.iter().any(|r| r.name.contains('/')));
+        let port = |r: &Repository| tags::services(r.tag_list(), "port-").len();
+        assert!(repos.iter().any(|r| port(r) == 0));
+        assert!(repos.iter().any(|r| port(r) == 1));
+        assert!(repos.iter().any(|r| port(r) >= 2));
+        assert!(repos.iter().any(|r| r.tag_list().is_empty()));
+        assert!(repos.iter().any(|r| r.image_tag_mutability == "IMMUTABLE"));
+        assert!(repos.iter().any(|r| r.encryption_type == "KMS" && r.kms_key.is_some()));
+        assert!(repos.iter().any(|r| r.lifecycle_policy.present().is_some()));
+        assert!(repos.iter().any(|r| r.repository_policy.present().is_some()));
+    }
+
+    #[tokio::test]
+    async fn region_filter_applies() {
+        let demo = DemoInventory::new(&["us-east-1".to_owned()]).unwrap();
+        let (repos, _) = super::super::collect(&demo, false).await;
+        assert!(!repos.is_empty());
+        assert!(repos.iter().all(|r| r.region == "us-east-1"));
+    }
+}

@@ -1,0 +1,607 @@
+//! ECR through the AWS SDK: paginated listing, per-repository tags and policies with bounded
+//! concurrency, our own pacing and backoff, and errors the user can act on.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ecr::Client;
+use aws_sdk_ecr::config::Region;
+use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::limiter::{Limiter, backoff};
+use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
+use crate::model::{Fetched, Repository, Tag};
+
+/// How the user chose to reach AWS (flags, environment and settings, already merged).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub regions: Vec<String>,
+    pub endpoint_url: Option<String>,
+    pub concurrency: usize,
+}
+
+pub const DEFAULT_CONCURRENCY: usize = 8;
+const THROTTLE_ATTEMPTS: u32 = 10;
+const TRANSIENT_ATTEMPTS: u32 = 4;
+
+/// Everything a call in one region needs.
+pub struct RegionCtx {
+    pub region: String,
+    pub client: Client,
+    pub limiter: Limiter,
+    profile: String,
+    endpoint: String,
+}
+
+pub struct EcrInventory {
+    profile_label: String,
+    regions: Vec<Arc<RegionCtx>>,
+    concurrency: usize,
+}
+
+impl EcrInventory {
+    /// Resolves credentials' source, regions and endpoint. Makes no ECR call, so the UI can
+    /// draw before anything answers.
+    pub async fn connect(opts: &AwsOptions) -> Result<Self, InventoryError> {
+        let profile = opts
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_owned());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Our own loop retries, paced per region (see limiter.rs).
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(30))
+                    .build(),
+            );
+        if let Some(name) = &opts.profile {
+            // aws-config tries environment keys before the named profile; the AWS CLI lets
+            // --profile win, so name the provider explicitly.
+            loader = loader.profile_name(name).credentials_provider(
+                ProfileFileCredentialsProvider::builder()
+                    .profile_name(name)
+                    .build(),
+            );
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let regions = if opts.regions.is_empty() {
+            vec![
+                sdk.region()
+                    .map(ToString::to_string)
+                    .ok_or(InventoryError::NoRegion)?,
+            ]
+        } else {
+            opts.regions.clone()
+        };
+        let mut ctxs = Vec::new();
+        for region in regions {
+            if !valid_region(&region) {
+                return Err(InventoryError::UnknownRegion(region));
+            }
+            let conf = aws_sdk_ecr::config::Builder::from(&sdk)
+                .region(Region::new(region.clone()))
+                .build();
+            let endpoint = opts
+                .endpoint_url
+                .clone()
+                .or_else(|| sdk.endpoint_url().map(str::to_owned))
+                .unwrap_or_else(|| format!("https://api.ecr.{region}.amazonaws.com"));
+            ctxs.push(Arc::new(RegionCtx {
+                client: Client::from_conf(conf),
+                limiter: Limiter::default(),
+                profile: profile.clone(),
+                endpoint,
+                region,
+            }));
+        }
+        let mut label = format!("profile {profile}");
+        if let Some(url) = &opts.endpoint_url {
+            label.push_str(&format!(" · {url}"));
+        }
+        Ok(EcrInventory {
+            profile_label: label,
+            regions: ctxs,
+            concurrency: opts.concurrency.max(1),
+        })
+    }
+
+    pub fn region(&self, region: &str) -> Option<&Arc<RegionCtx>> {
+        self.regions.iter().find(|r| r.region == region)
+    }
+}
+
+/// Region codes look like `eu-west-1`, `us-gov-west-1`, `cn-north-1`.
+fn valid_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1]
+            .parse::<u8>()
+            .is_ok_and(|n| n > 0)
+}
+
+impl Inventory for EcrInventory {
+    fn describe(&self) -> String {
+        self.profile_label.clone()
+    }
+
+    fn regions(&self) -> Vec<String> {
+        self.regions.iter().map(|r| r.region.clone()).collect()
+    }
+
+    fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()> {
+        let regions = self.regions.clone();
+        let concurrency = self.concurrency;
+        async move {
+            // Regions are independent (quotas and retry partitions are per region).
+            let all = regions
+                .into_iter()
+                .map(|rc| tokio::spawn(load_region(rc, opts, sink.clone(), concurrency)));
+            futures::future::join_all(all).await;
+        }
+        .boxed()
+    }
+
+    fn fetch_policies(&self, load: u64, repo: &Repository, sink: Sink) -> BoxFuture<'static, ()> {
+        let rc = self.region(&repo.region).cloned();
+        let (arn, name, registry) = (
+            repo.arn.clone(),
+            repo.name.clone(),
+            repo.registry_id.clone(),
+        );
+        async move {
+            if let Some(rc) = rc {
+                let (lifecycle, repository) = fetch_policies(&rc, &name, &registry).await;
+                let _ = sink.send(Event::Policies {
+                    load,
+                    arn,
+                    lifecycle,
+                    repository,
+                });
+            }
+        }
+        .boxed()
+    }
+}
+
+async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurrency: usize) {
+    let load = opts.load;
+    let region = rc.region.clone();
+    let _ = sink.send(Event::RegionStarted {
+        load,
+        region: region.clone(),
+    });
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut tag_jobs = JoinSet::new();
+    let mut listed: Vec<(String, String, String)> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = call(&rc, "DescribeRepositories", || {
+            rc.client
+                .describe_repositories()
+                .max_results(1000)
+                .set_next_token(token.clone())
+                .send()
+        })
+        .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(failure) => {
+                tag_jobs.abort_all();
+                let _ = sink.send(Event::RegionFailed {
+                    load,
+                    region,
+                    error: failure.error,
+                });
+                return;
+            }
+        };
+        let repos: Vec<Repository> = page
+            .repositories()
+            .iter()
+            .map(|r| convert(r, &region))
+            .collect();
+        for repo in &repos {
+            listed.push((repo.arn.clone(), repo.name.clone(), repo.registry_id.clone()));
+            let (rc, sink, permits, arn) =
+                (rc.clone(), sink.clone(), permits.clone(), repo.arn.clone());
+            tag_jobs.spawn(async move {
+                let Ok(_permit) = permits.acquire_owned().await else {
+                    return;
+                };
+                let tags = fetch_tags(&rc, &arn).await;
+                let _ = sink.send(Event::Tags { load, arn, tags });
+            });
+        }
+        if sink
+            .send(Event::Page {
+                load,
+                region: region.clone(),
+                repos,
+            })
+            .is_err()
+        {
+            tag_jobs.abort_all();
+            return;
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    while tag_jobs.join_next().await.is_some() {}
+    let _ = sink.send(Event::RegionListed {
+        load,
+        region: region.clone(),
+    });
+    if !opts.policies {
+        return;
+    }
+    let mut policy_jobs = JoinSet::new();
+    for (arn, name, registry) in listed {
+        let (rc, sink, permits) = (rc.clone(), sink.clone(), permits.clone());
+        policy_jobs.spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let (lifecycle, repository) = fetch_policies(&rc, &name, &registry).await;
+            let _ = sink.send(Event::Policies {
+                load,
+                arn,
+                lifecycle,
+                repository,
+            });
+        });
+    }
+    while policy_jobs.join_next().await.is_some() {}
+    let _ = sink.send(Event::PoliciesDone { load, region });
+}
+
+fn convert(r: &aws_sdk_ecr::types::Repository, region: &str) -> Repository {
+    let name = r.repository_name().unwrap_or_default().to_owned();
+    let registry_id = r.registry_id().unwrap_or_default().to_owned();
+    let (arn, uri) = crate::model::repository::arn_and_uri(region, &registry_id, &name);
+    let encryption = r.encryption_configuration();
+    Repository {
+        arn: r.repository_arn().map_or(arn, str::to_owned),
+        uri: r.repository_uri().map_or(uri, str::to_owned),
+        created_at: r.created_at().map(|t| t.secs()),
+        image_tag_mutability: r
+            .image_tag_mutability()
+            .map_or("MUTABLE", |m| m.as_str())
+            .to_owned(),
+        scan_on_push: r
+            .image_scanning_configuration()
+            .is_some_and(|c| c.scan_on_push()),
+        encryption_type: encryption
+            .map_or("AES256", |e| e.encryption_type().as_str())
+            .to_owned(),
+        kms_key: encryption.and_then(|e| e.kms_key()).map(str::to_owned),
+        tags: Fetched::Pending,
+        lifecycle_policy: Fetched::Pending,
+        repository_policy: Fetched::Pending,
+        region: region.to_owned(),
+        name,
+        registry_id,
+    }
+}
+
+async fn fetch_tags(rc: &RegionCtx, arn: &str) -> Fetched<Vec<Tag>> {
+    let out = call(rc, "ListTagsForResource", || {
+        rc.client.list_tags_for_resource().resource_arn(arn).send()
+    })
+    .await;
+    match out {
+        Ok(out) => Fetched::Present(
+            out.tags()
+                .iter()
+                .map(|t| Tag::new(t.key(), t.value()))
+                .collect(),
+        ),
+        Err(failure) => Fetched::Failed(failure.error.to_string()),
+    }
+}
+
+async fn fetch_policies(
+    rc: &RegionCtx,
+    name: &str,
+    registry: &str,
+) -> (Fetched<String>, Fetched<String>) {
+    let lifecycle = call(rc, "GetLifecyclePolicy", || {
+        rc.client
+            .get_lifecycle_policy()
+            .repository_name(name)
+            .registry_id(registry)
+            .send()
+    });
+    let policy = call(rc, "GetRepositoryPolicy", || {
+        rc.client
+            .get_repository_policy()
+            .repository_name(name)
+            .registry_id(registry)
+            .send()
+    });
+    let (lifecycle, policy) = tokio::join!(lifecycle, policy);
+    let lifecycle = match lifecycle {
+        Ok(out) => out
+            .lifecycle_policy_text()
+            .map_or(Fetched::Absent, |t| Fetched::Present(t.to_owned())),
+        Err(f) if f.code.as_deref() == Some("LifecyclePolicyNotFoundException") => Fetched::Absent,
+        Err(f) => Fetched::Failed(f.error.to_string()),
+    };
+    let policy = match policy {
+        Ok(out) => out
+            .policy_text()
+            .map_or(Fetched::Absent, |t| Fetched::Present(t.to_owned())),
+        Err(f) if f.code.as_deref() == Some("RepositoryPolicyNotFoundException") => {
+            Fetched::Absent
+        }
+        Err(f) => Fetched::Failed(f.error.to_string()),
+    };
+    (lifecycle, policy)
+}
+
+/// A call that failed for good, with the service's error code when there was one.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Option<String>,
+    pub error: InventoryError,
+}
+
+enum Verdict {
+    Throttled,
+    Transient(String),
+    Final(Failure),
+}
+
+/// Runs one ECR operation with pacing and retries: throttling backs off and slows the whole
+/// region down; network hiccups and 5xx retry a few times; anything else is final.
+pub async fn call<T, E, F, Fut>(rc: &RegionCtx, operation: &str, mut send: F) -> Result<T, Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E>>>,
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let (mut throttles, mut transients) = (0u32, 0u32);
+    loop {
+        rc.limiter.wait().await;
+        let err = match send().await {
+            Ok(out) => {
+                rc.limiter.on_success();
+                return Ok(out);
+            }
+            Err(err) => err,
+        };
+        match classify(&err, rc, operation) {
+            Verdict::Throttled => {
+                rc.limiter.on_throttle();
+                throttles += 1;
+                tracing::debug!(operation, region = %rc.region, throttles, "throttled");
+                if throttles >= THROTTLE_ATTEMPTS {
+                    return Err(Failure {
+                        code: Some("ThrottlingException".into()),
+                        error: InventoryError::Throttled {
+                            operation: operation.to_owned(),
+                            region: rc.region.clone(),
+                            attempts: throttles,
+                        },
+                    });
+                }
+                tokio::time::sleep(backoff(
+                    throttles,
+                    Duration::from_millis(200),
+                    Duration::from_secs(10),
+                ))
+                .await;
+            }
+            Verdict::Transient(detail) => {
+                transients += 1;
+                tracing::debug!(operation, region = %rc.region, %detail, "transient failure");
+                if transients >= TRANSIENT_ATTEMPTS {
+                    return Err(Failure {
+                        code: None,
+                        error: InventoryError::Unreachable {
+                            endpoint: rc.endpoint.clone(),
+                            detail,
+                        },
+                    });
+                }
+                tokio::time::sleep(backoff(
+                    transients,
+                    Duration::from_millis(100),
+                    Duration::from_secs(5),
+                ))
+                .await;
+            }
+            Verdict::Final(failure) => {
+                tracing::warn!(operation, region = %rc.region, error = %failure.error, "ECR call failed");
+                return Err(failure);
+            }
+        }
+    }
+}
+
+const THROTTLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "SlowDown",
+];
+
+const BAD_CREDENTIAL_CODES: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+];
+
+fn classify<E>(err: &SdkError<E>, rc: &RegionCtx, operation: &str) -> Verdict
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let text = DisplayErrorContext(err).to_string();
+    match err {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("Unknown").to_owned();
+            let message = se.err().message().unwrap_or_default().to_owned();
+            let status = se.raw().status().as_u16();
+            if THROTTLE_CODES.contains(&code.as_str()) || status == 429 {
+                return Verdict::Throttled;
+            }
+            if status >= 500 {
+                return Verdict::Transient(format!("HTTP {status} {code}"));
+            }
+            let error = if code.contains("AccessDenied") {
+                InventoryError::AccessDenied {
+                    region: rc.region.clone(),
+                    action: denied_action(&message)
+                        .unwrap_or_else(|| format!("ecr:{operation}")),
+                    message,
+                }
+            } else if BAD_CREDENTIAL_CODES.contains(&code.as_str()) {
+                InventoryError::BadCredentials {
+                    profile: rc.profile.clone(),
+                    code: code.clone(),
+                }
+            } else if code == "RepositoryNotFoundException" {
+                InventoryError::RepositoryNotFound {
+                    name: message,
+                    region: rc.region.clone(),
+                }
+            } else {
+                InventoryError::Service {
+                    operation: operation.to_owned(),
+                    region: rc.region.clone(),
+                    code: code.clone(),
+                    message,
+                }
+            };
+            Verdict::Final(Failure {
+                code: Some(code),
+                error,
+            })
+        }
+        SdkError::TimeoutError(_) => Verdict::Transient("timed out".to_owned()),
+        SdkError::ResponseError(_) => Verdict::Transient(text),
+        _ => {
+            if let Some(error) = credential_problem(&text, &rc.profile) {
+                return Verdict::Final(Failure { code: None, error });
+            }
+            match err {
+                SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
+                    Verdict::Transient(short_cause(&text))
+                }
+                _ => Verdict::Final(Failure {
+                    code: None,
+                    error: InventoryError::Unreachable {
+                        endpoint: rc.endpoint.clone(),
+                        detail: short_cause(&text),
+                    },
+                }),
+            }
+        }
+    }
+}
+
+/// Credential-chain failures come back as dispatch or construction failures whose text is all
+/// we have to tell them apart.
+fn credential_problem(text: &str, profile: &str) -> Option<InventoryError> {
+    let lower = text.to_lowercase();
+    if lower.contains("sso") && (lower.contains("expired") || lower.contains("refresh")) {
+        return Some(InventoryError::SsoExpired {
+            profile: profile.to_owned(),
+        });
+    }
+    if lower.contains("credential") || lower.contains("profile") && lower.contains("not defined")
+    {
+        return Some(InventoryError::NoCredentials {
+            profile: profile.to_owned(),
+            detail: short_cause(text),
+        });
+    }
+    None
+}
+
+/// The innermost cause of a DisplayErrorContext chain (`a: b: c` → `c`), which is what a
+/// person can act on.
+fn short_cause(text: &str) -> String {
+    let cause = text.rsplit(": ").next().unwrap_or(text).trim();
+    let cause = cause.trim_end_matches(')').trim();
+    if cause.is_empty() {
+        text.to_owned()
+    } else {
+        cause.to_owned()
+    }
+}
+
+/// AWS says `... is not authorized to perform: ecr:ListTagsForResource on resource: ...`.
+fn denied_action(message: &str) -> Option<String> {
+    let rest = message.split("perform: ").nth(1)?;
+    Some(rest.split_whitespace().next()?.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes() {
+        for ok in ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5"] {
+            assert!(valid_region(ok), "{ok}");
+        }
+        for bad in ["eu-west", "europe", "EU-WEST-1", "eu-west-0", "", "eu--1"] {
+            assert!(!valid_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_the_denied_action() {
+        let msg = "User: arn:aws:iam::1:user/x is not authorized to perform: \
+                   ecr:ListTagsForResource on resource: arn:aws:ecr:...";
+        assert_eq!(denied_action(msg).as_deref(), Some("ecr:ListTagsForResource"));
+        assert_eq!(denied_action("nope"), None);
+    }
+
+    #[test]
+    fn credential_texts() {
+        let sso = "dispatch failure: other: failed to load credentials: the SSO session \
+                   has expired or is invalid";
+        assert_eq!(
+            credential_problem(sso, "dev"),
+            Some(InventoryError::SsoExpired {
+                profile: "dev".into()
+            })
+        );
+        let none = "dispatch failure: other: no credentials in the chain";
+        assert!(matches!(
+            credential_problem(none, "default"),
+            Some(InventoryError::NoCredentials { .. })
+        ));
+        assert_eq!(credential_problem("io error: connection refused", "x"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! ecr-port: keep a Port catalog in sync with AWS ECR.
+//!
+//! Layers, top to bottom: `cli` and `tui` (entry points), `ui` (views), `app` (pure state
+//! machine), `inventory` (IO edge), `model` (pure data). See ../shared/docs/architecture.md.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod inventory;
+pub mod logging;
+pub mod model;
+pub mod tui;
+pub mod ui;

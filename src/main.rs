@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ecr_port::cli::main()
+}

@@ -1,0 +1,8 @@
+//! Pure data: repositories, tags and their rules. No IO here.
+
+pub mod repository;
+pub mod tags;
+pub mod time;
+
+pub use repository::{Fetched, Repository};
+pub use tags::Tag;

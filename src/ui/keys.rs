@@ -1,0 +1,67 @@
+//! Every key, once: the help overlay and the bottom bar both read this table.
+
+/// Where a key applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    List,
+    Filter,
+    Detail,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::List => "Repository list",
+            Context::Filter => "Filter box (/)",
+            Context::Detail => "Detail pane",
+        }
+    }
+}
+
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static str,
+    pub what: &'static str,
+    /// Shown in the bottom bar under this short label.
+    pub bar: Option<&'static str>,
+}
+
+const fn b(
+    context: Context,
+    keys: &'static str,
+    what: &'static str,
+    bar: Option<&'static str>,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        what,
+        bar,
+    }
+}
+
+pub const BINDINGS: &[Binding] = &[
+    b(Context::Global, "?", "show or hide this help", Some("help")),
+    b(Context::Global, "q", "quit (Ctrl-c works everywhere)", Some("quit")),
+    b(Context::List, "j k ↓ ↑", "move the cursor", None),
+    b(Context::List, "PgDn PgUp Ctrl-f Ctrl-b", "move a page", None),
+    b(Context::List, "g G Home End", "first / last row", None),
+    b(Context::List, "Enter", "open the repository's exporter JSON", Some("detail")),
+    b(Context::List, "/", "filter rows (name, region, tag key=value; !text inverts)", Some("filter")),
+    b(Context::List, "Space", "select / unselect the row and move down", Some("select")),
+    b(Context::List, "a", "select all shown rows (again: unselect them)", Some("all")),
+    b(Context::List, "Esc", "clear the filter, then the selection", None),
+    b(Context::List, "1-7", "sort by column n (again: reverse)", Some("sort")),
+    b(Context::List, "s → ←", "sort by the next / previous column", None),
+    b(Context::List, "S", "reverse the sort order", None),
+    b(Context::List, "r", "reload from ECR (retry after an error)", Some("refresh")),
+    b(Context::Filter, "type", "narrow the list as you type", None),
+    b(Context::Filter, "Enter ↓ ↑", "keep the filter and go back to the list", Some("keep")),
+    b(Context::Filter, "Esc", "clear the filter", Some("clear")),
+    b(Context::Filter, "Ctrl-u", "erase the filter text", None),
+    b(Context::Detail, "j k ↓ ↑", "scroll", None),
+    b(Context::Detail, "Space PgDn PgUp", "scroll a page", None),
+    b(Context::Detail, "Esc h ←", "back to the list", Some("back")),
+];

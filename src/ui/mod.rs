@@ -1,0 +1,196 @@
+//! Views: functions from `&State` to a frame. No IO, no state of their own.
+
+mod detail;
+mod help;
+mod json;
+pub mod keys;
+mod list;
+mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Stylize;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Phase, Screen, State, StatusLevel};
+use keys::{BINDINGS, Context};
+
+const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
+
+pub fn render(frame: &mut Frame, state: &State) {
+    let [top, sub, body, status, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    render_header(frame, top, state);
+    render_subheader(frame, sub, state);
+    match &state.screen {
+        Screen::List => list::render(frame, body, state),
+        Screen::Detail { arn, scroll } => detail::render(frame, body, state, arn, *scroll),
+    }
+    render_status(frame, status, state);
+    render_keybar(frame, bar, state);
+    if let Some(scroll) = state.help {
+        help::render(frame, frame.area(), scroll);
+    }
+}
+
+/// `1,240` style thousands.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn render_header(frame: &mut Frame, area: Rect, state: &State) {
+    let mut spans = vec![
+        Span::styled(" ecr-port ", theme::badge(theme::ACCENT)),
+        Span::raw(" "),
+        Span::styled(state.source.clone(), theme::header()),
+    ];
+    for region in &state.regions {
+        let (mark, style) = match &region.phase {
+            Phase::Waiting => ("·", theme::dim()),
+            Phase::Listing => (SPINNER[(state.tick % 4) as usize], theme::dim().fg(theme::WARN)),
+            Phase::Policies | Phase::Done => ("✓", theme::dim().fg(theme::OK)),
+            Phase::Failed(_) => ("✗", theme::error()),
+        };
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(format!("{} {mark}", region.region), style));
+    }
+    if state.demo {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(" DEMO ", theme::badge(theme::WARN)));
+    }
+    if state.read_only {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(" READ-ONLY ", theme::badge(theme::OK)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_subheader(frame: &mut Frame, area: Rect, state: &State) {
+    let mut spans = Vec::new();
+    if state.connecting {
+        spans.push(Span::styled(
+            format!(" {} connecting…", SPINNER[(state.tick % 4) as usize]),
+            theme::dim(),
+        ));
+    } else {
+        let (done, total) = state.tag_progress();
+        spans.push(Span::raw(format!(" {} repositories", thousands(total))));
+        if state.loading() || done < total {
+            spans.push(Span::styled(
+                format!("  tags {}/{}", thousands(done), thousands(total)),
+                theme::dim().fg(theme::WARN),
+            ));
+        } else {
+            let (pdone, ptotal) = state.policy_progress();
+            let policies_running = state
+                .regions
+                .iter()
+                .any(|r| matches!(r.phase, Phase::Policies));
+            if policies_running && pdone < ptotal {
+                spans.push(Span::styled(
+                    format!("  policies {}/{}", thousands(pdone), thousands(ptotal)),
+                    theme::dim(),
+                ));
+            }
+        }
+    }
+    if !state.selected.is_empty() {
+        spans.push(Span::styled(
+            format!("  {} selected", thousands(state.selected.len())),
+            theme::selected(),
+        ));
+    }
+    if state.filter_editing || !state.filter.is_empty() {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled("/", theme::title()));
+        spans.push(Span::raw(state.filter.clone()));
+        if state.filter_editing {
+            spans.push(Span::styled("█", theme::dim()));
+        }
+        spans.push(Span::styled(
+            format!("  {} shown", thousands(state.view.len())),
+            theme::dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_status(frame: &mut Frame, area: Rect, state: &State) {
+    if let Some(status) = &state.status {
+        let style = match status.level {
+            StatusLevel::Error => theme::error(),
+            StatusLevel::Info => theme::dim(),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!(" {}", status.text), style))),
+            area,
+        );
+    }
+}
+
+fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
+    let context = if state.help.is_some() {
+        None
+    } else if state.filter_editing {
+        Some(Context::Filter)
+    } else {
+        match state.screen {
+            Screen::List => Some(Context::List),
+            Screen::Detail { .. } => Some(Context::Detail),
+        }
+    };
+    let mut spans = Vec::new();
+    let shown = BINDINGS.iter().filter(|b| {
+        Some(b.context) == context || (b.context == Context::Global && !state.filter_editing)
+    });
+    for binding in shown {
+        if let Some(label) = binding.bar {
+            let key = binding.keys.split_whitespace().next().unwrap_or(binding.keys);
+            spans.push(Span::styled(format!(" {key} "), theme::key()));
+            spans.push(Span::raw(format!(" {label}  ")));
+        }
+    }
+    if state.help.is_some() {
+        spans.push(Span::styled(" Esc ", theme::key()));
+        spans.push(Span::raw(" close help  ".to_string()).italic());
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle of at most `width` × `height` centred in `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1240), "1,240");
+        assert_eq!(super::thousands(1_000_000), "1,000,000");
+    }
+}
