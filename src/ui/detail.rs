@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{json, theme};
 use crate::app::State;
@@ -51,7 +51,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u
     lines.push(Line::raw(""));
     let pretty = serde_json::to_string_pretty(&repo.exporter_json()).unwrap_or_default();
     lines.extend(json::highlight(&pretty));
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
 }
 
 /// A note for data that is not simply there: still loading, or failed.

@@ -105,8 +105,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
 fn header_cells(state: &State) -> Vec<Cell<'static>> {
     Column::ALL
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
+        .map(|c| {
             let sorted = *c == state.sort.column;
             let arrow = match (sorted, state.sort.descending) {
                 (false, _) => "",
@@ -114,10 +113,7 @@ fn header_cells(state: &State) -> Vec<Cell<'static>> {
                 (true, true) => "▼",
             };
             let style = if sorted { theme::title() } else { theme::header() };
-            Cell::from(Line::from(vec![
-                Span::styled(format!("{}", i + 1), theme::dim()),
-                Span::styled(format!("{}{arrow}", c.title()), style),
-            ]))
+            Cell::from(Span::styled(format!("{}{arrow}", c.title()), style))
         })
         .collect()
 }
