@@ -24,7 +24,9 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no home directory to keep settings and logs in; pass --config and set ECR_PORT_STATE_DIR")]
+    #[error(
+        "no home directory to keep settings and logs in; pass --config and set ECR_PORT_STATE_DIR"
+    )]
     NoHome,
 }
 

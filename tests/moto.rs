@@ -159,7 +159,10 @@ with cf.ThreadPoolExecutor(16) as pool:
 #[test]
 fn profile_flag_wins_over_environment_keys() {
     let moto = Moto::start();
-    boto3(&moto, "ecr('eu-west-1').create_repository(repositoryName='xy')\n");
+    boto3(
+        &moto,
+        "ecr('eu-west-1').create_repository(repositoryName='xy')\n",
+    );
     let env = Env::new();
     // A profile whose credentials cannot be had: if --profile were ignored in favour of the
     // environment's keys, the listing would succeed.
@@ -186,28 +189,56 @@ fn configuration_errors_say_what_to_do() {
     let moto = Moto::start();
     let env = Env::new();
 
-    let out = run(env.bare().args(["list", "--endpoint-url", &moto.url, "--region", "eu-west-1"]));
+    let out = run(env
+        .bare()
+        .args(["list", "--endpoint-url", &moto.url, "--region", "eu-west-1"]));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("no AWS credentials for profile `default`"), "{err}");
+    assert!(
+        err.contains("no AWS credentials for profile `default`"),
+        "{err}"
+    );
     assert!(err.contains("aws configure"), "{err}");
 
     let out = run(env.cmd().args(["list", "--endpoint-url", &moto.url]));
     assert!(stderr(&out).contains("no region"), "{}", stderr(&out));
 
-    let out = run(env.cmd().args(["list", "--endpoint-url", &moto.url, "--region", "mars-north"]));
-    assert!(stderr(&out).contains("unknown region `mars-north`"), "{}", stderr(&out));
+    let out = run(env.cmd().args([
+        "list",
+        "--endpoint-url",
+        &moto.url,
+        "--region",
+        "mars-north",
+    ]));
+    assert!(
+        stderr(&out).contains("unknown region `mars-north`"),
+        "{}",
+        stderr(&out)
+    );
 
     let port = support::free_port();
     let dead = format!("http://127.0.0.1:{port}");
-    let out = run(env.cmd().args(["list", "--endpoint-url", &dead, "--region", "eu-west-1"]));
+    let out = run(env
+        .cmd()
+        .args(["list", "--endpoint-url", &dead, "--region", "eu-west-1"]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!("cannot reach {dead}")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot reach {dead}")),
+        "{}",
+        stderr(&out)
+    );
 
     std::fs::write(env.path("bad.json"), "{ \"aws\": [1, 2] }").unwrap();
-    let out = run(env.cmd().args(["list", "--demo", "--config"]).arg(env.path("bad.json")));
+    let out = run(env
+        .cmd()
+        .args(["list", "--demo", "--config"])
+        .arg(env.path("bad.json")));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("bad.json is not valid"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bad.json is not valid"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -225,7 +256,10 @@ fn expired_sso_session_names_the_login_command() {
     let cache = env.home.path().join(".aws/sso/cache");
     std::fs::create_dir_all(&cache).unwrap();
     let out = std::process::Command::new("python3")
-        .args(["-c", "import hashlib;print(hashlib.sha1(b'corp').hexdigest())"])
+        .args([
+            "-c",
+            "import hashlib;print(hashlib.sha1(b'corp').hexdigest())",
+        ])
         .output()
         .unwrap();
     let hash = String::from_utf8(out.stdout).unwrap();
@@ -234,7 +268,9 @@ fn expired_sso_session_names_the_login_command() {
         r#"{"accessToken":"old","expiresAt":"2020-01-01T00:00:00Z","region":"eu-west-1","startUrl":"https://corp.awsapps.com/start"}"#,
     )
     .unwrap();
-    let out = run(env.bare().args(["list", "--profile", "corp", "--endpoint-url", &moto.url]));
+    let out = run(env
+        .bare()
+        .args(["list", "--profile", "corp", "--endpoint-url", &moto.url]));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("aws sso login --profile corp"), "{err}");

@@ -33,13 +33,19 @@ pub enum Key {
 pub enum Msg {
     Key(Key),
     /// The inventory source is ready.
-    Connected { source: String, regions: Vec<String> },
+    Connected {
+        source: String,
+        regions: Vec<String>,
+    },
     /// The inventory source could not be set up (credentials, region, ...).
     ConnectFailed(InventoryError),
     /// Inventory events, batched by the event loop so a burst costs one view refresh.
     Inventory(Vec<Event>),
     /// Terminal size in cells.
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     Tick,
 }
 

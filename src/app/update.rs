@@ -22,6 +22,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ConnectFailed(error) => {
             state.connecting = false;
+            state.source = "not connected".to_owned();
             state.status = Some(Status {
                 level: StatusLevel::Error,
                 text: error.to_string(),
@@ -367,7 +368,15 @@ mod tests {
         keys(&mut s, &[Key::Esc]);
         assert_eq!(s.view.len(), 3);
         // Inverted filter, matching a tag.
-        keys(&mut s, &[Key::Char('/'), Key::Char('!'), Key::Char('t'), Key::Char('e')]);
+        keys(
+            &mut s,
+            &[
+                Key::Char('/'),
+                Key::Char('!'),
+                Key::Char('t'),
+                Key::Char('e'),
+            ],
+        );
         keys(&mut s, &[Key::Char('a'), Key::Char('m'), Key::Char('=')]);
         assert_eq!(names(&s), ["data/etl", "web/shop"]);
     }
@@ -478,7 +487,13 @@ mod tests {
             }]),
         );
         assert_eq!(s.regions[1].phase, Phase::Failed(error));
-        assert!(s.status.as_ref().unwrap().text.contains("ecr:DescribeRepositories"));
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("ecr:DescribeRepositories")
+        );
 
         let mut s = State::new("x", false, false);
         update(&mut s, Msg::ConnectFailed(InventoryError::NoRegion));

@@ -66,8 +66,11 @@ impl Inventory for DemoInventory {
         let regions = self.regions.clone();
         async move {
             for region in regions {
-                let page: Vec<Repository> =
-                    repos.iter().filter(|r| r.region == region).cloned().collect();
+                let page: Vec<Repository> = repos
+                    .iter()
+                    .filter(|r| r.region == region)
+                    .cloned()
+                    .collect();
                 let load = opts.load;
                 // A closed channel means nobody listens any more; stop quietly.
                 if sink
@@ -129,9 +132,17 @@ mod tests {
         assert!(repos.iter().any(|r| port(r) >= 2));
         assert!(repos.iter().any(|r| r.tag_list().is_empty()));
         assert!(repos.iter().any(|r| r.image_tag_mutability == "IMMUTABLE"));
-        assert!(repos.iter().any(|r| r.encryption_type == "KMS" && r.kms_key.is_some()));
+        assert!(
+            repos
+                .iter()
+                .any(|r| r.encryption_type == "KMS" && r.kms_key.is_some())
+        );
         assert!(repos.iter().any(|r| r.lifecycle_policy.present().is_some()));
-        assert!(repos.iter().any(|r| r.repository_policy.present().is_some()));
+        assert!(
+            repos
+                .iter()
+                .any(|r| r.repository_policy.present().is_some())
+        );
     }
 
     #[tokio::test]

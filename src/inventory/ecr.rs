@@ -135,9 +135,7 @@ fn valid_region(region: &str) -> bool {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1]
-            .parse::<u8>()
-            .is_ok_and(|n| n > 0)
+        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
 }
 
 impl Inventory for EcrInventory {
@@ -222,7 +220,11 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             .map(|r| convert(r, &region))
             .collect();
         for repo in &repos {
-            listed.push((repo.arn.clone(), repo.name.clone(), repo.registry_id.clone()));
+            listed.push((
+                repo.arn.clone(),
+                repo.name.clone(),
+                repo.registry_id.clone(),
+            ));
             let (rc, sink, permits, arn) =
                 (rc.clone(), sink.clone(), permits.clone(), repo.arn.clone());
             tag_jobs.spawn(async move {
@@ -353,9 +355,7 @@ async fn fetch_policies(
         Ok(out) => out
             .policy_text()
             .map_or(Fetched::Absent, |t| Fetched::Present(t.to_owned())),
-        Err(f) if f.code.as_deref() == Some("RepositoryPolicyNotFoundException") => {
-            Fetched::Absent
-        }
+        Err(f) if f.code.as_deref() == Some("RepositoryPolicyNotFoundException") => Fetched::Absent,
         Err(f) => Fetched::Failed(f.error.to_string()),
     };
     (lifecycle, policy)
@@ -479,8 +479,7 @@ where
             let error = if code.contains("AccessDenied") {
                 InventoryError::AccessDenied {
                     region: rc.region.clone(),
-                    action: denied_action(&message)
-                        .unwrap_or_else(|| format!("ecr:{operation}")),
+                    action: denied_action(&message).unwrap_or_else(|| format!("ecr:{operation}")),
                     message,
                 }
             } else if BAD_CREDENTIAL_CODES.contains(&code.as_str()) {
@@ -537,8 +536,7 @@ fn credential_problem(text: &str, profile: &str) -> Option<InventoryError> {
             profile: profile.to_owned(),
         });
     }
-    if lower.contains("credential") || lower.contains("profile") && lower.contains("not defined")
-    {
+    if lower.contains("credential") || lower.contains("profile") && lower.contains("not defined") {
         return Some(InventoryError::NoCredentials {
             profile: profile.to_owned(),
             detail: short_cause(text),
@@ -583,7 +581,10 @@ mod tests {
     fn names_the_denied_action() {
         let msg = "User: arn:aws:iam::1:user/x is not authorized to perform: \
                    ecr:ListTagsForResource on resource: arn:aws:ecr:...";
-        assert_eq!(denied_action(msg).as_deref(), Some("ecr:ListTagsForResource"));
+        assert_eq!(
+            denied_action(msg).as_deref(),
+            Some("ecr:ListTagsForResource")
+        );
         assert_eq!(denied_action("nope"), None);
     }
 
@@ -602,6 +603,9 @@ mod tests {
             credential_problem(none, "default"),
             Some(InventoryError::NoCredentials { .. })
         ));
-        assert_eq!(credential_problem("io error: connection refused", "x"), None);
+        assert_eq!(
+            credential_problem("io error: connection refused", "x"),
+            None
+        );
     }
 }

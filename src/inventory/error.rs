@@ -10,7 +10,9 @@ pub enum InventoryError {
     )]
     NoCredentials { profile: String, detail: String },
 
-    #[error("the SSO session of profile `{profile}` has expired: run `aws sso login --profile {profile}`")]
+    #[error(
+        "the SSO session of profile `{profile}` has expired: run `aws sso login --profile {profile}`"
+    )]
     SsoExpired { profile: String },
 
     #[error(
@@ -31,15 +33,15 @@ pub enum InventoryError {
     )]
     UnknownRegion(String),
 
-    #[error(
-        "no region: pass --region, set `region` in the AWS profile, or export AWS_REGION"
-    )]
+    #[error("no region: pass --region, set `region` in the AWS profile, or export AWS_REGION")]
     NoRegion,
 
     #[error("cannot reach {endpoint}: {detail}")]
     Unreachable { endpoint: String, detail: String },
 
-    #[error("ECR kept throttling {operation} in {region} after {attempts} attempts; try again later or lower --concurrency")]
+    #[error(
+        "ECR kept throttling {operation} in {region} after {attempts} attempts; try again later or lower --concurrency"
+    )]
     Throttled {
         operation: String,
         region: String,

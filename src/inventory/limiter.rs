@@ -14,6 +14,9 @@ const MIN_RATE: f64 = 1.0;
 /// Above this the limit is dropped again: the throttle was a blip.
 const RELEASE_RATE: f64 = 400.0;
 const RECOVERY_PER_SUCCESS: f64 = 0.5;
+/// Throttles closer together than this are one congestion event: the calls were already in
+/// flight when the first one was refused.
+const CUT_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Default)]
 pub struct Limiter {
@@ -25,6 +28,7 @@ struct LimiterState {
     /// Calls per second, or `None` when no throttle has been seen.
     rate: Option<f64>,
     next_slot: Option<Instant>,
+    last_cut: Option<Instant>,
     throttles: u64,
 }
 
@@ -53,11 +57,22 @@ impl Limiter {
     pub fn on_throttle(&self) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         st.throttles += 1;
+        let now = Instant::now();
+        if st
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < CUT_INTERVAL)
+        {
+            return;
+        }
+        st.last_cut = Some(now);
         st.rate = Some(st.rate.map_or(FIRST_LIMIT, |r| (r / 2.0).max(MIN_RATE)));
     }
 
     pub fn throttles(&self) -> u64 {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).throttles
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .throttles
     }
 }
 
@@ -72,19 +87,23 @@ pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
 mod tests {
     use super::*;
 
-    #[test]
-    fn throttles_halve_and_successes_recover() {
+    #[tokio::test(start_paused = true)]
+    async fn throttles_halve_and_successes_recover() {
         let l = Limiter::default();
         assert!(l.state.lock().unwrap().rate.is_none());
         l.on_throttle();
         assert_eq!(l.state.lock().unwrap().rate, Some(FIRST_LIMIT));
+        // A burst of refusals from calls already in flight counts once.
+        l.on_throttle();
+        assert_eq!(l.state.lock().unwrap().rate, Some(FIRST_LIMIT));
+        tokio::time::advance(CUT_INTERVAL).await;
         l.on_throttle();
         assert_eq!(l.state.lock().unwrap().rate, Some(FIRST_LIMIT / 2.0));
         for _ in 0..2000 {
             l.on_success();
         }
         assert!(l.state.lock().unwrap().rate.is_none(), "limit released");
-        assert_eq!(l.throttles(), 2);
+        assert_eq!(l.throttles(), 3);
     }
 
     #[test]

@@ -62,7 +62,10 @@ impl Repository {
         obj.insert("RepositoryName".into(), json!(self.name));
         obj.insert("Arn".into(), json!(self.arn));
         obj.insert("RepositoryUri".into(), json!(self.uri));
-        obj.insert("ImageTagMutability".into(), json!(self.image_tag_mutability));
+        obj.insert(
+            "ImageTagMutability".into(),
+            json!(self.image_tag_mutability),
+        );
         obj.insert(
             "ImageScanningConfiguration".into(),
             json!({ "ScanOnPush": self.scan_on_push }),
@@ -116,7 +119,10 @@ impl Repository {
                 json!(super::time::format_rfc3339(created)),
             );
         }
-        props.insert("ImageTagMutability".into(), json!(self.image_tag_mutability));
+        props.insert(
+            "ImageTagMutability".into(),
+            json!(self.image_tag_mutability),
+        );
         props.insert(
             "ImageScanningConfiguration".into(),
             json!({ "scanOnPush": self.scan_on_push }),
@@ -305,7 +311,12 @@ mod tests {
         repo.lifecycle_policy = Fetched::Present("{\"rules\":[]}".into());
         repo.repository_policy = Fetched::Present("{\"Version\":\"2012-10-17\"}".into());
         let got = repo.exporter_json();
-        let keys: Vec<&str> = got.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = got
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             keys,
             [
@@ -324,7 +335,10 @@ mod tests {
             got["Arn"],
             "arn:aws:ecr:eu-west-1:123456789012:repository/team/api"
         );
-        assert_eq!(got["EncryptionConfiguration"]["KmsKey"], repo.kms_key.unwrap());
+        assert_eq!(
+            got["EncryptionConfiguration"]["KmsKey"],
+            repo.kms_key.unwrap()
+        );
         assert_eq!(got["RepositoryPolicyText"]["Version"], "2012-10-17");
         assert_eq!(got["LifecyclePolicy"]["RegistryId"], "123456789012");
         assert_eq!(got["Tags"], json!([{"Key": "port-auth", "Value": "true"}]));
@@ -357,7 +371,10 @@ mod tests {
         assert_eq!(ocean["Properties"], repo.exporter_json());
         let v3 = repo.aws_v3_json();
         assert_eq!(v3["Properties"]["RepositoryArn"], repo.arn);
-        assert_eq!(v3["Properties"]["ImageScanningConfiguration"]["scanOnPush"], false);
+        assert_eq!(
+            v3["Properties"]["ImageScanningConfiguration"]["scanOnPush"],
+            false
+        );
         assert_eq!(v3["__ExtraContext"]["AccountId"], "123456789012");
     }
 }

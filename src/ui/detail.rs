@@ -11,7 +11,9 @@ use crate::model::{Fetched, tags, time};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u16) {
     let Some(repo) = state.repo(arn) else {
-        let block = Block::bordered().title(" repository ").border_style(theme::dim());
+        let block = Block::bordered()
+            .title(" repository ")
+            .border_style(theme::dim());
         frame.render_widget(
             Paragraph::new("This repository is no longer in the inventory (it was reloaded).")
                 .block(block),
@@ -36,7 +38,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u
             services.join(", ")
         }),
         Span::styled("   created  ", theme::dim()),
-        Span::raw(repo.created_at.map(time::format_rfc3339).unwrap_or_else(|| "—".into())),
+        Span::raw(
+            repo.created_at
+                .map(time::format_rfc3339)
+                .unwrap_or_else(|| "—".into()),
+        ),
     ]));
     for (what, fetched) in [
         ("tags", fetched_state(&repo.tags)),

@@ -10,7 +10,12 @@ use super::{centered, theme};
 
 pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
     let mut lines = Vec::new();
-    for context in [Context::Global, Context::List, Context::Filter, Context::Detail] {
+    for context in [
+        Context::Global,
+        Context::List,
+        Context::Filter,
+        Context::Detail,
+    ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }
@@ -29,5 +34,8 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
         .title_bottom(Line::styled(" Esc or ? closes · j/k scroll ", theme::dim()))
         .border_style(theme::dim());
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).scroll((scroll, 0)),
+        popup,
+    );
 }

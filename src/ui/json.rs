@@ -29,22 +29,38 @@ fn highlight_line(line: &str) -> Line<'static> {
             i = (i + 1).min(bytes.len());
             let is_key = line[i..].trim_start().starts_with(':');
             let color = if is_key { KEY } else { STRING };
-            spans.push(Span::styled(line[start..i].to_owned(), Style::new().fg(color)));
+            spans.push(Span::styled(
+                line[start..i].to_owned(),
+                Style::new().fg(color),
+            ));
         } else if c == b'-' || c.is_ascii_digit() {
-            while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            while i < bytes.len()
+                && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+            {
                 i += 1;
             }
-            spans.push(Span::styled(line[start..i].to_owned(), Style::new().fg(NUMBER)));
+            spans.push(Span::styled(
+                line[start..i].to_owned(),
+                Style::new().fg(NUMBER),
+            ));
         } else if c.is_ascii_alphabetic() {
             while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
                 i += 1;
             }
-            spans.push(Span::styled(line[start..i].to_owned(), Style::new().fg(LITERAL)));
+            spans.push(Span::styled(
+                line[start..i].to_owned(),
+                Style::new().fg(LITERAL),
+            ));
         } else {
-            while i < bytes.len() && !matches!(bytes[i], b'"' | b'-' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z') {
+            while i < bytes.len()
+                && !matches!(bytes[i], b'"' | b'-' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+            {
                 i += 1;
             }
-            spans.push(Span::styled(line[start..i].to_owned(), Style::new().fg(PUNCT)));
+            spans.push(Span::styled(
+                line[start..i].to_owned(),
+                Style::new().fg(PUNCT),
+            ));
         }
     }
     Line::from(spans)

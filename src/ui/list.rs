@@ -13,10 +13,7 @@ use crate::model::{Fetched, Repository, tags, time};
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let title = Line::from(vec![
         Span::styled(" repositories ", theme::title()),
-        Span::styled(
-            format!("[{}] ", thousands(state.view.len())),
-            theme::dim(),
-        ),
+        Span::styled(format!("[{}] ", thousands(state.view.len())), theme::dim()),
     ]);
     let block = Block::bordered().title(title).border_style(theme::dim());
     if let Some(error) = &state.fatal {
@@ -112,7 +109,11 @@ fn header_cells(state: &State) -> Vec<Cell<'static>> {
                 (true, false) => "▲",
                 (true, true) => "▼",
             };
-            let style = if sorted { theme::title() } else { theme::header() };
+            let style = if sorted {
+                theme::title()
+            } else {
+                theme::header()
+            };
             Cell::from(Span::styled(format!("{}{arrow}", c.title()), style))
         })
         .collect()
@@ -123,7 +124,7 @@ fn row<'a>(repo: &'a Repository, state: &State) -> Row<'a> {
     let mark = if selected { "●" } else { " " };
     let services = match &repo.tags {
         Fetched::Pending => Span::styled("…", theme::dim()),
-        Fetched::Failed(_) => Span::styled("⚠ tags unreadable", theme::error()),
+        Fetched::Failed(_) => Span::styled("⚠ unreadable", theme::error()),
         Fetched::Absent | Fetched::Present(_) => {
             let names = tags::services(repo.tag_list(), &state.prefix);
             if names.is_empty() {
@@ -166,8 +167,15 @@ fn render_message(
 ) {
     let width = area.width.saturating_sub(4).min(90);
     let box_area = centered(area, width, 8);
-    let headline_style = if error { theme::error() } else { theme::header() };
-    let mut lines = vec![Line::styled(headline.to_owned(), headline_style), Line::raw("")];
+    let headline_style = if error {
+        theme::error()
+    } else {
+        theme::header()
+    };
+    let mut lines = vec![
+        Line::styled(headline.to_owned(), headline_style),
+        Line::raw(""),
+    ];
     lines.push(Line::raw(detail.to_owned()));
     if !hint.is_empty() {
         lines.push(Line::raw(""));

@@ -62,7 +62,10 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State) {
     for region in &state.regions {
         let (mark, style) = match &region.phase {
             Phase::Waiting => ("·", theme::dim()),
-            Phase::Listing => (SPINNER[(state.tick % 4) as usize], theme::dim().fg(theme::WARN)),
+            Phase::Listing => (
+                SPINNER[(state.tick % 4) as usize],
+                theme::dim().fg(theme::WARN),
+            ),
             Phase::Policies | Phase::Done => ("✓", theme::dim().fg(theme::OK)),
             Phase::Failed(_) => ("✗", theme::error()),
         };
@@ -87,7 +90,7 @@ fn render_subheader(frame: &mut Frame, area: Rect, state: &State) {
             format!(" {} connecting…", SPINNER[(state.tick % 4) as usize]),
             theme::dim(),
         ));
-    } else {
+    } else if state.fatal.is_none() {
         let (done, total) = state.tag_progress();
         spans.push(Span::raw(format!(" {} repositories", thousands(total))));
         if state.loading() || done < total {
@@ -160,7 +163,11 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
     });
     for binding in shown {
         if let Some(label) = binding.bar {
-            let key = binding.keys.split_whitespace().next().unwrap_or(binding.keys);
+            let key = binding
+                .keys
+                .split_whitespace()
+                .next()
+                .unwrap_or(binding.keys);
             spans.push(Span::styled(format!(" {key} "), theme::key()));
             spans.push(Span::raw(format!(" {label}  ")));
         }

@@ -37,5 +37,8 @@ pub fn error() -> Style {
 }
 
 pub fn badge(color: Color) -> Style {
-    Style::new().fg(Color::Black).bg(color).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(color)
+        .add_modifier(Modifier::BOLD)
 }

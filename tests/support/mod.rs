@@ -105,12 +105,17 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start `{program}` ({e}); run scripts/test, which installs moto[server]")
+                panic!(
+                    "cannot start `{program}` ({e}); run scripts/test, which installs moto[server]"
+                )
             });
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start on {url}");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start on {url}"
+            );
             thread::sleep(Duration::from_millis(100));
         }
         Moto { child, url }
@@ -249,7 +254,8 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
              content-length: {}\r\nx-amzn-requestid: stub\r\n\r\n",
             text.len()
         );
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(text.as_bytes()).is_err() {
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(text.as_bytes()).is_err()
+        {
             return;
         }
     }
@@ -257,7 +263,10 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
 
 /// The ECR error body for `code`.
 pub fn aws_error(code: &str, message: &str) -> (u16, serde_json::Value) {
-    (400, serde_json::json!({ "__type": code, "message": message }))
+    (
+        400,
+        serde_json::json!({ "__type": code, "message": message }),
+    )
 }
 
 /// Operation name from `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.DescribeRepositories`.

@@ -1,0 +1,185 @@
+//! End to end: the release binary in tmux, keys in, screen out, as a person would use it.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// The release binary next to the test build (`scripts/test` builds it first).
+fn release_bin() -> PathBuf {
+    let debug = PathBuf::from(support::bin());
+    let release = debug
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|t| t.join("release").join("ecr-port"))
+        .expect("target dir");
+    assert!(
+        release.exists(),
+        "{} is missing: run `cargo build --release` (scripts/test does)",
+        release.display()
+    );
+    release
+}
+
+/// A tmux server of our own, so nothing else on the machine interferes.
+struct Tmux {
+    socket: String,
+    env: support::Env,
+}
+
+impl Tmux {
+    fn start(args: &str, width: u16, height: u16) -> Tmux {
+        let env = support::Env::new();
+        let socket = format!("ecr-port-e2e-{}-{}", std::process::id(), fastrand_suffix());
+        let command = format!(
+            "env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
+             AWS_SHARED_CREDENTIALS_FILE={home}/none AWS_EC2_METADATA_DISABLED=true \
+             TERM=xterm-256color {bin} {args}",
+            home = env.home.path().display(),
+            bin = release_bin().display(),
+        );
+        let t = Tmux { socket, env };
+        t.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &command,
+        ]);
+        t.tmux(&["set-option", "-g", "remain-on-exit", "on"]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs (scripts/test checks it is installed)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "0", k]);
+            // Esc followed at once by a key reads as Alt+key in every terminal.
+            sleep(Duration::from_millis(if *k == "Escape" { 150 } else { 30 }));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// Waits until the screen shows `needle`, and returns the screen.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?}; the screen:\n{screen}"
+            );
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn exit_status(&self) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            let dead = self.tmux(&[
+                "display-message",
+                "-p",
+                "-t",
+                "0",
+                "#{pane_dead} #{pane_dead_status}",
+            ]);
+            if let Some(status) = dead.trim().strip_prefix("1 ") {
+                return Some(status.to_owned());
+            }
+            sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        let _ = &self.env;
+    }
+}
+
+fn fastrand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_new_user_tours_the_demo() {
+    let t = Tmux::start("--demo", 110, 30);
+    let screen = t.wait_for("48 repositories");
+    assert!(screen.contains("DEMO"), "{screen}");
+    assert!(screen.contains("auth-service"), "{screen}");
+
+    t.keys(&["?"]);
+    let help = t.wait_for("Repository list");
+    assert!(help.contains("sort by column n"), "{help}");
+    t.keys(&["Escape"]);
+
+    t.keys(&["/"]);
+    t.text("payments");
+    let filtered = t.wait_for("5 shown");
+    assert!(filtered.contains("payments/fraud-scorer"), "{filtered}");
+    assert!(!filtered.contains("auth-service "), "{filtered}");
+
+    t.keys(&["Enter", "Enter"]);
+    let detail = t.wait_for("\"RepositoryName\": \"payments/api\"");
+    assert!(detail.contains("exporter input"), "{detail}");
+    assert!(
+        detail.contains("\"Tags\"") || detail.contains("\"Arn\""),
+        "{detail}"
+    );
+
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]); // clears the filter
+    t.wait_for("[48]");
+
+    t.keys(&["3", "3"]);
+    let sorted = t.wait_for("PORT SERVICES▼");
+    assert!(sorted.contains("PORT SERVICES▼"), "{sorted}");
+
+    t.keys(&["Space", "Space"]);
+    t.wait_for("2 selected");
+
+    t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "20"]);
+    let small = t.wait_for("2 selected");
+    assert!(small.lines().all(|l| l.chars().count() <= 80), "{small}");
+
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    // Out of the alternate screen: the table is gone.
+    assert!(!t.screen().contains("repositories ["), "{}", t.screen());
+}
+
+#[test]
+fn a_configuration_error_is_shown_in_place_and_quits_cleanly() {
+    let t = Tmux::start("--region not-a-region", 100, 24);
+    let screen = t.wait_for("Cannot read the inventory");
+    assert!(screen.contains("unknown region `not-a-region`"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+}

@@ -1,0 +1,141 @@
+//! What moto cannot show: DescribeRepositories over several pages, ThrottlingException
+//! storms, and AccessDenied, served by a scripted ECR endpoint.
+
+mod support;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use support::{Env, Request, Stub, aws_error, operation, run, stderr, stdout};
+
+fn repo_json(i: usize) -> Value {
+    let name = format!("team/app-{i}");
+    json!({
+        "repositoryName": name,
+        "repositoryArn": format!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}"),
+        "registryId": "123456789012",
+        "repositoryUri": format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"),
+        "createdAt": 1.705071987E9,
+        "imageTagMutability": "MUTABLE",
+        "imageScanningConfiguration": { "scanOnPush": i % 2 == 0 },
+        "encryptionConfiguration": { "encryptionType": "AES256" }
+    })
+}
+
+/// Three pages of DescribeRepositories chained by nextToken; tags name their repository.
+fn paged(req: &Request) -> (u16, Value) {
+    match operation(req) {
+        "DescribeRepositories" => {
+            let (range, next) = match req.body.get("nextToken").and_then(Value::as_str) {
+                None => (0..3, Some("page-2")),
+                Some("page-2") => (3..6, Some("page-3")),
+                Some("page-3") => (6..7, None),
+                Some(other) => return aws_error("InvalidParameterException", other),
+            };
+            let mut body = json!({ "repositories": range.map(repo_json).collect::<Vec<_>>() });
+            if let Some(next) = next {
+                body["nextToken"] = json!(next);
+            }
+            (200, body)
+        }
+        "ListTagsForResource" => {
+            let arn = req.body["resourceArn"].as_str().unwrap_or_default();
+            let name = arn.rsplit('/').next().unwrap_or_default();
+            (
+                200,
+                json!({ "tags": [{ "Key": format!("port-{name}"), "Value": "true" }] }),
+            )
+        }
+        "GetLifecyclePolicy" => aws_error("LifecyclePolicyNotFoundException", "none"),
+        "GetRepositoryPolicy" => aws_error("RepositoryPolicyNotFoundException", "none"),
+        other => aws_error("UnknownOperationException", other),
+    }
+}
+
+fn list(env: &Env, stub: &Stub) -> std::process::Output {
+    run(env.cmd().args([
+        "list",
+        "--output",
+        "json",
+        "--endpoint-url",
+        &stub.url,
+        "--region",
+        "eu-west-1",
+    ]))
+}
+
+fn check_all_seven(out: &std::process::Output) {
+    assert!(out.status.success(), "{}", stderr(out));
+    let got: Vec<Value> = serde_json::from_str(&stdout(out)).unwrap();
+    assert_eq!(got.len(), 7);
+    for (i, repo) in got.iter().enumerate() {
+        assert_eq!(repo["RepositoryName"], format!("team/app-{i}"));
+        assert_eq!(
+            repo["Tags"],
+            json!([{ "Key": format!("port-app-{i}"), "Value": "true" }])
+        );
+        assert_eq!(repo["ImageScanningConfiguration"]["ScanOnPush"], i % 2 == 0);
+    }
+}
+
+#[test]
+fn follows_every_page_asking_for_a_thousand_at_a_time() {
+    let stub = Stub::start(Arc::new(|req, _| paged(req)));
+    let out = list(&Env::new(), &stub);
+    check_all_seven(&out);
+    let log = stub.log.lock().unwrap();
+    let pages: Vec<&Request> = log
+        .iter()
+        .filter(|r| operation(r) == "DescribeRepositories")
+        .collect();
+    assert_eq!(pages.len(), 3);
+    assert!(pages.iter().all(|r| r.body["maxResults"] == 1000));
+    assert_eq!(
+        log.iter()
+            .filter(|r| operation(r) == "ListTagsForResource")
+            .count(),
+        7
+    );
+}
+
+#[test]
+fn a_throttling_storm_slows_the_load_but_it_completes() {
+    // The first 2 listings and the first 25 tag reads are throttled: more than the SDK's
+    // default 3 attempts per call would survive.
+    let stub = Stub::start(Arc::new(|req, before| match operation(req) {
+        "DescribeRepositories" if before < 2 => aws_error("ThrottlingException", "Rate exceeded"),
+        "ListTagsForResource" if before < 25 => aws_error("ThrottlingException", "Rate exceeded"),
+        _ => paged(req),
+    }));
+    let out = list(&Env::new(), &stub);
+    check_all_seven(&out);
+    assert!(stub.count("ListTagsForResource") >= 25 + 7);
+    assert_eq!(stub.count("DescribeRepositories"), 3 + 2);
+}
+
+#[test]
+fn access_denied_names_the_missing_action() {
+    let stub = Stub::start(Arc::new(|req, _| match operation(req) {
+        "ListTagsForResource" => aws_error(
+            "AccessDeniedException",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+             ecr:ListTagsForResource on resource: arn:aws:ecr:eu-west-1:123456789012:repository/x",
+        ),
+        _ => paged(req),
+    }));
+    let out = list(&Env::new(), &stub);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty(), "no half inventory on stdout");
+    let err = stderr(&out);
+    assert!(err.contains("lacks `ecr:ListTagsForResource`"), "{err}");
+    assert!(err.contains("team/app-0 (eu-west-1): tags"), "{err}");
+}
+
+#[test]
+fn a_server_error_is_retried() {
+    let stub = Stub::start(Arc::new(|req, before| match operation(req) {
+        "DescribeRepositories" if before == 0 => (500, json!({"__type": "ServerException"})),
+        _ => paged(req),
+    }));
+    check_all_seven(&list(&Env::new(), &stub));
+}
