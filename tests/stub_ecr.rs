@@ -17,7 +17,7 @@ fn repo_json(i: usize) -> Value {
         "repositoryUri": format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"),
         "createdAt": 1.705071987E9,
         "imageTagMutability": "MUTABLE",
-        "imageScanningConfiguration": { "scanOnPush": i % 2 == 0 },
+        "imageScanningConfiguration": { "scanOnPush": i.is_multiple_of(2) },
         "encryptionConfiguration": { "encryptionType": "AES256" }
     })
 }
@@ -74,7 +74,10 @@ fn check_all_seven(out: &std::process::Output) {
             repo["Tags"],
             json!([{ "Key": format!("port-app-{i}"), "Value": "true" }])
         );
-        assert_eq!(repo["ImageScanningConfiguration"]["ScanOnPush"], i % 2 == 0);
+        assert_eq!(
+            repo["ImageScanningConfiguration"]["ScanOnPush"],
+            i.is_multiple_of(2)
+        );
     }
 }
 
