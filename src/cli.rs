@@ -184,6 +184,9 @@ async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<E
             ("lifecycle policy", failed(&repo.lifecycle_policy)),
             ("repository policy", failed(&repo.repository_policy)),
         ] {
+            if !policies && what != "tags" {
+                continue;
+            }
             if let Some(why) = failed {
                 problems.push(format!("{} ({}): {what}: {why}", repo.name, repo.region));
             }
@@ -210,7 +213,9 @@ async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<E
 fn failed<T>(f: &Fetched<T>) -> Option<&str> {
     match f {
         Fetched::Failed(why) => Some(why),
-        _ => None,
+        // A finished load leaves nothing pending; if it did, the output would be wrong.
+        Fetched::Pending => Some("never arrived"),
+        Fetched::Absent | Fetched::Present(_) => None,
     }
 }
 

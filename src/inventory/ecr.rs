@@ -219,22 +219,14 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             .iter()
             .map(|r| convert(r, &region))
             .collect();
-        for repo in &repos {
-            listed.push((
-                repo.arn.clone(),
-                repo.name.clone(),
-                repo.registry_id.clone(),
-            ));
-            let (rc, sink, permits, arn) =
-                (rc.clone(), sink.clone(), permits.clone(), repo.arn.clone());
-            tag_jobs.spawn(async move {
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return;
-                };
-                let tags = fetch_tags(&rc, &arn).await;
-                let _ = sink.send(Event::Tags { load, arn, tags });
-            });
-        }
+        let arns: Vec<String> = repos.iter().map(|r| r.arn.clone()).collect();
+        listed.extend(
+            repos
+                .iter()
+                .map(|r| (r.arn.clone(), r.name.clone(), r.registry_id.clone())),
+        );
+        // The page goes out before any of its tags can: a Tags event for a repository the
+        // listener has not seen yet would be dropped.
         if sink
             .send(Event::Page {
                 load,
@@ -245,6 +237,16 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
         {
             tag_jobs.abort_all();
             return;
+        }
+        for arn in arns {
+            let (rc, sink, permits) = (rc.clone(), sink.clone(), permits.clone());
+            tag_jobs.spawn(async move {
+                let Ok(_permit) = permits.acquire_owned().await else {
+                    return;
+                };
+                let tags = fetch_tags(&rc, &arn).await;
+                let _ = sink.send(Event::Tags { load, arn, tags });
+            });
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
