@@ -11,7 +11,8 @@ use crate::config::{Paths, Settings};
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
 use crate::inventory::{self, Inventory, InventoryError};
-use crate::model::{Fetched, Repository, tags, time};
+use crate::model::{Fetched, Repository, tag_rules, tags, time};
+use futures::StreamExt;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,6 +64,39 @@ pub enum Command {
         /// Skip lifecycle and repository policies (two calls fewer per repository)
         #[arg(long)]
         no_policies: bool,
+    },
+    /// Add or remove `port-<service>` tags, checked before any request
+    Tag {
+        #[command(subcommand)]
+        action: TagAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TagAction {
+    /// Add the `port-<service>` tag to each repository (a name or an ARN)
+    Add {
+        /// Port service identifier; the key is the prefix (default `port-`) plus this
+        #[arg(long)]
+        service: String,
+        /// Tag value [default: `tags.defaultValue` from the settings, else `true`]
+        #[arg(long)]
+        value: Option<String>,
+        /// Print the plan and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true, value_name = "REPO")]
+        repos: Vec<String>,
+    },
+    /// Remove the `port-<service>` tag from each repository; no other tag is touched
+    Remove {
+        #[arg(long)]
+        service: String,
+        /// Print the plan and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true, value_name = "REPO")]
+        repos: Vec<String>,
     },
 }
 
@@ -167,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             no_policies,
         }) => runtime.block_on(list(&ctx, output, !no_policies)),
+        Some(Command::Tag { action }) => runtime.block_on(tag(&ctx, action)),
     }
 }
 
@@ -208,6 +243,135 @@ async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<E
         Output::Table => print!("{}", table(&repos, &prefix)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+impl Context {
+    pub fn tag_value(&self) -> String {
+        self.settings
+            .tags
+            .default_value
+            .clone()
+            .unwrap_or_else(|| "true".to_owned())
+    }
+}
+
+async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<ExitCode> {
+    let prefix = ctx.prefix();
+    // Rules first: a bad key never costs a request.
+    let (plan_for, dry_run, wanted) = match action {
+        TagAction::Add {
+            service,
+            value,
+            dry_run,
+            repos,
+        } => {
+            let value = value.unwrap_or_else(|| ctx.tag_value());
+            let tag = tag_rules::service_tag(&prefix, &service, &value)?;
+            (PlanKind::Add(tag), dry_run, repos)
+        }
+        TagAction::Remove {
+            service,
+            dry_run,
+            repos,
+        } => {
+            let key = format!("{prefix}{}", service.trim());
+            tag_rules::check_key(&key)?;
+            (PlanKind::Remove(key), dry_run, repos)
+        }
+    };
+    let inventory = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
+    let (repos, failures) = inventory::collect(inventory.as_ref(), false).await;
+    for (region, err) in &failures {
+        eprintln!("error: {region}: {err}");
+    }
+    let mut ok = failures.is_empty();
+    let mut targets: Vec<&Repository> = Vec::new();
+    for want in &wanted {
+        let found: Vec<&Repository> = repos
+            .iter()
+            .filter(|r| &r.name == want || &r.arn == want)
+            .collect();
+        if found.is_empty() {
+            ok = false;
+            println!(
+                "FAIL  {want}: no such repository in {}",
+                inventory.regions().join(", ")
+            );
+        }
+        for r in found {
+            if !targets.iter().any(|t| t.arn == r.arn) {
+                targets.push(r);
+            }
+        }
+    }
+    let plan = match &plan_for {
+        PlanKind::Add(tag) => tag_rules::plan_add(&targets, tag),
+        PlanKind::Remove(key) => tag_rules::plan_remove(&targets, key),
+    };
+    for item in plan.iter().filter(|i| !i.change.writes()) {
+        let refused = matches!(item.change, tag_rules::Change::Refused { .. });
+        ok &= !refused;
+        let label = if refused { "FAIL" } else { "skip" };
+        println!(
+            "{label}  {} ({}): {}",
+            item.name,
+            item.region,
+            item.change.describe()
+        );
+    }
+    let writes: Vec<&tag_rules::PlanItem> = plan.iter().filter(|i| i.change.writes()).collect();
+    if dry_run {
+        for item in &writes {
+            println!(
+                "plan  {} ({}): {}",
+                item.name,
+                item.region,
+                item.change.describe()
+            );
+            for w in &item.warnings {
+                println!("      warning: {w}");
+            }
+        }
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let read_only = ctx.read_only();
+    let concurrency = ctx.aws_options().concurrency;
+    let results: Vec<inventory::Applied> = futures::stream::iter(writes.iter().copied())
+        .map(|item| inventory::apply(inventory.as_ref(), read_only, item))
+        .buffered(concurrency)
+        .collect()
+        .await;
+    for (item, applied) in writes.iter().zip(&results) {
+        match &applied.result {
+            Ok(_) => println!(
+                "ok    {} ({}): {}",
+                item.name,
+                item.region,
+                item.change.describe()
+            ),
+            Err(e) => {
+                ok = false;
+                println!("FAIL  {} ({}): {e}", item.name, item.region);
+            }
+        }
+        for w in &item.warnings {
+            println!("      warning: {w}");
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+enum PlanKind {
+    Add(crate::model::Tag),
+    Remove(String),
 }
 
 fn failed<T>(f: &Fetched<T>) -> Option<&str> {

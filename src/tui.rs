@@ -45,11 +45,13 @@ struct Runtime {
     load_task: Option<JoinHandle<()>>,
     events: mpsc::UnboundedSender<inventory::Event>,
     connected: mpsc::UnboundedSender<Result<Arc<dyn Inventory>, InventoryError>>,
+    written: mpsc::UnboundedSender<inventory::Applied>,
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Result<()> {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
     state.prefix = ctx.prefix();
+    state.tag_value = ctx.tag_value();
     let size = terminal.size()?;
     update(
         &mut state,
@@ -60,11 +62,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
     );
     let (event_tx, mut event_rx) = mpsc::unbounded_channel();
     let (conn_tx, mut conn_rx) = mpsc::unbounded_channel();
+    let (written_tx, mut written_rx) = mpsc::unbounded_channel();
     let mut rt = Runtime {
         inventory: None,
         load_task: None,
         events: event_tx,
         connected: conn_tx,
+        written: written_tx,
     };
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
@@ -103,6 +107,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
                 }
                 Err(e) => Msg::ConnectFailed(e),
             },
+            Some(applied) = written_rx.recv() => Msg::TagWritten { applied, at: now() },
             _ = tick.tick() => {
                 if !state.loading() {
                     continue;
@@ -152,8 +157,31 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 tokio::spawn(inv.fetch_policies(load, repo, rt.events.clone()));
             }
         }
+        Effect::WriteTags { items } => {
+            if let Some(inv) = rt.inventory.clone() {
+                let (tx, read_only) = (rt.written.clone(), state.read_only);
+                let concurrency = ctx.aws_options().concurrency;
+                tokio::spawn(async move {
+                    let mut results = futures::stream::iter(items)
+                        .map(|item| {
+                            let inv = inv.clone();
+                            async move { inventory::apply(inv.as_ref(), read_only, &item).await }
+                        })
+                        .buffer_unordered(concurrency);
+                    while let Some(applied) = results.next().await {
+                        let _ = tx.send(applied);
+                    }
+                });
+            }
+        }
         Effect::Quit => {}
     }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn map_key(key: KeyEvent) -> Option<Key> {

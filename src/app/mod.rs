@@ -2,12 +2,14 @@
 //! Keys arrive as [`Key`] values (no terminal types here) and IO comes back as [`Msg`]s.
 
 mod state;
+pub mod tagging;
 mod update;
 
 pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel};
 pub use update::update;
 
-use crate::inventory::{Event, InventoryError};
+use crate::inventory::{Applied, Event, InventoryError};
+use crate::model::tag_rules::PlanItem;
 
 /// A key press, independent of the terminal library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +48,27 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// One tag write finished, at this time (seconds since the epoch).
+    TagWritten {
+        applied: Applied,
+        at: i64,
+    },
     Tick,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Connect,
-    Load { load: u64 },
-    FetchPolicies { load: u64, arn: String },
+    Load {
+        load: u64,
+    },
+    FetchPolicies {
+        load: u64,
+        arn: String,
+    },
+    /// Tag writes the user confirmed with `y`.
+    WriteTags {
+        items: Vec<PlanItem>,
+    },
     Quit,
 }

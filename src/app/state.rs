@@ -74,6 +74,7 @@ pub struct RegionStatus {
 pub enum Screen {
     List,
     Detail { arn: String, scroll: u16 },
+    Activity { scroll: u16 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +114,10 @@ pub struct State {
     pub sort: Sort,
     pub screen: Screen,
     pub help: Option<u16>,
+    pub dialog: Option<super::tagging::Dialog>,
+    pub activity: Vec<crate::model::activity::Activity>,
+    /// The value written with new service tags.
+    pub tag_value: String,
     pub status: Option<Status>,
     pub width: u16,
     pub height: u16,
@@ -145,6 +150,9 @@ impl State {
             },
             screen: Screen::List,
             help: None,
+            dialog: None,
+            activity: Vec::new(),
+            tag_value: "true".to_owned(),
             status: None,
             width: 80,
             height: 24,

@@ -43,6 +43,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.follow_cursor();
             vec![]
         }
+        Msg::TagWritten { applied, at } => {
+            super::tagging::written(state, applied, at);
+            vec![]
+        }
         Msg::Tick => {
             state.tick = state.tick.wrapping_add(1);
             vec![]
@@ -134,6 +138,9 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         }
         return vec![];
     }
+    if state.dialog.is_some() {
+        return super::tagging::on_key(state, key);
+    }
     if state.filter_editing {
         on_filter_key(state, key);
         return vec![];
@@ -145,6 +152,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
             effects
         }
         Screen::Detail { .. } => on_detail_key(state, key),
+        Screen::Activity { .. } => super::tagging::on_activity_key(state, key),
     }
 }
 
@@ -253,6 +261,9 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
             }
         }
         Key::Enter => return open_detail(state),
+        Key::Char('t') => super::tagging::open(state, false),
+        Key::Char('T') => super::tagging::open(state, true),
+        Key::Char('L') => state.screen = Screen::Activity { scroll: 0 },
         _ => {}
     }
     vec![]

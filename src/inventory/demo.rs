@@ -7,8 +7,9 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
-use crate::model::Repository;
 use crate::model::repository::RepositoryRecord;
+use crate::model::tag_rules::{Change, PlanItem};
+use crate::model::{Fetched, Repository, Tag};
 
 const DEMO_JSON: &str = include_str!("../../assets/demo-inventory.json");
 
@@ -95,6 +96,37 @@ impl Inventory for DemoInventory {
             }
         }
         .boxed()
+    }
+
+    fn write_tags(
+        &self,
+        target: &PlanItem,
+    ) -> BoxFuture<'static, Result<Vec<Tag>, InventoryError>> {
+        let result = {
+            let mut repos = self.repos.lock().unwrap_or_else(|p| p.into_inner());
+            match repos.iter_mut().find(|r| r.arn == target.arn) {
+                None => Err(InventoryError::RepositoryNotFound {
+                    name: target.name.clone(),
+                    region: target.region.clone(),
+                }),
+                Some(repo) => {
+                    let mut tags = repo.tag_list().to_vec();
+                    match &target.change {
+                        Change::Add { tag } | Change::Overwrite { tag, .. } => {
+                            match tags.iter_mut().find(|t| t.key == tag.key) {
+                                Some(t) => t.value = tag.value.clone(),
+                                None => tags.push(tag.clone()),
+                            }
+                        }
+                        Change::Remove { key, .. } => tags.retain(|t| &t.key != key),
+                        _ => {}
+                    }
+                    repo.tags = Fetched::Present(tags.clone());
+                    Ok(tags)
+                }
+            }
+        };
+        async move { result }.boxed()
     }
 
     fn fetch_policies(&self, load: u64, repo: &Repository, sink: Sink) -> BoxFuture<'static, ()> {

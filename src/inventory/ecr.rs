@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 
 use super::limiter::{Limiter, backoff};
 use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
+use crate::model::tag_rules::{Change, PlanItem};
 use crate::model::{Fetched, Repository, Tag};
 
 /// How the user chose to reach AWS (flags, environment and settings, already merged).
@@ -46,6 +47,8 @@ pub struct RegionCtx {
 
 pub struct EcrInventory {
     profile_label: String,
+    profile: Option<String>,
+    endpoint_url: Option<String>,
     regions: Vec<Arc<RegionCtx>>,
     concurrency: usize,
 }
@@ -117,6 +120,8 @@ impl EcrInventory {
         }
         Ok(EcrInventory {
             profile_label: label,
+            profile: opts.profile.clone(),
+            endpoint_url: opts.endpoint_url.clone(),
             regions: ctxs,
             concurrency: opts.concurrency.max(1),
         })
@@ -156,6 +161,77 @@ impl Inventory for EcrInventory {
                 .into_iter()
                 .map(|rc| tokio::spawn(load_region(rc, opts, sink.clone(), concurrency)));
             futures::future::join_all(all).await;
+        }
+        .boxed()
+    }
+
+    fn cli_context(&self) -> (Option<String>, Option<String>) {
+        (self.profile.clone(), self.endpoint_url.clone())
+    }
+
+    fn write_tags(
+        &self,
+        target: &PlanItem,
+    ) -> BoxFuture<'static, Result<Vec<Tag>, InventoryError>> {
+        let rc = self.region(&target.region).cloned();
+        let target = target.clone();
+        async move {
+            let Some(rc) = rc else {
+                return Err(InventoryError::UnknownRegion(target.region.clone()));
+            };
+            let arn = target.arn.as_str();
+            let written = match &target.change {
+                Change::Add { tag } | Change::Overwrite { tag, .. } => {
+                    let ecr_tag = aws_sdk_ecr::types::Tag::builder()
+                        .key(&tag.key)
+                        .value(&tag.value)
+                        .build()
+                        .map_err(|e| InventoryError::Service {
+                            operation: "TagResource".into(),
+                            region: rc.region.clone(),
+                            code: "InvalidTag".into(),
+                            message: e.to_string(),
+                        })?;
+                    call(&rc, "TagResource", || {
+                        rc.client
+                            .tag_resource()
+                            .resource_arn(arn)
+                            .tags(ecr_tag.clone())
+                            .send()
+                    })
+                    .await
+                    .map(|_| ())
+                }
+                Change::Remove { key, .. } => call(&rc, "UntagResource", || {
+                    rc.client
+                        .untag_resource()
+                        .resource_arn(arn)
+                        .tag_keys(key)
+                        .send()
+                })
+                .await
+                .map(|_| ()),
+                _ => return Err(InventoryError::NothingToWrite),
+            };
+            let named = |failure: Failure| match failure.error {
+                InventoryError::RepositoryNotFound { .. } => InventoryError::RepositoryNotFound {
+                    name: target.name.clone(),
+                    region: target.region.clone(),
+                },
+                other => other,
+            };
+            written.map_err(named)?;
+            // Read back what ECR now has, so the list shows the truth, not our guess.
+            match fetch_tags(&rc, arn).await {
+                Fetched::Present(tags) => Ok(tags),
+                Fetched::Failed(why) => Err(InventoryError::Service {
+                    operation: "ListTagsForResource".into(),
+                    region: rc.region.clone(),
+                    code: "ReadBackFailed".into(),
+                    message: format!("the write succeeded but reading the tags back failed: {why}"),
+                }),
+                Fetched::Pending | Fetched::Absent => Ok(Vec::new()),
+            }
         }
         .boxed()
     }

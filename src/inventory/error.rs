@@ -61,4 +61,12 @@ pub enum InventoryError {
 
     #[error("the embedded demo inventory is unreadable: {0}")]
     Demo(String),
+
+    #[error(
+        "read-only mode: writes are refused (--read-only, or the profile is in readOnlyProfiles)"
+    )]
+    ReadOnly,
+
+    #[error("nothing to write")]
+    NothingToWrite,
 }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::InventoryError;
 
+use crate::model::tag_rules::{Change, PlanItem, cli_equivalent};
 use crate::model::{Fetched, Repository, Tag};
 
 /// One step of a load. `load` is the id the caller gave the load, so results of an
@@ -73,6 +74,60 @@ pub trait Inventory: Send + Sync {
 
     /// Fetches one repository's policies now (the detail pane asks for them).
     fn fetch_policies(&self, load: u64, repo: &Repository, sink: Sink) -> BoxFuture<'static, ()>;
+
+    /// Writes one tag change and returns the repository's tags as the source now has them.
+    /// Only [`apply`] calls this, so that every write passes the read-only check.
+    fn write_tags(&self, target: &PlanItem)
+    -> BoxFuture<'static, Result<Vec<Tag>, InventoryError>>;
+
+    /// The profile and endpoint, for the AWS CLI equivalent of a write.
+    fn cli_context(&self) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
+}
+
+/// The result of one planned write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub arn: String,
+    /// The repository's tags after the write, or why it failed.
+    pub result: Result<Vec<Tag>, InventoryError>,
+    /// The AWS CLI command that does the same.
+    pub command: Option<String>,
+}
+
+/// Every tag write goes through here: read-only mode is enforced in this one place, and each
+/// write is recorded in the log file with its AWS CLI equivalent.
+pub async fn apply(inventory: &dyn Inventory, read_only: bool, item: &PlanItem) -> Applied {
+    let (profile, endpoint) = inventory.cli_context();
+    let command = cli_equivalent(item, profile.as_deref(), endpoint.as_deref());
+    let result = if read_only {
+        Err(InventoryError::ReadOnly)
+    } else if !item.change.writes() {
+        Err(InventoryError::NothingToWrite)
+    } else {
+        inventory.write_tags(item).await
+    };
+    let action = match &item.change {
+        Change::Remove { key, .. } => format!("untag {key}"),
+        Change::Add { tag } | Change::Overwrite { tag, .. } => {
+            format!("tag {}={}", tag.key, tag.value)
+        }
+        other => other.describe(),
+    };
+    match &result {
+        Ok(_) => tracing::info!(target: "activity", repository = %item.name, region = %item.region,
+            %action, command = command.as_deref().unwrap_or(""), "write succeeded"),
+        Err(e) => {
+            tracing::warn!(target: "activity", repository = %item.name, region = %item.region,
+            %action, command = command.as_deref().unwrap_or(""), error = %e, "write failed")
+        }
+    }
+    Applied {
+        arn: item.arn.clone(),
+        result,
+        command,
+    }
 }
 
 /// Runs a whole load and gathers the repositories, or every region's error.

@@ -1,6 +1,8 @@
 //! Pure data: repositories, tags and their rules. No IO here.
 
+pub mod activity;
 pub mod repository;
+pub mod tag_rules;
 pub mod tags;
 pub mod time;
 

@@ -7,6 +7,8 @@ pub enum Context {
     List,
     Filter,
     Detail,
+    Tagging,
+    Activity,
 }
 
 impl Context {
@@ -16,6 +18,8 @@ impl Context {
             Context::List => "Repository list",
             Context::Filter => "Filter box (/)",
             Context::Detail => "Detail pane",
+            Context::Tagging => "Tag dialogs (t, T)",
+            Context::Activity => "Activity log (L)",
         }
     }
 }
@@ -119,4 +123,36 @@ pub const BINDINGS: &[Binding] = &[
     b(Context::Detail, "j k ↓ ↑", "scroll", None),
     b(Context::Detail, "Space PgDn PgUp", "scroll a page", None),
     b(Context::Detail, "Esc h ←", "back to the list", Some("back")),
+    b(
+        Context::Tagging,
+        "type",
+        "the service identifier; suggestions follow",
+        None,
+    ),
+    b(
+        Context::Tagging,
+        "Tab →  ↑ ↓",
+        "complete with / choose a suggestion",
+        None,
+    ),
+    b(
+        Context::Tagging,
+        "Enter",
+        "preview the exact change per repository",
+        None,
+    ),
+    b(
+        Context::Tagging,
+        "y / n",
+        "in the preview: write / cancel (Enter never confirms)",
+        None,
+    ),
+    b(
+        Context::Tagging,
+        "Esc",
+        "cancel, or close the results",
+        None,
+    ),
+    b(Context::Activity, "j k ↓ ↑", "scroll", None),
+    b(Context::Activity, "Esc L", "back to the list", Some("back")),
 ];

@@ -1,6 +1,8 @@
 //! Views: functions from `&State` to a frame. No IO, no state of their own.
 
+mod activity;
 mod detail;
+mod dialog;
 mod help;
 mod json;
 pub mod keys;
@@ -32,6 +34,10 @@ pub fn render(frame: &mut Frame, state: &State) {
     match &state.screen {
         Screen::List => list::render(frame, body, state),
         Screen::Detail { arn, scroll } => detail::render(frame, body, state, arn, *scroll),
+        Screen::Activity { scroll } => activity::render(frame, body, state, *scroll),
+    }
+    if let Some(d) = &state.dialog {
+        dialog::render(frame, body, state, d);
     }
     render_status(frame, status, state);
     render_keybar(frame, bar, state);
@@ -147,7 +153,7 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
-    let context = if state.help.is_some() {
+    let context = if state.help.is_some() || state.dialog.is_some() {
         None
     } else if state.filter_editing {
         Some(Context::Filter)
@@ -155,11 +161,13 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
         match state.screen {
             Screen::List => Some(Context::List),
             Screen::Detail { .. } => Some(Context::Detail),
+            Screen::Activity { .. } => Some(Context::Activity),
         }
     };
     let mut spans = Vec::new();
     let shown = BINDINGS.iter().filter(|b| {
-        Some(b.context) == context || (b.context == Context::Global && !state.filter_editing)
+        Some(b.context) == context
+            || (b.context == Context::Global && context.is_some() && !state.filter_editing)
     });
     for binding in shown {
         if let Some(label) = binding.bar {

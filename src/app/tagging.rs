@@ -1,0 +1,328 @@
+//! The tag dialogs: choose a service, preview the exact change per repository, confirm with
+//! `y`, watch each repository's result.
+
+use std::collections::BTreeSet;
+
+use super::state::{Screen, State, Status, StatusLevel};
+use super::{Effect, Key};
+use crate::inventory::Applied;
+use crate::model::activity::Activity;
+use crate::model::tag_rules::{self, Change, PlanItem};
+use crate::model::{Fetched, tags};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    /// Typing the service to add or remove.
+    Service(ServiceDialog),
+    /// The plan, waiting for `y` or `n`.
+    Preview(Preview),
+    /// Writes under way or done.
+    Results(Results),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDialog {
+    pub remove: bool,
+    /// ARNs of the repositories the change applies to.
+    pub targets: Vec<String>,
+    pub input: String,
+    /// Highlighted suggestion.
+    pub choice: usize,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub remove: bool,
+    pub plan: Vec<PlanItem>,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteState {
+    Running,
+    Done,
+    Failed(String),
+    /// Nothing to write, or refused before any request.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Results {
+    pub items: Vec<(PlanItem, WriteState)>,
+    pub scroll: u16,
+}
+
+impl Results {
+    pub fn running(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|(_, s)| *s == WriteState::Running)
+            .count()
+    }
+}
+
+impl State {
+    /// Suggestions for the service dialog: services already used in the inventory (to add),
+    /// or present on the targets (to remove); those starting with the input come first.
+    pub fn service_suggestions(&self, dialog: &ServiceDialog) -> Vec<String> {
+        let mut all: BTreeSet<String> = BTreeSet::new();
+        let from_targets = dialog.remove;
+        for repo in &self.repos {
+            if from_targets && !dialog.targets.contains(&repo.arn) {
+                continue;
+            }
+            for s in tags::services(repo.tag_list(), &self.prefix) {
+                all.insert(s.to_owned());
+            }
+        }
+        let needle = dialog.input.trim().to_lowercase();
+        let (mut first, mut rest): (Vec<String>, Vec<String>) = all
+            .into_iter()
+            .filter(|s| s.to_lowercase().contains(&needle))
+            .partition(|s| s.to_lowercase().starts_with(&needle));
+        first.append(&mut rest);
+        first
+    }
+
+    /// The repositories a write applies to: the selection, else the cursor's row.
+    fn write_targets(&self) -> Vec<String> {
+        if self.selected.is_empty() {
+            self.current()
+                .map(|r| vec![r.arn.clone()])
+                .unwrap_or_default()
+        } else {
+            self.selected.iter().cloned().collect()
+        }
+    }
+}
+
+/// `t` / `T` in the list.
+pub(super) fn open(state: &mut State, remove: bool) {
+    if state.read_only {
+        // Early feedback; the refusal itself is enforced in `inventory::apply`.
+        state.status = Some(Status {
+            level: StatusLevel::Error,
+            text: "read-only mode: tag writes are refused (--read-only or readOnlyProfiles)".into(),
+        });
+        return;
+    }
+    let targets = state.write_targets();
+    if targets.is_empty() {
+        return;
+    }
+    state.dialog = Some(Dialog::Service(ServiceDialog {
+        remove,
+        targets,
+        input: String::new(),
+        choice: 0,
+        error: None,
+    }));
+}
+
+pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let Some(dialog) = state.dialog.take() else {
+        return vec![];
+    };
+    let (next, effects) = match dialog {
+        Dialog::Service(d) => service_key(state, d, key),
+        Dialog::Preview(p) => preview_key(p, key),
+        Dialog::Results(r) => results_key(r, key),
+    };
+    state.dialog = next;
+    effects
+}
+
+fn service_key(state: &State, mut d: ServiceDialog, key: Key) -> (Option<Dialog>, Vec<Effect>) {
+    let suggestions = state.service_suggestions(&d);
+    match key {
+        Key::Esc => return (None, vec![]),
+        Key::Char(c) => {
+            d.input.push(c);
+            d.choice = 0;
+            d.error = None;
+        }
+        Key::Backspace => {
+            d.input.pop();
+            d.choice = 0;
+            d.error = None;
+        }
+        Key::Ctrl('u') => d.input.clear(),
+        Key::Down => d.choice = (d.choice + 1).min(suggestions.len().saturating_sub(1)),
+        Key::Up => d.choice = d.choice.saturating_sub(1),
+        Key::Tab | Key::Right => {
+            if let Some(s) = suggestions.get(d.choice) {
+                d.input = s.clone();
+                d.error = None;
+            }
+        }
+        Key::Enter => {
+            let service = if d.input.trim().is_empty() {
+                suggestions.get(d.choice).cloned().unwrap_or_default()
+            } else {
+                d.input.trim().to_owned()
+            };
+            let repos: Vec<_> = d.targets.iter().filter_map(|a| state.repo(a)).collect();
+            let plan = if d.remove {
+                let key = format!("{}{service}", state.prefix);
+                match tag_rules::check_key(&key) {
+                    Ok(()) if !service.is_empty() => tag_rules::plan_remove(&repos, &key),
+                    Ok(()) => Err(tag_rules::TagRuleError::EmptyService)
+                        .map_err(|e| d.error = Some(e.to_string()))
+                        .unwrap_or_default(),
+                    Err(e) => {
+                        d.error = Some(e.to_string());
+                        vec![]
+                    }
+                }
+            } else {
+                match tag_rules::service_tag(&state.prefix, &service, &state.tag_value) {
+                    Ok(tag) => tag_rules::plan_add(&repos, &tag),
+                    Err(e) => {
+                        d.error = Some(e.to_string());
+                        vec![]
+                    }
+                }
+            };
+            if d.error.is_none() {
+                return (
+                    Some(Dialog::Preview(Preview {
+                        remove: d.remove,
+                        plan,
+                        scroll: 0,
+                    })),
+                    vec![],
+                );
+            }
+        }
+        _ => {}
+    }
+    (Some(Dialog::Service(d)), vec![])
+}
+
+fn preview_key(mut p: Preview, key: Key) -> (Option<Dialog>, Vec<Effect>) {
+    match key {
+        Key::Char('y') | Key::Char('Y') => {
+            let writes: Vec<PlanItem> = p
+                .plan
+                .iter()
+                .filter(|i| i.change.writes())
+                .cloned()
+                .collect();
+            let items = p
+                .plan
+                .into_iter()
+                .map(|i| {
+                    let state = if i.change.writes() {
+                        WriteState::Running
+                    } else {
+                        WriteState::Skipped
+                    };
+                    (i, state)
+                })
+                .collect();
+            let effects = if writes.is_empty() {
+                vec![]
+            } else {
+                vec![Effect::WriteTags { items: writes }]
+            };
+            (Some(Dialog::Results(Results { items, scroll: 0 })), effects)
+        }
+        Key::Char('n') | Key::Char('N') | Key::Esc | Key::Char('q') => (None, vec![]),
+        Key::Down | Key::Char('j') => {
+            p.scroll = p.scroll.saturating_add(1);
+            (Some(Dialog::Preview(p)), vec![])
+        }
+        Key::Up | Key::Char('k') => {
+            p.scroll = p.scroll.saturating_sub(1);
+            (Some(Dialog::Preview(p)), vec![])
+        }
+        // A bare Enter does not confirm a write.
+        _ => (Some(Dialog::Preview(p)), vec![]),
+    }
+}
+
+fn results_key(mut r: Results, key: Key) -> (Option<Dialog>, Vec<Effect>) {
+    match key {
+        Key::Esc | Key::Enter | Key::Char('q') => (None, vec![]),
+        Key::Down | Key::Char('j') => {
+            r.scroll = r.scroll.saturating_add(1);
+            (Some(Dialog::Results(r)), vec![])
+        }
+        Key::Up | Key::Char('k') => {
+            r.scroll = r.scroll.saturating_sub(1);
+            (Some(Dialog::Results(r)), vec![])
+        }
+        _ => (Some(Dialog::Results(r)), vec![]),
+    }
+}
+
+/// One write finished: the list updates in place, the results view and the activity log
+/// record it.
+pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
+    let item = match &state.dialog {
+        Some(Dialog::Results(r)) => r
+            .items
+            .iter()
+            .find(|(i, _)| i.arn == applied.arn)
+            .map(|(i, _)| i.clone()),
+        _ => None,
+    };
+    let target = state
+        .repo(&applied.arn)
+        .map(|r| format!("{} ({})", r.name, r.region))
+        .unwrap_or_else(|| applied.arn.clone());
+    let action = item
+        .as_ref()
+        .map(|i| i.change.describe())
+        .unwrap_or_else(|| "tag change".into());
+    let outcome = match &applied.result {
+        Ok(tags) => {
+            if let Some(repo) = state.repo_mut(&applied.arn) {
+                repo.tags = Fetched::Present(tags.clone());
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    if let Some(Dialog::Results(r)) = &mut state.dialog
+        && let Some((_, s)) = r.items.iter_mut().find(|(i, _)| i.arn == applied.arn)
+    {
+        *s = match &outcome {
+            Ok(()) => WriteState::Done,
+            Err(e) => WriteState::Failed(e.clone()),
+        };
+    }
+    state.activity.push(Activity {
+        at,
+        target,
+        action,
+        outcome,
+        command: applied.command,
+    });
+    state.refresh_view();
+}
+
+/// `L`: the activity log screen.
+pub(super) fn on_activity_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let Screen::Activity { scroll } = &mut state.screen else {
+        return vec![];
+    };
+    match key {
+        Key::Esc | Key::Char('L') | Key::Char('h') | Key::Left => state.screen = Screen::List,
+        Key::Char('q') => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Key::Down | Key::Char('j') => *scroll = scroll.saturating_add(1),
+        Key::Up | Key::Char('k') => *scroll = scroll.saturating_sub(1),
+        Key::Char('?') => state.help = Some(0),
+        _ => {}
+    }
+    vec![]
+}
+
+/// Whether a change is a refusal, for colouring.
+pub fn refused(change: &Change) -> bool {
+    matches!(change, Change::Refused { .. })
+}

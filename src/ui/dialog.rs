@@ -1,0 +1,203 @@
+//! The tag dialogs drawn over the list.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{centered, theme};
+use crate::app::State;
+use crate::app::tagging::{Dialog, Preview, Results, ServiceDialog, WriteState, refused};
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, dialog: &Dialog) {
+    match dialog {
+        Dialog::Service(d) => service(frame, area, state, d),
+        Dialog::Preview(p) => preview(frame, area, state, p),
+        Dialog::Results(r) => results(frame, area, r),
+    }
+}
+
+fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: Vec<Line<'static>>,
+    footer: &str,
+    scroll: u16,
+) {
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).max(6);
+    let rect = centered(area, 96, height);
+    let block = Block::bordered()
+        .title(Line::styled(title, theme::title()))
+        .title_bottom(Line::styled(footer.to_owned(), theme::dim()))
+        .border_style(theme::dim());
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+fn targets_line(state: &State, arns: &[String]) -> String {
+    match arns {
+        [one] => state
+            .repo(one)
+            .map(|r| format!("{} ({})", r.name, r.region))
+            .unwrap_or_default(),
+        many => format!("{} selected repositories", many.len()),
+    }
+}
+
+fn service(frame: &mut Frame, area: Rect, state: &State, d: &ServiceDialog) {
+    let verb = if d.remove { "Remove" } else { "Add" };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("on  ", theme::dim()),
+            Span::raw(targets_line(state, &d.targets)),
+        ]),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(format!("service  {}", state.prefix), theme::dim()),
+            Span::styled(d.input.clone(), theme::header()),
+            Span::styled("█", theme::dim()),
+            Span::styled(
+                if d.remove {
+                    String::new()
+                } else {
+                    format!("   value {}", state.tag_value)
+                },
+                theme::dim(),
+            ),
+        ]),
+    ];
+    if let Some(e) = &d.error {
+        lines.push(Line::styled(format!("✗ {e}"), theme::error()));
+    }
+    let suggestions = state.service_suggestions(d);
+    if !suggestions.is_empty() {
+        lines.push(Line::raw(""));
+        let label = if d.remove {
+            "on these repositories"
+        } else {
+            "already used in the inventory"
+        };
+        lines.push(Line::styled(label, theme::dim()));
+        for (i, s) in suggestions.iter().take(8).enumerate() {
+            let style = if i == d.choice {
+                theme::cursor()
+            } else {
+                Style::new()
+            };
+            lines.push(Line::styled(format!("  {s}"), style));
+        }
+        if suggestions.len() > 8 {
+            lines.push(Line::styled(
+                format!("  … {} more, keep typing", suggestions.len() - 8),
+                theme::dim(),
+            ));
+        }
+    }
+    popup(
+        frame,
+        area,
+        format!(" {verb} a {}<service> tag ", state.prefix),
+        lines,
+        " Enter preview · Tab complete · ↑↓ choose · Esc cancel ",
+        0,
+    );
+}
+
+fn preview(frame: &mut Frame, area: Rect, _state: &State, p: &Preview) {
+    let writes = p.plan.iter().filter(|i| i.change.writes()).count();
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "{writes} of {} repositories change; nothing is written until you press y.",
+                p.plan.len()
+            ),
+            theme::header(),
+        ),
+        Line::raw(""),
+    ];
+    for item in &p.plan {
+        let style = if refused(&item.change) {
+            theme::error()
+        } else if item.change.writes() {
+            Style::new().fg(theme::OK)
+        } else {
+            theme::dim()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{} ({})  ", item.name, item.region)),
+            Span::styled(item.change.describe(), style),
+        ]));
+        for w in &item.warnings {
+            lines.push(Line::styled(
+                format!("    ⚠ {w}"),
+                Style::new().fg(theme::WARN),
+            ));
+        }
+    }
+    let title = if p.remove {
+        " Remove tag: preview "
+    } else {
+        " Add tag: preview "
+    };
+    let footer = if writes > 0 {
+        format!(" y write {writes} · n cancel · j/k scroll ")
+    } else {
+        " nothing to write · n close ".to_owned()
+    };
+    popup(frame, area, title.to_owned(), lines, &footer, p.scroll);
+}
+
+fn results(frame: &mut Frame, area: Rect, r: &Results) {
+    let running = r.running();
+    let failed = r
+        .items
+        .iter()
+        .filter(|(_, s)| matches!(s, WriteState::Failed(_)))
+        .count();
+    let mut lines = vec![
+        Line::styled(
+            if running > 0 {
+                format!("writing… {running} to go")
+            } else if failed > 0 {
+                format!("done: {failed} failed, the others are written")
+            } else {
+                "done".to_owned()
+            },
+            if failed > 0 {
+                theme::error()
+            } else {
+                theme::header()
+            },
+        ),
+        Line::raw(""),
+    ];
+    for (item, s) in &r.items {
+        let (mark, text, style) = match s {
+            WriteState::Running => ("…", item.change.describe(), theme::dim()),
+            WriteState::Done => ("✓", item.change.describe(), Style::new().fg(theme::OK)),
+            WriteState::Failed(e) => ("✗", e.clone(), theme::error()),
+            WriteState::Skipped => ("·", item.change.describe(), theme::dim()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::raw(format!("{} ({})  ", item.name, item.region)),
+            Span::styled(text, style),
+        ]));
+    }
+    popup(
+        frame,
+        area,
+        " Tag results ".to_owned(),
+        lines,
+        " Esc close · L activity log ",
+        r.scroll,
+    );
+}
