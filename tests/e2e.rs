@@ -165,6 +165,25 @@ fn a_new_user_tours_the_demo() {
     t.keys(&["Space", "Space"]);
     t.wait_for("2 selected");
 
+    // Tag the two selected repositories, in memory.
+    t.keys(&["t"]);
+    t.wait_for("Add a port-<service> tag");
+    t.text("search");
+    t.keys(&["Enter"]);
+    let preview = t.wait_for("nothing is written until you press y");
+    assert!(preview.contains("+ port-search=true"), "{preview}");
+    t.keys(&["y"]);
+    t.wait_for("done");
+    t.keys(&["Escape"]);
+    t.keys(&["L"]);
+    let log = t.wait_for("activity log [2]");
+    assert!(
+        log.contains("$ aws ecr tag-resource --resource-arn"),
+        "{log}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("2 selected");
+
     t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "20"]);
     let small = t.wait_for("2 selected");
     assert!(small.lines().all(|l| l.chars().count() <= 80), "{small}");

@@ -236,3 +236,85 @@ async fn tiny_terminal_does_not_panic() {
     let mut terminal = Terminal::new(TestBackend::new(20, 5)).unwrap();
     terminal.draw(|f| ecr_port::ui::render(f, &state)).unwrap();
 }
+
+#[tokio::test]
+async fn tagging_dialog_preview_results_and_activity() {
+    use ecr_port::inventory::Applied;
+    use ecr_port::model::Tag;
+
+    let mut state = demo_state().await;
+    // Select three: one new, one already tagged with this service, one with 48 tags.
+    keys(&mut state, &[Key::Char('/')]);
+    typed(&mut state, "payments/api");
+    keys(&mut state, &[Key::Enter, Key::Char('a'), Key::Esc]);
+    keys(&mut state, &[Key::Char('/')]);
+    typed(&mut state, "mobile/bff");
+    keys(&mut state, &[Key::Enter, Key::Char(' '), Key::Esc]);
+    assert_eq!(state.selected.len(), 3);
+
+    keys(&mut state, &[Key::Char('t')]);
+    typed(&mut state, "pay");
+    insta::assert_snapshot!("tag_dialog", draw(&state));
+
+    typed(&mut state, " me!");
+    keys(&mut state, &[Key::Enter]);
+    insta::assert_snapshot!("tag_dialog_invalid", draw(&state));
+
+    keys(&mut state, &[Key::Ctrl('u')]);
+    typed(&mut state, "ord");
+    keys(&mut state, &[Key::Tab, Key::Enter]);
+    insta::assert_snapshot!("tag_preview", draw(&state));
+
+    // A bare Enter never confirms.
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    assert!(effects.is_empty());
+    let effects = update(&mut state, Msg::Key(Key::Char('y')));
+    let ecr_port::app::Effect::WriteTags { items } = &effects[0] else {
+        panic!("expected a write, got {effects:?}");
+    };
+    assert_eq!(items.len(), 3);
+    let (ok, failed) = (items[0].clone(), items[1].clone());
+    update(
+        &mut state,
+        Msg::TagWritten {
+            applied: Applied {
+                arn: ok.arn.clone(),
+                result: Ok(vec![
+                    Tag::new("port-payments-api", "true"),
+                    Tag::new("port-orders", "true"),
+                ]),
+                command: Some(format!(
+                    "aws ecr tag-resource --resource-arn {} ...",
+                    ok.arn
+                )),
+            },
+            at: 1_790_000_000,
+        },
+    );
+    update(
+        &mut state,
+        Msg::TagWritten {
+            applied: Applied {
+                arn: failed.arn.clone(),
+                result: Err(InventoryError::RepositoryNotFound {
+                    name: failed.name.clone(),
+                    region: failed.region.clone(),
+                }),
+                command: None,
+            },
+            at: 1_790_000_001,
+        },
+    );
+    insta::assert_snapshot!("tag_results", draw(&state));
+    keys(&mut state, &[Key::Esc, Key::Char('L')]);
+    insta::assert_snapshot!("activity_log", draw(&state));
+}
+
+#[tokio::test]
+async fn read_only_refuses_to_open_the_tag_dialog() {
+    let mut state = demo_state().await;
+    state.read_only = true;
+    keys(&mut state, &[Key::Char('t')]);
+    assert!(state.dialog.is_none());
+    insta::assert_snapshot!(draw(&state));
+}

@@ -26,7 +26,10 @@ fn popup(
     footer: &str,
     scroll: u16,
 ) {
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).max(6);
+    let inner = usize::from(area.width.min(96).saturating_sub(2)).max(1);
+    // Wrapped lines take more rows than there are lines.
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).max(6);
     let rect = centered(area, 96, height);
     let block = Block::bordered()
         .title(Line::styled(title, theme::title()))
