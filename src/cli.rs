@@ -236,10 +236,7 @@ async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<E
     }
     let prefix = ctx.prefix();
     match output {
-        Output::Json => {
-            let all: Vec<_> = repos.iter().map(Repository::exporter_json).collect();
-            println!("{}", serde_json::to_string_pretty(&all)?);
-        }
+        Output::Json => print_exporter_json(&repos)?,
         Output::Table => print!("{}", table(&repos, &prefix)),
     }
     Ok(ExitCode::SUCCESS)
@@ -381,6 +378,28 @@ fn failed<T>(f: &Fetched<T>) -> Option<&str> {
         Fetched::Pending => Some("never arrived"),
         Fetched::Absent | Fetched::Present(_) => None,
     }
+}
+
+/// Streams the array to stdout one object at a time: at 10,000 repositories, building every
+/// object and the whole text first would double the peak memory.
+fn print_exporter_json(repos: &[Repository]) -> anyhow::Result<()> {
+    struct Exporter<'a>(&'a [Repository]);
+    impl serde::Serialize for Exporter<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for repo in self.0 {
+                seq.serialize_element(&repo.exporter_json())?;
+            }
+            seq.end()
+        }
+    }
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    serde_json::to_writer_pretty(&mut out, &Exporter(repos))?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)?;
+    Ok(())
 }
 
 fn table(repos: &[Repository], prefix: &str) -> String {

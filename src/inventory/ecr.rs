@@ -15,7 +15,6 @@ use aws_sdk_ecr::config::Region;
 use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::limiter::{Limiter, backoff};
@@ -265,8 +264,16 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
         load,
         region: region.clone(),
     });
-    let permits = Arc::new(Semaphore::new(concurrency));
-    let mut tag_jobs = JoinSet::new();
+    let (tag_queue, mut tag_workers) = worker_pool(concurrency, {
+        let (rc, sink) = (rc.clone(), sink.clone());
+        move |arn: String| {
+            let (rc, sink) = (rc.clone(), sink.clone());
+            async move {
+                let tags = fetch_tags(&rc, &arn).await;
+                let _ = sink.send(Event::Tags { load, arn, tags });
+            }
+        }
+    });
     let mut listed: Vec<(String, String, String)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -281,7 +288,7 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
         let page = match page {
             Ok(page) => page,
             Err(failure) => {
-                tag_jobs.abort_all();
+                tag_workers.abort_all();
                 let _ = sink.send(Event::RegionFailed {
                     load,
                     region,
@@ -311,25 +318,19 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             })
             .is_err()
         {
-            tag_jobs.abort_all();
+            tag_workers.abort_all();
             return;
         }
         for arn in arns {
-            let (rc, sink, permits) = (rc.clone(), sink.clone(), permits.clone());
-            tag_jobs.spawn(async move {
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return;
-                };
-                let tags = fetch_tags(&rc, &arn).await;
-                let _ = sink.send(Event::Tags { load, arn, tags });
-            });
+            let _ = tag_queue.send(arn);
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
             break;
         }
     }
-    while tag_jobs.join_next().await.is_some() {}
+    drop(tag_queue);
+    while tag_workers.join_next().await.is_some() {}
     let _ = sink.send(Event::RegionListed {
         load,
         region: region.clone(),
@@ -337,24 +338,57 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
     if !opts.policies {
         return;
     }
-    let mut policy_jobs = JoinSet::new();
-    for (arn, name, registry) in listed {
-        let (rc, sink, permits) = (rc.clone(), sink.clone(), permits.clone());
-        policy_jobs.spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            let (lifecycle, repository) = fetch_policies(&rc, &name, &registry).await;
-            let _ = sink.send(Event::Policies {
-                load,
-                arn,
-                lifecycle,
-                repository,
-            });
+    let (policy_queue, mut policy_workers) = worker_pool(concurrency, {
+        let (rc, sink) = (rc.clone(), sink.clone());
+        move |(arn, name, registry): (String, String, String)| {
+            let (rc, sink) = (rc.clone(), sink.clone());
+            async move {
+                let (lifecycle, repository) = fetch_policies(&rc, &name, &registry).await;
+                let _ = sink.send(Event::Policies {
+                    load,
+                    arn,
+                    lifecycle,
+                    repository,
+                });
+            }
+        }
+    });
+    for job in listed {
+        let _ = policy_queue.send(job);
+    }
+    drop(policy_queue);
+    while policy_workers.join_next().await.is_some() {}
+    let _ = sink.send(Event::PoliciesDone { load, region });
+}
+
+/// `concurrency` workers draining a queue. A fixed pool rather than a task per repository:
+/// 10,000 parked tasks, each holding an SDK call's state, cost far more memory than the
+/// repositories themselves. Dropping the sender lets the workers finish.
+fn worker_pool<J, F, Fut>(
+    concurrency: usize,
+    work: F,
+) -> (tokio::sync::mpsc::UnboundedSender<J>, JoinSet<()>)
+where
+    J: Send + 'static,
+    F: Fn(J) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<J>();
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let mut workers = JoinSet::new();
+    for _ in 0..concurrency.max(1) {
+        let (rx, work) = (rx.clone(), work.clone());
+        workers.spawn(async move {
+            loop {
+                let job = rx.lock().await.recv().await;
+                match job {
+                    Some(job) => work(job).await,
+                    None => break,
+                }
+            }
         });
     }
-    while policy_jobs.join_next().await.is_some() {}
-    let _ = sink.send(Event::PoliciesDone { load, region });
+    (tx, workers)
 }
 
 fn convert(r: &aws_sdk_ecr::types::Repository, region: &str) -> Repository {
