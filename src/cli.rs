@@ -11,6 +11,10 @@ use crate::config::{Paths, Settings};
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
 use crate::inventory::{self, Inventory, InventoryError};
+use crate::mapping::eval::{EntityOutcome, Semantics, Shape};
+use crate::mapping::file::{self, MappingFile};
+use crate::mapping::worker::{self, WorkerClient, WorkerOptions};
+use crate::mapping::{self, Plan};
 use crate::model::{Fetched, Repository, tag_rules, tags, time};
 use futures::StreamExt;
 
@@ -70,6 +74,57 @@ pub enum Command {
         #[command(subcommand)]
         action: TagAction,
     },
+    /// Evaluate a JQ mapping over repositories and print Port entities, one JSON per line
+    Render {
+        /// Exporter config.json or Ocean mapping YAML [default: `mapping.file` from the
+        /// settings, else the shipped mapping with the guide's bugs fixed]
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Whose rules: the AWS exporter (errors drop the entity) or Ocean (errors become null)
+        #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
+        semantics: SemanticsArg,
+        /// The input shape the mapping reads
+        #[arg(long, value_enum, default_value_t = ShapeArg::Exporter)]
+        shape: ShapeArg,
+        /// Seconds each evaluation may take before the worker is stopped
+        #[arg(long, default_value_t = 2.0)]
+        timeout: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SemanticsArg {
+    Exporter,
+    Ocean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    Exporter,
+    OceanAws,
+    AwsV3,
+}
+
+impl From<SemanticsArg> for Semantics {
+    fn from(s: SemanticsArg) -> Semantics {
+        match s {
+            SemanticsArg::Exporter => Semantics::Exporter,
+            SemanticsArg::Ocean => Semantics::Ocean,
+        }
+    }
+}
+
+impl From<ShapeArg> for Shape {
+    fn from(s: ShapeArg) -> Shape {
+        match s {
+            ShapeArg::Exporter => Shape::Exporter,
+            ShapeArg::OceanAws => Shape::OceanAws,
+            ShapeArg::AwsV3 => Shape::AwsV3,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,9 +224,26 @@ pub async fn open_inventory(
 }
 
 pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == worker::WORKER_ARG) {
+        let limit = args
+            .get(2)
+            .and_then(|a| a.to_str())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(worker::DEFAULT_MEMORY_LIMIT);
+        return worker::run(limit);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // `ecr-port list | head`: the reader left, which is not an error.
+        Err(err)
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -202,6 +274,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_policies,
         }) => runtime.block_on(list(&ctx, output, !no_policies)),
         Some(Command::Tag { action }) => runtime.block_on(tag(&ctx, action)),
+        Some(Command::Render {
+            mapping,
+            input,
+            semantics,
+            shape,
+            timeout,
+        }) => runtime.block_on(render(
+            &ctx,
+            RenderArgs {
+                mapping,
+                input,
+                semantics: semantics.into(),
+                shape: shape.into(),
+                timeout,
+            },
+        )),
     }
 }
 
@@ -359,6 +447,106 @@ async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<ExitCode> {
             println!("      warning: {w}");
         }
     }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+struct RenderArgs {
+    mapping: Option<PathBuf>,
+    input: Option<PathBuf>,
+    semantics: Semantics,
+    shape: Shape,
+    timeout: f64,
+}
+
+/// The mapping the flags and settings name, or the shipped one.
+pub fn load_mapping(ctx: &Context, path: Option<PathBuf>) -> anyhow::Result<MappingFile> {
+    match path.or_else(|| ctx.settings.mapping.file.clone()) {
+        Some(path) => Ok(MappingFile::load(&path)?),
+        None => Ok(MappingFile::parse(
+            file::default_exporter_config(),
+            file::Format::ExporterJson,
+        )?),
+    }
+}
+
+/// Repositories from a saved `list --output json`, or from the live inventory.
+async fn render_inputs(ctx: &Context, input: Option<PathBuf>) -> anyhow::Result<Vec<Repository>> {
+    let Some(path) = input else {
+        let inventory = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
+        let (repos, failures) = inventory::collect(inventory.as_ref(), true).await;
+        if let Some((region, err)) = failures.first() {
+            anyhow::bail!("{region}: {err}");
+        }
+        return Ok(repos);
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a JSON array as `ecr-port list --output json` prints",
+            path.display()
+        )
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            Repository::from_exporter_json(v)
+                .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))
+        })
+        .collect()
+}
+
+async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
+    let mapping_file = load_mapping(ctx, args.mapping)?;
+    let repos = render_inputs(ctx, args.input).await?;
+    let inputs: Vec<serde_json::Value> = repos.iter().map(|r| args.shape.input(r)).collect();
+    let plan = Plan::new(mapping_file.mapping());
+    let mut opts = WorkerOptions::current()?;
+    opts.deadline = std::time::Duration::from_secs_f64(args.timeout.max(0.05));
+    let mut client = WorkerClient::new(opts);
+    let evaluated = mapping::evaluate_all(&mut client, &plan, Arc::new(inputs))
+        .await
+        .context("evaluating the mapping")?;
+    let mut ok = true;
+    for (field, issues) in plan.fields.iter().zip(&evaluated.compile) {
+        for issue in issues {
+            ok = false;
+            eprintln!("error: {}: does not compile: {}", field.name, issue.message);
+        }
+    }
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    for (repo, row) in repos.iter().zip(&evaluated.outcomes) {
+        match plan.entity(row, args.semantics) {
+            EntityOutcome::Entity { entity, warnings } => {
+                serde_json::to_writer(&mut out, &entity)?;
+                std::io::Write::write_all(&mut out, b"\n")?;
+                for w in warnings {
+                    ok = false;
+                    eprintln!(
+                        "{} ({}): {}: {}",
+                        repo.name, repo.region, w.field, w.message
+                    );
+                }
+            }
+            EntityOutcome::Dropped { problems } => {
+                ok = false;
+                for p in problems {
+                    eprintln!(
+                        "{} ({}): dropped: {}: {}",
+                        repo.name, repo.region, p.field, p.message
+                    );
+                }
+            }
+            EntityOutcome::Skipped => {}
+        }
+    }
+    std::io::Write::flush(&mut out)?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

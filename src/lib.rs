@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod inventory;
 pub mod logging;
+pub mod mapping;
 pub mod model;
 pub mod tui;
 pub mod ui;

@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 use crate::app::{Effect, Key, Msg, State, update};
 use crate::cli::{Context, open_inventory};
 use crate::inventory::{self, Inventory, InventoryError, LoadOptions};
+use crate::mapping::worker::{WorkerClient, WorkerOptions};
+use ratatui_textarea::TextArea;
 
 /// Most inventory events folded into one update, so 5,000 rows cost a few redraws.
 const MAX_BATCH: usize = 20_000;
@@ -25,7 +27,31 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, ctx).await;
     ratatui::try_restore()?;
-    result
+    let recovered = result?;
+    if let Some(path) = recovered {
+        eprintln!(
+            "ecr-port: the mapping had unsaved edits; they are in {}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Unsaved workbench edits at exit go to a file in the state directory, so quitting (even
+/// with Ctrl-c) never loses them.
+fn keep_unsaved(state: &State, ctx: &Context) -> Option<std::path::PathBuf> {
+    let wb = state.workbench.as_ref().filter(|w| w.dirty())?;
+    let text = wb.document_text().ok()?;
+    let ext = match wb.mapping.format {
+        crate::mapping::file::Format::ExporterJson => "json",
+        crate::mapping::file::Format::OceanYaml => "yaml",
+    };
+    let path = ctx
+        .paths
+        .state_dir
+        .join(format!("unsaved-mapping-{}.{ext}", now()));
+    crate::config::write_atomic(&path, text.as_bytes(), false).ok()?;
+    Some(path)
 }
 
 /// Any panic, in any task, restores the terminal and ends the process: a half-working UI on
@@ -40,15 +66,38 @@ fn install_panic_hook() {
     }));
 }
 
+/// The newest job for a worker; a newer one replaces a waiting one (latest wins).
+type Latest<T> = tokio::sync::watch::Sender<Option<Arc<T>>>;
+
+struct PreviewJob {
+    generation: u64,
+    exprs: Vec<String>,
+    input: serde_json::Value,
+}
+
+struct SweepJob {
+    exprs: Vec<(usize, String)>,
+    inputs: Arc<Vec<serde_json::Value>>,
+    version: u64,
+}
+
 struct Runtime {
     inventory: Option<Arc<dyn Inventory>>,
+    /// The workbench's text area: widget state lives here, edits reach `update` as Msgs.
+    editor: Option<TextArea<'static>>,
+    preview: Option<Latest<PreviewJob>>,
+    sweep: Option<Latest<SweepJob>>,
+    msgs: mpsc::UnboundedSender<Msg>,
     load_task: Option<JoinHandle<()>>,
     events: mpsc::UnboundedSender<inventory::Event>,
     connected: mpsc::UnboundedSender<Result<Arc<dyn Inventory>, InventoryError>>,
     written: mpsc::UnboundedSender<inventory::Applied>,
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Result<()> {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    ctx: &Context,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
     state.prefix = ctx.prefix();
     state.tag_value = ctx.tag_value();
@@ -63,7 +112,12 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
     let (event_tx, mut event_rx) = mpsc::unbounded_channel();
     let (conn_tx, mut conn_rx) = mpsc::unbounded_channel();
     let (written_tx, mut written_rx) = mpsc::unbounded_channel();
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel();
     let mut rt = Runtime {
+        editor: None,
+        preview: None,
+        sweep: None,
+        msgs: msg_tx,
         inventory: None,
         load_task: None,
         events: event_tx,
@@ -80,10 +134,16 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
     loop {
         let msg = tokio::select! {
             event = terminal_events.next() => match event {
-                Some(Ok(TermEvent::Key(key))) => match map_key(key) {
-                    Some(key) => Msg::Key(key),
-                    None => continue,
-                },
+                Some(Ok(TermEvent::Key(key))) => {
+                    if let Some(msg) = editor_key(&mut rt, &state, key) {
+                        msg
+                    } else {
+                        match map_key(key) {
+                            Some(key) => Msg::Key(key),
+                            None => continue,
+                        }
+                    }
+                }
                 Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
@@ -108,6 +168,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
                 Err(e) => Msg::ConnectFailed(e),
             },
             Some(applied) = written_rx.recv() => Msg::TagWritten { applied, at: now() },
+            Some(msg) = msg_rx.recv() => msg,
             _ = tick.tick() => {
                 if !state.loading() {
                     continue;
@@ -126,7 +187,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
     if let Some(task) = rt.load_task.take() {
         task.abort();
     }
-    Ok(())
+    Ok(keep_unsaved(&state, ctx))
 }
 
 fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
@@ -174,8 +235,152 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 });
             }
         }
+        Effect::LoadMapping => {
+            let loaded = crate::cli::load_mapping(ctx, None)
+                .map(|file| (file, ctx.settings.mapping.file.clone()))
+                .map_err(|e| format!("{e:#}"));
+            let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
+        }
+        Effect::EditField { text } => {
+            let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
+            area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+            area.move_cursor(ratatui_textarea::CursorMove::End);
+            rt.editor = Some(area);
+        }
+        Effect::Preview {
+            generation,
+            exprs,
+            input,
+        } => {
+            let tx = rt
+                .preview
+                .get_or_insert_with(|| spawn_preview_worker(rt.msgs.clone()));
+            let _ = tx.send(Some(Arc::new(PreviewJob {
+                generation,
+                exprs,
+                input,
+            })));
+        }
+        Effect::Sweep {
+            exprs,
+            inputs,
+            version,
+        } => {
+            let tx = rt
+                .sweep
+                .get_or_insert_with(|| spawn_sweep_worker(rt.msgs.clone()));
+            let _ = tx.send(Some(Arc::new(SweepJob {
+                exprs,
+                inputs,
+                version,
+            })));
+        }
+        Effect::SaveMapping { path, text } => {
+            let result = crate::config::write_atomic(&path, text.as_bytes(), false)
+                .map(|()| path)
+                .map_err(|e| e.to_string());
+            let _ = rt.msgs.send(Msg::Saved(result));
+        }
         Effect::Quit => {}
     }
+}
+
+/// In the workbench editor, text keys go to the text area; Esc and Ctrl-c go to `update`.
+fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
+    let editing = state.screen == crate::app::Screen::Workbench
+        && state.help.is_none()
+        && state
+            .workbench
+            .as_ref()
+            .is_some_and(|w| w.editing && w.prompt.is_none());
+    if !editing || key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if key.code == KeyCode::Esc || ctrl_c {
+        return None;
+    }
+    let area = rt.editor.as_mut()?;
+    area.input(key);
+    let cursor = area.cursor();
+    Some(Msg::Edited {
+        text: area.lines().join("\n"),
+        cursor: (cursor.0, cursor.1),
+    })
+}
+
+fn worker_options() -> Result<WorkerOptions, crate::mapping::worker::WorkerError> {
+    WorkerOptions::current()
+}
+
+fn spawn_preview_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<PreviewJob> {
+    let (tx, mut rx) = tokio::sync::watch::channel::<Option<Arc<PreviewJob>>>(None);
+    tokio::spawn(async move {
+        let mut client = match worker_options() {
+            Ok(opts) => WorkerClient::new(opts),
+            Err(e) => {
+                let _ = msgs.send(Msg::PreviewDone {
+                    generation: 0,
+                    result: Err(e),
+                });
+                return;
+            }
+        };
+        while rx.changed().await.is_ok() {
+            let job = rx.borrow_and_update().clone();
+            let Some(job) = job else { continue };
+            let result =
+                crate::mapping::evaluate_one(&mut client, &job.exprs, job.input.clone()).await;
+            let _ = msgs.send(Msg::PreviewDone {
+                generation: job.generation,
+                result: Ok(result),
+            });
+        }
+    });
+    tx
+}
+
+fn spawn_sweep_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<SweepJob> {
+    let (tx, mut rx) = tokio::sync::watch::channel::<Option<Arc<SweepJob>>>(None);
+    tokio::spawn(async move {
+        let Ok(opts) = worker_options() else { return };
+        let mut client = WorkerClient::new(opts);
+        let mut loaded: Option<u64> = None;
+        while rx.changed().await.is_ok() {
+            let job = rx.borrow_and_update().clone();
+            let Some(job) = job else { continue };
+            if loaded != Some(job.version) {
+                if let Err(e) = client.load(job.inputs.clone()).await {
+                    let _ = msgs.send(Msg::SweepDone {
+                        exprs: job.exprs.clone(),
+                        version: job.version,
+                        result: Err(e),
+                    });
+                    continue;
+                }
+                loaded = Some(job.version);
+            }
+            // Column by column, so a runaway expression costs only its own column, and a
+            // newer job (the user typed on) replaces the rest of this one.
+            for (col, expr) in &job.exprs {
+                if rx.has_changed().unwrap_or(false) {
+                    break;
+                }
+                let result = crate::mapping::evaluate_columns(
+                    &mut client,
+                    std::slice::from_ref(expr),
+                    job.inputs.len(),
+                )
+                .await;
+                let _ = msgs.send(Msg::SweepDone {
+                    exprs: vec![(*col, expr.clone())],
+                    version: job.version,
+                    result: Ok(result),
+                });
+            }
+        }
+    });
+    tx
 }
 
 fn now() -> i64 {

@@ -28,11 +28,9 @@ fn typed(state: &mut State, text: &str) {
     }
 }
 
-/// The demo inventory, loaded the way the event loop would load it.
-async fn demo_state() -> State {
-    let demo = DemoInventory::new(&[]).unwrap();
-    let (repos, _) = inventory::collect(&demo, true).await;
-    let mut state = State::new("demo data", true, false);
+/// A state the size of the test terminal, connected to `regions` when any are given.
+fn connected(source: &str, read_only: bool, regions: &[&str]) -> State {
+    let mut state = State::new("connecting", source == "demo data", read_only);
     update(
         &mut state,
         Msg::Resize {
@@ -40,13 +38,23 @@ async fn demo_state() -> State {
             height: H,
         },
     );
-    update(
-        &mut state,
-        Msg::Connected {
-            source: "demo data".into(),
-            regions: vec!["eu-west-1".into(), "us-east-1".into()],
-        },
-    );
+    if !regions.is_empty() {
+        update(
+            &mut state,
+            Msg::Connected {
+                source: source.into(),
+                regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+            },
+        );
+    }
+    state
+}
+
+/// The demo inventory, loaded the way the event loop would load it.
+async fn demo_state() -> State {
+    let demo = DemoInventory::new(&[]).unwrap();
+    let (repos, _) = inventory::collect(&demo, true).await;
+    let mut state = connected("demo data", false, &["eu-west-1", "us-east-1"]);
     let mut events = vec![];
     for region in ["eu-west-1", "us-east-1"] {
         events.push(Event::RegionStarted {
@@ -125,21 +133,7 @@ async fn help() {
 
 #[test]
 fn loading_with_progress() {
-    let mut state = State::new("connecting", false, false);
-    update(
-        &mut state,
-        Msg::Resize {
-            width: W,
-            height: H,
-        },
-    );
-    update(
-        &mut state,
-        Msg::Connected {
-            source: "profile dev".into(),
-            regions: vec!["eu-west-1".into()],
-        },
-    );
+    let mut state = connected("profile dev", false, &["eu-west-1"]);
     let mut repos: Vec<_> = (0..5)
         .map(|i| {
             let mut r = ecr_port::model::Repository::from_exporter_json(&serde_json::json!({
@@ -177,14 +171,7 @@ fn loading_with_progress() {
 
 #[test]
 fn errors() {
-    let mut state = State::new("connecting", false, true);
-    update(
-        &mut state,
-        Msg::Resize {
-            width: W,
-            height: H,
-        },
-    );
+    let mut state = connected("profile dev", true, &[]);
     update(
         &mut state,
         Msg::ConnectFailed(InventoryError::SsoExpired {
@@ -193,21 +180,7 @@ fn errors() {
     );
     insta::assert_snapshot!("error_connect", draw(&state));
 
-    let mut state = State::new("connecting", false, false);
-    update(
-        &mut state,
-        Msg::Resize {
-            width: W,
-            height: H,
-        },
-    );
-    update(
-        &mut state,
-        Msg::Connected {
-            source: "profile dev".into(),
-            regions: vec!["eu-west-1".into(), "us-east-1".into()],
-        },
-    );
+    let mut state = connected("profile dev", false, &["eu-west-1", "us-east-1"]);
     let denied = |region: &str| Event::RegionFailed {
         load: 1,
         region: region.into(),
@@ -317,4 +290,151 @@ async fn read_only_refuses_to_open_the_tag_dialog() {
     keys(&mut state, &[Key::Char('t')]);
     assert!(state.dialog.is_none());
     insta::assert_snapshot!(draw(&state));
+}
+
+/// The workbench, evaluated with the real engine in-process (the worker process is the event
+/// loop's business; the view only sees outcomes).
+#[tokio::test]
+async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
+    use ecr_port::app::Effect;
+    use ecr_port::mapping::engine::{self, Input};
+    use ecr_port::mapping::file::{Format, MappingFile};
+    use ecr_port::mapping::worker::Evaluated;
+
+    fn evaluate(exprs: &[String], inputs: &[serde_json::Value]) -> Evaluated {
+        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
+        let compile = filters
+            .iter()
+            .map(|f| match f {
+                Ok(_) => vec![],
+                Err(errors) => errors
+                    .iter()
+                    .map(|e| ecr_port::mapping::protocol::CompileIssue {
+                        message: e.message.clone(),
+                        span: e.span.clone().map(|r| (r.start, r.end)),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let outcomes = inputs
+            .iter()
+            .map(|v| {
+                let input = Input::from_json(v);
+                filters
+                    .iter()
+                    .map(|f| match f {
+                        Ok(f) => engine::first(f, &input),
+                        Err(e) => engine::Outcome::Error(e[0].message.clone()),
+                    })
+                    .collect()
+            })
+            .collect();
+        Evaluated { compile, outcomes }
+    }
+
+    fn perform(state: &mut State, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Preview {
+                    generation,
+                    exprs,
+                    input,
+                } => {
+                    let result = Ok(evaluate(&exprs, &[input]));
+                    update(state, Msg::PreviewDone { generation, result });
+                }
+                Effect::Sweep {
+                    exprs,
+                    inputs,
+                    version,
+                } => {
+                    let texts: Vec<String> = exprs.iter().map(|(_, e)| e.clone()).collect();
+                    let result = Ok(evaluate(&texts, &inputs));
+                    let next = update(
+                        state,
+                        Msg::SweepDone {
+                            exprs,
+                            version,
+                            result,
+                        },
+                    );
+                    perform(state, next);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('/')]);
+    typed(&mut state, "payments/api");
+    keys(&mut state, &[Key::Enter]);
+    let file = MappingFile::parse(
+        include_str!("../assets/guide-mapping.json"),
+        Format::ExporterJson,
+    )
+    .unwrap();
+    let effects = update(
+        &mut state,
+        Msg::MappingLoaded(Ok((file, Some("guide-mapping.json".into())))),
+    );
+    perform(&mut state, effects);
+    let wb = state.workbench.as_ref().unwrap();
+    let service = wb
+        .plan
+        .fields
+        .iter()
+        .position(|f| f.name.to_string() == "relations.service")
+        .unwrap();
+    let sweep = wb.sweep.as_ref().unwrap();
+    assert_eq!(
+        sweep.ok[service], 0,
+        "the guide's expression fails everywhere"
+    );
+    assert_eq!(sweep.dropped.len(), 48);
+    insta::assert_snapshot!("workbench_guide", draw(&state));
+
+    // Fix it in the editor: the event loop turns keys into the text; here the text arrives.
+    for _ in 0..service {
+        keys(&mut state, &[Key::Down]);
+    }
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    assert!(matches!(effects[0], Effect::EditField { .. }));
+    let fixed = r#"first(.Tags[]? | .Key | select(startswith("port-")) | ltrimstr("port-") | select(length > 0)) // null"#;
+    // Half-typed first: a parse error with its span, the last good value kept.
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            text: "first(.Tags[]? | .Key |".into(),
+            cursor: (0, 23),
+        },
+    );
+    perform(&mut state, effects);
+    insta::assert_snapshot!("workbench_incomplete", draw(&state));
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            text: fixed.into(),
+            cursor: (0, fixed.len()),
+        },
+    );
+    perform(&mut state, effects);
+    let wb = state.workbench.as_ref().unwrap();
+    let sweep = wb.sweep.as_ref().unwrap();
+    assert_eq!(sweep.ok[service], 48);
+    assert!(sweep.dropped.is_empty());
+    assert!(wb.dirty());
+    keys(&mut state, &[Key::Esc]);
+    insta::assert_snapshot!("workbench_fixed", draw(&state));
+
+    // Leaving with unsaved edits asks; saving asks for y.
+    keys(&mut state, &[Key::Esc]);
+    insta::assert_snapshot!("workbench_leave_prompt", draw(&state));
+    keys(&mut state, &[Key::Char('s')]);
+    let effects = update(&mut state, Msg::Key(Key::Char('y')));
+    let Effect::SaveMapping { path, text } = &effects[0] else {
+        panic!("expected a save, got {effects:?}");
+    };
+    assert_eq!(path.to_str(), Some("guide-mapping.json"));
+    assert!(text.contains("ltrimstr"));
 }

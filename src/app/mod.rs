@@ -4,12 +4,16 @@
 mod state;
 pub mod tagging;
 mod update;
+pub mod workbench;
 
 pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel};
 pub use update::update;
 
 use crate::inventory::{Applied, Event, InventoryError};
+use crate::mapping::file::MappingFile;
+use crate::mapping::worker::{Evaluated, WorkerError};
 use crate::model::tag_rules::PlanItem;
+use std::path::PathBuf;
 
 /// A key press, independent of the terminal library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +57,28 @@ pub enum Msg {
         applied: Applied,
         at: i64,
     },
+    /// The mapping file for the workbench, and where it was read from.
+    MappingLoaded(Result<(MappingFile, Option<PathBuf>), String>),
+    /// The editor's text and cursor (line, column) after a key.
+    Edited {
+        text: String,
+        cursor: (usize, usize),
+    },
+    PreviewDone {
+        generation: u64,
+        result: Result<Evaluated, WorkerError>,
+    },
+    SweepDone {
+        /// `(column, expression)` pairs, in the order of the outcomes.
+        exprs: Vec<(usize, String)>,
+        version: u64,
+        result: Result<Evaluated, WorkerError>,
+    },
+    Saved(Result<PathBuf, String>),
     Tick,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Connect,
     Load {
@@ -69,6 +91,30 @@ pub enum Effect {
     /// Tag writes the user confirmed with `y`.
     WriteTags {
         items: Vec<PlanItem>,
+    },
+    /// Read the mapping file for the workbench.
+    LoadMapping,
+    /// Put this text in the editor and give it the keys.
+    EditField {
+        text: String,
+    },
+    /// Evaluate every expression on one input (the highlighted repository).
+    Preview {
+        generation: u64,
+        exprs: Vec<String>,
+        input: serde_json::Value,
+    },
+    /// Evaluate these `(column, expression)` pairs over every input; the worker reloads the
+    /// inputs when `version` changed.
+    Sweep {
+        exprs: Vec<(usize, String)>,
+        inputs: std::sync::Arc<Vec<serde_json::Value>>,
+        version: u64,
+    },
+    /// Write the mapping file atomically.
+    SaveMapping {
+        path: PathBuf,
+        text: String,
     },
     Quit,
 }

@@ -75,6 +75,7 @@ pub enum Screen {
     List,
     Detail { arn: String, scroll: u16 },
     Activity { scroll: u16 },
+    Workbench,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +116,8 @@ pub struct State {
     pub screen: Screen,
     pub help: Option<u16>,
     pub dialog: Option<super::tagging::Dialog>,
+    /// Kept when the user leaves the workbench, so unsaved edits survive.
+    pub workbench: Option<super::workbench::Workbench>,
     pub activity: Vec<crate::model::activity::Activity>,
     /// The value written with new service tags.
     pub tag_value: String,
@@ -151,6 +154,7 @@ impl State {
             screen: Screen::List,
             help: None,
             dialog: None,
+            workbench: None,
             activity: Vec::new(),
             tag_value: "true".to_owned(),
             status: None,

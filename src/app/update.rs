@@ -35,6 +35,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 on_inventory(state, event);
             }
             state.refresh_view();
+            super::workbench::inputs_changed(state);
+            if state.screen == Screen::Workbench {
+                return super::workbench::sweep(state);
+            }
             vec![]
         }
         Msg::Resize { width, height } => {
@@ -45,6 +49,37 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::TagWritten { applied, at } => {
             super::tagging::written(state, applied, at);
+            super::workbench::inputs_changed(state);
+            if state.screen == Screen::Workbench {
+                return super::workbench::sweep(state);
+            }
+            vec![]
+        }
+        Msg::MappingLoaded(result) => match result {
+            Ok((file, path)) => super::workbench::open(state, file, path),
+            Err(e) => {
+                state.status = Some(Status {
+                    level: StatusLevel::Error,
+                    text: format!("cannot open the mapping: {e}"),
+                });
+                vec![]
+            }
+        },
+        Msg::Edited { text, cursor } => super::workbench::edited(state, text, cursor),
+        Msg::PreviewDone { generation, result } => {
+            super::workbench::preview_done(state, generation, result);
+            vec![]
+        }
+        Msg::SweepDone {
+            exprs,
+            version,
+            result,
+        } => {
+            super::workbench::sweep_done(state, exprs, version, result);
+            vec![]
+        }
+        Msg::Saved(result) => {
+            super::workbench::saved(state, result);
             vec![]
         }
         Msg::Tick => {
@@ -153,6 +188,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         }
         Screen::Detail { .. } => on_detail_key(state, key),
         Screen::Activity { .. } => super::tagging::on_activity_key(state, key),
+        Screen::Workbench => super::workbench::on_key(state, key),
     }
 }
 
@@ -183,7 +219,13 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
     let last = state.view.len().saturating_sub(1);
     let page = state.page_size();
     match key {
-        Key::Char('q') => {
+        Key::Char('q') if state.workbench.as_ref().is_some_and(|w| w.dirty()) => {
+            state.status = Some(Status {
+                level: StatusLevel::Error,
+                text: "unsaved mapping edits: m returns to the workbench to save (s); Q quits without saving".into(),
+            });
+        }
+        Key::Char('q') | Key::Char('Q') => {
             state.quit = true;
             return vec![Effect::Quit];
         }
@@ -264,6 +306,15 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
         Key::Char('t') => super::tagging::open(state, false),
         Key::Char('T') => super::tagging::open(state, true),
         Key::Char('L') => state.screen = Screen::Activity { scroll: 0 },
+        Key::Char('m') => {
+            if state.workbench.is_some() {
+                state.screen = Screen::Workbench;
+                let mut effects = super::workbench::preview(state);
+                effects.extend(super::workbench::sweep(state));
+                return effects;
+            }
+            return vec![Effect::LoadMapping];
+        }
         _ => {}
     }
     vec![]

@@ -9,6 +9,8 @@ pub enum Context {
     Detail,
     Tagging,
     Activity,
+    Workbench,
+    Editor,
 }
 
 impl Context {
@@ -20,6 +22,8 @@ impl Context {
             Context::Detail => "Detail pane",
             Context::Tagging => "Tag dialogs (t, T)",
             Context::Activity => "Activity log (L)",
+            Context::Workbench => "Mapping workbench (m)",
+            Context::Editor => "Expression editor",
         }
     }
 }
@@ -155,4 +159,72 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Context::Activity, "j k ↓ ↑", "scroll", None),
     b(Context::Activity, "Esc L", "back to the list", Some("back")),
+    b(Context::Workbench, "j k ↓ ↑", "choose a field", None),
+    b(
+        Context::Workbench,
+        "Enter e",
+        "edit the field's expression",
+        Some("edit"),
+    ),
+    b(
+        Context::Workbench,
+        "a A",
+        "add a property / a relation",
+        Some("add"),
+    ),
+    b(
+        Context::Workbench,
+        "R D",
+        "rename / delete the property or relation",
+        Some("rename"),
+    ),
+    b(
+        Context::Workbench,
+        "n N",
+        "jump to the next / previous failing repository",
+        Some("next fail"),
+    ),
+    b(
+        Context::Workbench,
+        "] [",
+        "preview the next / previous repository",
+        None,
+    ),
+    b(
+        Context::Workbench,
+        "o",
+        "semantics: AWS exporter ↔ Ocean",
+        Some("semantics"),
+    ),
+    b(
+        Context::Workbench,
+        "p",
+        "input shape: exporter → ocean-aws → aws-v3",
+        Some("shape"),
+    ),
+    b(
+        Context::Workbench,
+        "s Ctrl-s",
+        "save the mapping file (asks first)",
+        Some("save"),
+    ),
+    b(
+        Context::Workbench,
+        "Esc q",
+        "back to the list (asks if there are unsaved edits)",
+        Some("back"),
+    ),
+    b(
+        Context::Editor,
+        "type",
+        "edit; every field is re-evaluated as you type",
+        None,
+    ),
+    b(
+        Context::Editor,
+        "← → ↑ ↓ Home End",
+        "move; Ctrl-z undo, Ctrl-y redo",
+        None,
+    ),
+    b(Context::Editor, "Esc", "stop editing", Some("done")),
 ];

@@ -4,10 +4,12 @@ mod activity;
 mod detail;
 mod dialog;
 mod help;
+mod jq;
 mod json;
 pub mod keys;
 mod list;
 mod theme;
+mod workbench;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -35,6 +37,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Screen::List => list::render(frame, body, state),
         Screen::Detail { arn, scroll } => detail::render(frame, body, state, arn, *scroll),
         Screen::Activity { scroll } => activity::render(frame, body, state, *scroll),
+        Screen::Workbench => workbench::render(frame, body, state),
     }
     if let Some(d) = &state.dialog {
         dialog::render(frame, body, state, d);
@@ -162,6 +165,11 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
             Screen::List => Some(Context::List),
             Screen::Detail { .. } => Some(Context::Detail),
             Screen::Activity { .. } => Some(Context::Activity),
+            Screen::Workbench => Some(if state.workbench.as_ref().is_some_and(|w| w.editing) {
+                Context::Editor
+            } else {
+                Context::Workbench
+            }),
         }
     };
     let mut spans = Vec::new();

@@ -1,0 +1,685 @@
+//! The mapping workbench (`m`): the mapping's fields, an editor for one, each field's outcome
+//! on the highlighted repository as you type, and a sweep over every repository.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::state::{Screen, State, Status, StatusLevel};
+use super::{Effect, Key};
+use crate::mapping::Plan;
+use crate::mapping::engine::Outcome;
+use crate::mapping::eval::{self, EntityOutcome, Semantics, Shape, Sweep};
+use crate::mapping::file::{FieldName, Mapping, MappingFile};
+use crate::mapping::protocol::CompileIssue;
+use crate::mapping::worker::{Evaluated, WorkerError};
+
+/// A one-line prompt inside the workbench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    AddProperty(String),
+    AddRelation(String),
+    Rename(String),
+    ConfirmDelete,
+    ConfirmSave,
+    ConfirmLeave,
+}
+
+/// Where an evaluation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {
+    Idle,
+    Running,
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Workbench {
+    pub file: MappingFile,
+    /// Where a save goes; `None` until the user has one (the shipped mapping).
+    pub path: Option<PathBuf>,
+    pub mapping: Mapping,
+    /// The mapping as last loaded or saved, to know about unsaved edits.
+    pub saved: Mapping,
+    pub plan: Plan,
+    pub focus: usize,
+    pub editing: bool,
+    /// Cursor in the editor: (line, column in characters).
+    pub cursor: (usize, usize),
+    pub semantics: Semantics,
+    pub shape: Shape,
+    pub prompt: Option<Prompt>,
+    /// Latest request number; older replies are dropped.
+    pub generation: u64,
+    /// Per expression, for the highlighted repository.
+    pub preview: Vec<Option<Outcome>>,
+    /// The last value each field gave, kept while an expression is incomplete.
+    pub last_good: Vec<Option<Value>>,
+    pub preview_run: Run,
+    pub compile: Vec<Vec<CompileIssue>>,
+    /// `rows[repo][expr]`, repositories in `state.repos` order.
+    pub rows: Vec<Vec<Outcome>>,
+    pub entities: Vec<EntityOutcome>,
+    pub sweep: Option<Sweep>,
+    pub sweep_run: Run,
+    /// Which expression each column of `rows` holds; a column is stale when it differs from
+    /// the plan's.
+    pub swept: Vec<Option<String>>,
+    /// Bumped when the inputs change (repositories, shape), so the worker reloads them.
+    pub inputs_version: u64,
+}
+
+/// Where the shipped mapping is saved the first time.
+pub const DEFAULT_SAVE_NAME: &str = "ecr-port-mapping.json";
+
+impl Workbench {
+    /// The whole document with the edited mapping in it, as it would be saved.
+    pub fn document_text(&self) -> Result<String, String> {
+        let mut file = self.file.clone();
+        file.set_mapping(self.mapping.clone())
+            .and_then(|()| file.to_text())
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn new(file: MappingFile, path: Option<PathBuf>) -> Workbench {
+        let mapping = file.mapping().clone();
+        let plan = Plan::new(&mapping);
+        let n = plan.exprs.len();
+        Workbench {
+            saved: mapping.clone(),
+            mapping,
+            plan,
+            file,
+            path,
+            focus: 0,
+            editing: false,
+            cursor: (0, 0),
+            semantics: Semantics::Exporter,
+            shape: Shape::Exporter,
+            prompt: None,
+            generation: 0,
+            preview: vec![None; n],
+            last_good: vec![None; n],
+            preview_run: Run::Idle,
+            compile: vec![vec![]; n],
+            rows: Vec::new(),
+            entities: Vec::new(),
+            sweep: None,
+            sweep_run: Run::Idle,
+            swept: vec![None; n],
+            inputs_version: 0,
+        }
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.mapping != self.saved
+    }
+
+    /// The focused field's expression as the editor shows it.
+    pub fn focused_expr(&self) -> String {
+        self.plan
+            .fields
+            .get(self.focus)
+            .map(|f| f.expr.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn focused_name(&self) -> Option<&FieldName> {
+        self.plan.fields.get(self.focus).map(|f| &f.name)
+    }
+
+    /// Re-derives the plan after an edit, keeping results of unchanged expressions.
+    fn replan(&mut self) {
+        let old = std::mem::replace(&mut self.plan, Plan::new(&self.mapping));
+        let n = self.plan.exprs.len();
+        let mut preview = vec![None; n];
+        let mut last_good = vec![None; n];
+        let mut compile = vec![vec![]; n];
+        let mut columns: Vec<Option<usize>> = vec![None; n];
+        for (i, expr) in self.plan.exprs.iter().enumerate() {
+            let same = old.exprs.iter().position(|e| e == expr).filter(|&j| {
+                // A field keeps its results only under the same name (or the selector).
+                self.plan.fields.get(i).map(|f| &f.name) == old.fields.get(j).map(|f| &f.name)
+            });
+            match same {
+                Some(j) => {
+                    preview[i] = self.preview.get(j).cloned().flatten();
+                    last_good[i] = self.last_good.get(j).cloned().flatten();
+                    compile[i] = self.compile.get(j).cloned().unwrap_or_default();
+                    columns[i] = Some(j);
+                }
+                None => {
+                    // Keep the last good value of a field whose expression is being edited.
+                    let by_name = self
+                        .plan
+                        .fields
+                        .get(i)
+                        .and_then(|f| old.fields.iter().position(|g| g.name == f.name));
+                    last_good[i] = by_name.and_then(|j| self.last_good.get(j).cloned().flatten());
+                }
+            }
+        }
+        self.swept = columns
+            .iter()
+            .map(|c| c.and_then(|j| self.swept.get(j).cloned().flatten()))
+            .collect();
+        self.rows = self
+            .rows
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|c| {
+                        c.and_then(|j| row.get(j).cloned())
+                            .unwrap_or(Outcome::NoOutput)
+                    })
+                    .collect()
+            })
+            .collect();
+        self.preview = preview;
+        self.last_good = last_good;
+        self.compile = compile;
+        self.focus = self.focus.min(self.plan.fields.len().saturating_sub(1));
+    }
+}
+
+impl State {
+    /// Every repository in the shape the mapping reads, in `repos` order.
+    pub fn mapping_inputs(&self, shape: Shape) -> Arc<Vec<Value>> {
+        Arc::new(self.repos.iter().map(|r| shape.input(r)).collect())
+    }
+}
+
+/// `m`: opens the workbench on a mapping file the event loop has loaded.
+pub(super) fn open(state: &mut State, file: MappingFile, path: Option<PathBuf>) -> Vec<Effect> {
+    let wb = match state.workbench.take() {
+        Some(wb) => wb,
+        None => Workbench::new(file, path),
+    };
+    state.workbench = Some(wb);
+    state.screen = Screen::Workbench;
+    let mut effects = preview(state);
+    effects.extend(sweep(state));
+    effects
+}
+
+/// Asks for the highlighted repository's outcomes, every field.
+pub(super) fn preview(state: &mut State) -> Vec<Effect> {
+    let input = state.current().map(|r| (r.arn.clone(), r.clone()));
+    let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    let Some((_, repo)) = input else {
+        return vec![];
+    };
+    wb.generation += 1;
+    wb.preview_run = Run::Running;
+    vec![Effect::Preview {
+        generation: wb.generation,
+        exprs: wb.plan.exprs.clone(),
+        input: wb.shape.input(&repo),
+    }]
+}
+
+/// Asks for a sweep of every stale column over every repository. The request names the
+/// expressions it carries, so a reply that arrives after further edits still lands right.
+pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
+    let repos = state.repos.len();
+    let Some(shape) = state.workbench.as_ref().map(|w| w.shape) else {
+        return vec![];
+    };
+    if state
+        .workbench
+        .as_ref()
+        .is_some_and(|w| w.rows.len() != repos)
+    {
+        let inputs_changed = state.workbench.as_mut().map(|wb| {
+            let n = wb.plan.exprs.len();
+            wb.rows = vec![vec![Outcome::NoOutput; n]; repos];
+            wb.swept = vec![None; n];
+            wb.inputs_version += 1;
+        });
+        let _ = inputs_changed;
+    }
+    let inputs = state.mapping_inputs(shape);
+    let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    let stale: Vec<(usize, String)> = wb
+        .plan
+        .exprs
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| wb.swept.get(*i).cloned().flatten().as_deref() != Some(e.as_str()))
+        .map(|(i, e)| (i, e.clone()))
+        .collect();
+    if stale.is_empty() {
+        resummarise(wb);
+        return vec![];
+    }
+    wb.sweep_run = Run::Running;
+    vec![Effect::Sweep {
+        exprs: stale,
+        inputs,
+        version: wb.inputs_version,
+    }]
+}
+
+/// The repositories changed (a reload, a tag write): every column is stale.
+pub(super) fn inputs_changed(state: &mut State) {
+    if let Some(wb) = state.workbench.as_mut() {
+        wb.rows.clear();
+    }
+}
+
+pub(super) fn preview_done(
+    state: &mut State,
+    generation: u64,
+    result: Result<Evaluated, WorkerError>,
+) {
+    let Some(wb) = state.workbench.as_mut() else {
+        return;
+    };
+    if generation != wb.generation {
+        return;
+    }
+    match result {
+        Err(e) => wb.preview_run = Run::Failed(short(&e)),
+        Ok(ev) => {
+            wb.preview_run = Run::Idle;
+            let row = ev.outcomes.into_iter().next().unwrap_or_default();
+            for (i, o) in row.into_iter().enumerate() {
+                if let (Outcome::Value(v), Some(slot)) = (&o, wb.last_good.get_mut(i)) {
+                    *slot = Some(v.clone());
+                }
+                if let Some(slot) = wb.preview.get_mut(i) {
+                    *slot = Some(o);
+                }
+            }
+            for (i, issues) in ev.compile.into_iter().enumerate() {
+                if let Some(slot) = wb.compile.get_mut(i) {
+                    *slot = issues;
+                }
+            }
+        }
+    }
+}
+
+fn short(e: &WorkerError) -> String {
+    match e {
+        WorkerError::TimedOut(d) => format!("timed out after {d:?}"),
+        WorkerError::Crashed(why) => format!("crashed: {why}"),
+        WorkerError::Spawn(why) => format!("no worker: {why}"),
+    }
+}
+
+pub(super) fn sweep_done(
+    state: &mut State,
+    exprs: Vec<(usize, String)>,
+    version: u64,
+    result: Result<Evaluated, WorkerError>,
+) {
+    let Some(wb) = state.workbench.as_mut() else {
+        return;
+    };
+    if version != wb.inputs_version {
+        return;
+    }
+    let ev = match result {
+        Err(e) => {
+            wb.sweep_run = Run::Failed(short(&e));
+            return;
+        }
+        Ok(ev) => ev,
+    };
+    wb.sweep_run = Run::Idle;
+    // Only columns whose expression is still the one evaluated.
+    let fits: Vec<(usize, usize)> = exprs
+        .iter()
+        .enumerate()
+        .filter(|(_, (col, text))| wb.plan.exprs.get(*col) == Some(text))
+        .map(|(k, (col, _))| (k, *col))
+        .collect();
+    for (row, new) in wb.rows.iter_mut().zip(&ev.outcomes) {
+        for &(k, col) in &fits {
+            if let (Some(slot), Some(o)) = (row.get_mut(col), new.get(k)) {
+                *slot = o.clone();
+            }
+        }
+    }
+    for &(k, col) in &fits {
+        if let Some(issues) = ev.compile.get(k) {
+            wb.compile[col] = issues.clone();
+        }
+        wb.swept[col] = Some(wb.plan.exprs[col].clone());
+    }
+    resummarise(wb);
+}
+
+fn resummarise(wb: &mut Workbench) {
+    wb.entities = wb
+        .rows
+        .iter()
+        .map(|row| wb.plan.entity(row, wb.semantics))
+        .collect();
+    wb.sweep = Some(eval::sweep(&wb.plan.fields, &wb.rows, &wb.entities));
+}
+
+/// The editor's text changed (the event loop owns the text area).
+pub(super) fn edited(state: &mut State, text: String, cursor: (usize, usize)) -> Vec<Effect> {
+    let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    wb.cursor = cursor;
+    let Some(name) = wb.focused_name().cloned() else {
+        return vec![];
+    };
+    if wb.focused_expr() == text {
+        return vec![];
+    }
+    if let Err(e) = wb.mapping.set_field(&name, text) {
+        state_error(state, e.to_string());
+        return vec![];
+    }
+    wb.replan();
+    let mut effects = preview(state);
+    effects.extend(sweep(state));
+    effects
+}
+
+pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let Some(wb) = state.workbench.as_mut() else {
+        state.screen = Screen::List;
+        return vec![];
+    };
+    if let Some(prompt) = wb.prompt.take() {
+        return on_prompt(state, prompt, key);
+    }
+    if wb.editing {
+        // The event loop feeds text keys to the editor; only leaving comes here.
+        if matches!(key, Key::Esc) {
+            wb.editing = false;
+        }
+        return vec![];
+    }
+    let last = wb.plan.fields.len().saturating_sub(1);
+    match key {
+        Key::Char('q') | Key::Esc => {
+            if wb.dirty() {
+                wb.prompt = Some(Prompt::ConfirmLeave);
+            } else {
+                state.screen = Screen::List;
+            }
+        }
+        Key::Down | Key::Char('j') => wb.focus = (wb.focus + 1).min(last),
+        Key::Up | Key::Char('k') => wb.focus = wb.focus.saturating_sub(1),
+        Key::Enter | Key::Char('e') | Key::Char('i') => {
+            wb.editing = true;
+            return vec![Effect::EditField {
+                text: wb.focused_expr(),
+            }];
+        }
+        Key::Char('a') => wb.prompt = Some(Prompt::AddProperty(String::new())),
+        Key::Char('A') => wb.prompt = Some(Prompt::AddRelation(String::new())),
+        Key::Char('R') => {
+            if let Some(FieldName::Property(n) | FieldName::Relation(n)) = wb.focused_name() {
+                wb.prompt = Some(Prompt::Rename(n.clone()));
+            }
+        }
+        Key::Char('D') => {
+            if matches!(
+                wb.focused_name(),
+                Some(FieldName::Property(_) | FieldName::Relation(_))
+            ) {
+                wb.prompt = Some(Prompt::ConfirmDelete);
+            }
+        }
+        Key::Char('s') | Key::Ctrl('s') => wb.prompt = Some(Prompt::ConfirmSave),
+        Key::Char('o') => {
+            wb.semantics = wb.semantics.toggled();
+            resummarise(wb);
+        }
+        Key::Char('p') => {
+            wb.shape = wb.shape.next();
+            wb.rows.clear();
+            let mut effects = preview(state);
+            effects.extend(sweep(state));
+            return effects;
+        }
+        Key::Char(']') | Key::Char('[') => {
+            let last_row = state.view.len().saturating_sub(1);
+            state.cursor = if key == Key::Char(']') {
+                (state.cursor + 1).min(last_row)
+            } else {
+                state.cursor.saturating_sub(1)
+            };
+            state.follow_cursor();
+            return preview(state);
+        }
+        Key::Char('n') | Key::Char('N') => return jump(state, key == Key::Char('n')),
+        Key::Char('?') => state.help = Some(0),
+        _ => {}
+    }
+    vec![]
+}
+
+/// `n` / `N`: the list cursor moves to the next / previous repository with a problem.
+fn jump(state: &mut State, forward: bool) -> Vec<Effect> {
+    let failing: Vec<String> = match state.workbench.as_ref().and_then(|w| w.sweep.as_ref()) {
+        Some(s) => s
+            .failing()
+            .into_iter()
+            .filter_map(|i| state.repos.get(i).map(|r| r.arn.clone()))
+            .collect(),
+        None => return vec![],
+    };
+    if failing.is_empty() {
+        state.status = Some(Status {
+            level: StatusLevel::Info,
+            text: "no failing repository".into(),
+        });
+        return vec![];
+    }
+    if !state.filter.is_empty() {
+        state.filter.clear();
+        state.refresh_view();
+    }
+    let positions: Vec<usize> = state
+        .view
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| failing.contains(&state.repos[**i].arn))
+        .map(|(p, _)| p)
+        .collect();
+    let next = if forward {
+        positions
+            .iter()
+            .find(|&&p| p > state.cursor)
+            .or(positions.first())
+    } else {
+        positions
+            .iter()
+            .rev()
+            .find(|&&p| p < state.cursor)
+            .or(positions.last())
+    };
+    if let Some(&p) = next {
+        state.cursor = p;
+        state.follow_cursor();
+    }
+    preview(state)
+}
+
+fn on_prompt(state: &mut State, prompt: Prompt, key: Key) -> Vec<Effect> {
+    let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    let text_prompt = |p: &Prompt, text: String| match p {
+        Prompt::AddProperty(_) => Prompt::AddProperty(text),
+        Prompt::AddRelation(_) => Prompt::AddRelation(text),
+        _ => Prompt::Rename(text),
+    };
+    match (&prompt, key) {
+        (Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t), key) => {
+            let mut t = t.clone();
+            match key {
+                Key::Esc => return vec![],
+                Key::Char(c) => t.push(c),
+                Key::Backspace => {
+                    t.pop();
+                }
+                Key::Enter => return apply_name(state, &prompt, t.trim().to_owned()),
+                _ => {}
+            }
+            wb.prompt = Some(text_prompt(&prompt, t));
+            vec![]
+        }
+        (Prompt::ConfirmDelete, Key::Char('y')) => {
+            let result = match wb.focused_name().cloned() {
+                Some(FieldName::Property(n)) => wb.mapping.remove_property(&n).map(drop),
+                Some(FieldName::Relation(n)) => wb.mapping.remove_relation(&n).map(drop),
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                state_error(state, e.to_string());
+                return vec![];
+            }
+            changed(state)
+        }
+        (Prompt::ConfirmSave, Key::Char('y')) => match wb.document_text() {
+            Ok(text) => {
+                let path = wb
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE_NAME));
+                vec![Effect::SaveMapping { path, text }]
+            }
+            Err(e) => {
+                state_error(state, format!("cannot save: {e}"));
+                vec![]
+            }
+        },
+        (Prompt::ConfirmLeave, Key::Char('y')) => {
+            // The edits stay in memory for this session: `m` brings them back.
+            state.screen = Screen::List;
+            state.status = Some(Status {
+                level: StatusLevel::Info,
+                text: "unsaved mapping edits kept for this session: m returns to them".into(),
+            });
+            vec![]
+        }
+        (Prompt::ConfirmLeave, Key::Char('s')) => {
+            wb.prompt = Some(Prompt::ConfirmSave);
+            vec![]
+        }
+        (
+            Prompt::ConfirmDelete | Prompt::ConfirmSave | Prompt::ConfirmLeave,
+            Key::Char('n') | Key::Esc,
+        ) => {
+            vec![]
+        }
+        // Anything else keeps the question open: a stray key never confirms.
+        _ => {
+            wb.prompt = Some(prompt);
+            vec![]
+        }
+    }
+}
+
+fn state_error(state: &mut State, text: String) {
+    state.status = Some(Status {
+        level: StatusLevel::Error,
+        text,
+    });
+}
+
+fn apply_name(state: &mut State, prompt: &Prompt, name: String) -> Vec<Effect> {
+    let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    let result = match (prompt, wb.focused_name().cloned()) {
+        (Prompt::AddProperty(_), _) if wb.mapping.properties.iter().any(|(k, _)| *k == name) => {
+            Err(format!("a property `{name}` already exists"))
+        }
+        (Prompt::AddRelation(_), _) if wb.mapping.relations.iter().any(|(k, _)| *k == name) => {
+            Err(format!("a relation `{name}` already exists"))
+        }
+        (Prompt::AddProperty(_), _) => wb
+            .mapping
+            .set_property(&name, "null")
+            .map_err(|e| e.to_string()),
+        (Prompt::AddRelation(_), _) => wb
+            .mapping
+            .set_relation(&name, "null")
+            .map_err(|e| e.to_string()),
+        (Prompt::Rename(_), Some(FieldName::Property(old))) => wb
+            .mapping
+            .rename_property(&old, &name)
+            .map_err(|e| e.to_string()),
+        (Prompt::Rename(_), Some(FieldName::Relation(old))) => wb
+            .mapping
+            .rename_relation(&old, &name)
+            .map_err(|e| e.to_string()),
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        let e: String = e;
+        // Keep the prompt open with what was typed, and say why.
+        wb.prompt = Some(match prompt {
+            Prompt::AddProperty(_) => Prompt::AddProperty(name),
+            Prompt::AddRelation(_) => Prompt::AddRelation(name),
+            _ => Prompt::Rename(name),
+        });
+        state_error(state, e.to_string());
+        return vec![];
+    }
+    let target = match prompt {
+        Prompt::AddRelation(_) => FieldName::Relation(name),
+        Prompt::AddProperty(_) => FieldName::Property(name),
+        _ => match wb.focused_name() {
+            Some(FieldName::Relation(_)) => FieldName::Relation(name),
+            _ => FieldName::Property(name),
+        },
+    };
+    let mut effects = changed(state);
+    if let Some(wb) = state.workbench.as_mut()
+        && let Some(i) = wb.plan.fields.iter().position(|f| f.name == target)
+    {
+        wb.focus = i;
+        if matches!(prompt, Prompt::AddProperty(_) | Prompt::AddRelation(_)) {
+            wb.editing = true;
+            effects.push(Effect::EditField {
+                text: wb.focused_expr(),
+            });
+        }
+    }
+    effects
+}
+
+/// After a structural edit: new plan, new preview, re-sweep what changed.
+fn changed(state: &mut State) -> Vec<Effect> {
+    let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    wb.replan();
+    let mut effects = preview(state);
+    effects.extend(sweep(state));
+    effects
+}
+
+pub(super) fn saved(state: &mut State, result: Result<PathBuf, String>) {
+    match result {
+        Ok(path) => {
+            if let Some(wb) = state.workbench.as_mut() {
+                wb.saved = wb.mapping.clone();
+                wb.path = Some(path.clone());
+            }
+            state.status = Some(Status {
+                level: StatusLevel::Info,
+                text: format!("saved {} (previous version kept as .bak)", path.display()),
+            });
+        }
+        Err(e) => state_error(state, format!("not saved: {e}")),
+    }
+}

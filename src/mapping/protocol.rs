@@ -1,0 +1,92 @@
+//! The JSON-lines protocol between the app and its jq worker process.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::engine::Outcome;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Replaces the inputs later `eval`s refer to by index.
+    Load { id: u64, inputs: Vec<Value> },
+    /// Evaluates each expression on the loaded inputs (`items` = some indices, or all), or on
+    /// `inline` inputs when given.
+    Eval {
+        id: u64,
+        exprs: Vec<String>,
+        #[serde(default)]
+        items: Option<Vec<usize>>,
+        #[serde(default)]
+        inline: Option<Vec<Value>>,
+        /// Largest output, in bytes of JSON, before it counts as an error.
+        cap: usize,
+    },
+}
+
+/// A compile error of one expression, with its byte span when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompileIssue {
+    pub message: String,
+    #[serde(default)]
+    pub span: Option<(usize, usize)>,
+}
+
+/// One outcome on the wire: `{"v": value}`, `{"n": true}` or `{"e": "message"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+}
+
+impl From<&Outcome> for Wire {
+    fn from(o: &Outcome) -> Wire {
+        let empty = Wire {
+            v: None,
+            n: None,
+            e: None,
+        };
+        match o {
+            Outcome::Value(v) => Wire {
+                v: Some(v.clone()),
+                ..empty
+            },
+            Outcome::NoOutput => Wire {
+                n: Some(true),
+                ..empty
+            },
+            Outcome::Error(e) => Wire {
+                e: Some(e.clone()),
+                ..empty
+            },
+        }
+    }
+}
+
+impl From<Wire> for Outcome {
+    fn from(w: Wire) -> Outcome {
+        match (w.v, w.e) {
+            (Some(v), _) => Outcome::Value(v),
+            (None, Some(e)) => Outcome::Error(e),
+            // `{"v": null}` deserialises as no `v`: a null value and "no output" differ, so
+            // the sender marks no output with `n`.
+            (None, None) if w.n == Some(true) => Outcome::NoOutput,
+            (None, None) => Outcome::Value(Value::Null),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reply {
+    pub id: u64,
+    /// Per expression: its compile errors, empty when it compiled.
+    #[serde(default)]
+    pub compile: Vec<Vec<CompileIssue>>,
+    /// `results[i][j]`: item i (in request order), expression j.
+    #[serde(default)]
+    pub results: Vec<Vec<Wire>>,
+}

@@ -1,0 +1,520 @@
+//! User JQ runs in a child process (this binary in worker mode): an endless loop, a stack
+//! overflow or a runaway allocation kills the worker, never the app. The app side keeps a
+//! deadline per request and restarts a worker that overran or died.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+use thiserror::Error;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
+
+use super::engine::{self, Input, Outcome};
+use super::protocol::{CompileIssue, Reply, Request, Wire};
+
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+pub const DEFAULT_OUTPUT_CAP: usize = 256 * 1024;
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
+/// The hidden subcommand that starts worker mode.
+pub const WORKER_ARG: &str = "__jq-worker";
+/// Deep but finite: a runaway recursion still ends in a crash, not a hang.
+const EVAL_STACK: usize = 64 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Worker side: a synchronous loop over stdin, evaluation spread over threads.
+
+/// Worker mode's entry point.
+pub fn run(memory_limit: u64) -> ExitCode {
+    limit_memory(memory_limit);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let shards: Vec<Shard> = (0..threads).map(|_| Shard::spawn()).collect();
+    let stdin = std::io::stdin().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lines() {
+        let Ok(line) = line else { break };
+        let reply = match serde_json::from_str::<Request>(&line) {
+            Ok(Request::Load { id, inputs }) => {
+                load(&shards, inputs);
+                Reply {
+                    id,
+                    compile: vec![],
+                    results: vec![],
+                }
+            }
+            Ok(Request::Eval {
+                id,
+                exprs,
+                items,
+                inline,
+                cap,
+            }) => eval(&shards, id, &exprs, items, inline, cap),
+            Err(e) => Reply {
+                id: 0,
+                compile: vec![vec![CompileIssue {
+                    message: format!("bad request: {e}"),
+                    span: None,
+                }]],
+                results: vec![],
+            },
+        };
+        let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
+            && stdout.write_all(b"\n").is_ok()
+            && stdout.flush().is_ok();
+        if !ok {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+fn limit_memory(bytes: u64) {
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit only reads the struct we pass; failing leaves the process unlimited,
+    // which the deadline still bounds.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &limit);
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_bytes: u64) {}
+
+enum ShardJob {
+    Load(Vec<(usize, Value)>),
+    Eval {
+        exprs: Arc<Vec<String>>,
+        items: Option<Arc<Vec<usize>>>,
+        cap: usize,
+        reply: std_mpsc::Sender<Vec<(usize, Vec<Outcome>)>>,
+    },
+}
+
+/// A thread that owns its share of the inputs, converted once to jaq values (which cannot
+/// cross threads).
+struct Shard {
+    jobs: std_mpsc::Sender<ShardJob>,
+}
+
+impl Shard {
+    fn spawn() -> Shard {
+        let (tx, rx) = std_mpsc::channel::<ShardJob>();
+        let spawned = std::thread::Builder::new()
+            .stack_size(EVAL_STACK)
+            .spawn(move || {
+                let mut inputs: Vec<(usize, Input)> = Vec::new();
+                for job in rx {
+                    match job {
+                        ShardJob::Load(values) => {
+                            inputs = values
+                                .iter()
+                                .map(|(i, v)| (*i, Input::from_json(v)))
+                                .collect();
+                        }
+                        ShardJob::Eval {
+                            exprs,
+                            items,
+                            cap,
+                            reply,
+                        } => {
+                            let filters: Vec<_> =
+                                exprs.iter().map(|e| engine::compile(e)).collect();
+                            let out = inputs
+                                .iter()
+                                .filter(|(i, _)| {
+                                    items
+                                        .as_ref()
+                                        .is_none_or(|want| want.binary_search(i).is_ok())
+                                })
+                                .map(|(i, input)| (*i, run_all(&filters, input, cap)))
+                                .collect();
+                            let _ = reply.send(out);
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            // Without threads there is no worker; the app sees it die and says so.
+            eprintln!("cannot start an evaluation thread: {e}");
+            std::process::exit(3);
+        }
+        Shard { jobs: tx }
+    }
+}
+
+fn run_all(
+    filters: &[Result<engine::Filter, Vec<engine::CompileError>>],
+    input: &Input,
+    cap: usize,
+) -> Vec<Outcome> {
+    filters
+        .iter()
+        .map(|f| match f {
+            Ok(filter) => capped(engine::first(filter, input), cap),
+            Err(errors) => Outcome::Error(
+                errors
+                    .first()
+                    .map_or_else(|| "does not compile".to_owned(), |e| e.message.clone()),
+            ),
+        })
+        .collect()
+}
+
+/// Refuses outputs too large to show or send.
+fn capped(outcome: Outcome, cap: usize) -> Outcome {
+    let size = match &outcome {
+        Outcome::Value(Value::String(s)) => s.len(),
+        Outcome::Value(v @ (Value::Array(_) | Value::Object(_))) => {
+            serde_json::to_vec(v).map_or(usize::MAX, |b| b.len())
+        }
+        _ => 0,
+    };
+    if size > cap {
+        Outcome::Error(format!("output of {size} bytes is over the {cap}-byte cap"))
+    } else {
+        outcome
+    }
+}
+
+fn load(shards: &[Shard], inputs: Vec<Value>) {
+    let n = shards.len();
+    let mut parts: Vec<Vec<(usize, Value)>> = (0..n).map(|_| Vec::new()).collect();
+    for (i, v) in inputs.into_iter().enumerate() {
+        parts[i % n].push((i, v));
+    }
+    for (shard, part) in shards.iter().zip(parts) {
+        let _ = shard.jobs.send(ShardJob::Load(part));
+    }
+}
+
+fn eval(
+    shards: &[Shard],
+    id: u64,
+    exprs: &[String],
+    items: Option<Vec<usize>>,
+    inline: Option<Vec<Value>>,
+    cap: usize,
+) -> Reply {
+    let compile: Vec<Vec<CompileIssue>> = exprs
+        .iter()
+        .map(|e| match engine::compile(e) {
+            Ok(_) => vec![],
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| CompileIssue {
+                    message: e.message,
+                    span: e.span.map(|r| (r.start, r.end)),
+                })
+                .collect(),
+        })
+        .collect();
+    if let Some(inline) = inline {
+        // A preview of one or a few inputs: no need to involve the shards.
+        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
+        let results = inline
+            .iter()
+            .map(|v| {
+                run_all(&filters, &Input::from_json(v), cap)
+                    .iter()
+                    .map(Wire::from)
+                    .collect()
+            })
+            .collect();
+        return Reply {
+            id,
+            compile,
+            results,
+        };
+    }
+    let exprs = Arc::new(exprs.to_vec());
+    let order = items.clone();
+    let items = items.map(|mut v| {
+        v.sort_unstable();
+        Arc::new(v)
+    });
+    let (tx, rx) = std_mpsc::channel();
+    for shard in shards {
+        let _ = shard.jobs.send(ShardJob::Eval {
+            exprs: exprs.clone(),
+            items: items.clone(),
+            cap,
+            reply: tx.clone(),
+        });
+    }
+    drop(tx);
+    let mut all: Vec<(usize, Vec<Outcome>)> = rx.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    let results: Vec<Vec<Wire>> = match order {
+        // Back in the order the caller asked for.
+        Some(order) => order
+            .iter()
+            .filter_map(|i| all.binary_search_by_key(i, |(j, _)| *j).ok())
+            .map(|k| all[k].1.iter().map(Wire::from).collect())
+            .collect(),
+        None => all
+            .into_iter()
+            .map(|(_, row)| row.iter().map(Wire::from).collect())
+            .collect(),
+    };
+    Reply {
+        id,
+        compile,
+        results,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// App side: spawn, talk, enforce the deadline, restart.
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkerError {
+    #[error("timed out after {0:?}; the worker was stopped and restarted")]
+    TimedOut(Duration),
+    #[error("the jq worker crashed ({0}); it will be restarted")]
+    Crashed(String),
+    #[error("cannot start the jq worker: {0}")]
+    Spawn(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub program: PathBuf,
+    pub deadline: Duration,
+    pub output_cap: usize,
+    pub memory_limit: u64,
+}
+
+impl WorkerOptions {
+    /// This very binary in worker mode.
+    pub fn current() -> Result<WorkerOptions, WorkerError> {
+        let program = std::env::current_exe().map_err(|e| WorkerError::Spawn(e.to_string()))?;
+        Ok(WorkerOptions {
+            program,
+            deadline: DEFAULT_DEADLINE,
+            output_cap: DEFAULT_OUTPUT_CAP,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+        })
+    }
+}
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    stderr: Option<ChildStderr>,
+}
+
+/// One worker process, restarted when it overruns or dies. Requests are sequential: callers
+/// that want "latest wins" keep only their newest request waiting.
+pub struct WorkerClient {
+    opts: WorkerOptions,
+    running: Option<Running>,
+    /// Replayed into a fresh worker after a restart.
+    loaded: Option<Arc<Vec<Value>>>,
+    next_id: u64,
+    restarts: u64,
+}
+
+impl WorkerClient {
+    pub fn new(opts: WorkerOptions) -> WorkerClient {
+        WorkerClient {
+            opts,
+            running: None,
+            loaded: None,
+            next_id: 1,
+            restarts: 0,
+        }
+    }
+
+    pub fn restarts(&self) -> u64 {
+        self.restarts
+    }
+
+    pub fn options(&self) -> &WorkerOptions {
+        &self.opts
+    }
+
+    fn spawn(&self) -> Result<Running, WorkerError> {
+        let mut child = tokio::process::Command::new(&self.opts.program)
+            .arg(WORKER_ARG)
+            .arg(self.opts.memory_limit.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // The environment holds credentials; the worker needs none of it.
+            .env_clear()
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| WorkerError::Spawn(format!("{}: {e}", self.opts.program.display())))?;
+        let missing = || WorkerError::Spawn("no pipes to the worker".into());
+        Ok(Running {
+            stdin: child.stdin.take().ok_or_else(missing)?,
+            stdout: BufReader::new(child.stdout.take().ok_or_else(missing)?),
+            stderr: child.stderr.take(),
+            child,
+        })
+    }
+
+    /// Sends one request and waits for its reply within the deadline.
+    async fn request(&mut self, make: impl FnOnce(u64) -> Request) -> Result<Reply, WorkerError> {
+        if self.running.is_none() {
+            let mut fresh = self.spawn()?;
+            if let Some(inputs) = self.loaded.clone() {
+                let id = self.next_id;
+                self.next_id += 1;
+                let load = Request::Load {
+                    id,
+                    inputs: inputs.as_ref().clone(),
+                };
+                exchange(&mut fresh, &load, self.opts.deadline * 4).await?;
+            }
+            self.running = Some(fresh);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = make(id);
+        let deadline = self.opts.deadline;
+        let Some(running) = self.running.as_mut() else {
+            return Err(WorkerError::Spawn("no worker".into()));
+        };
+        match exchange(running, &request, deadline).await {
+            Ok(reply) => Ok(reply),
+            Err(err) => {
+                if let Some(mut dead) = self.running.take() {
+                    let _ = dead.child.start_kill();
+                    let _ = dead.child.wait().await;
+                    self.restarts += 1;
+                    if let (WorkerError::Crashed(_), Some(mut stderr)) = (&err, dead.stderr.take())
+                    {
+                        let mut text = String::new();
+                        let _ = tokio::time::timeout(
+                            Duration::from_millis(200),
+                            stderr.read_to_string(&mut text),
+                        )
+                        .await;
+                        let reason = crash_reason(&text);
+                        return Err(WorkerError::Crashed(reason));
+                    }
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Gives the worker the inputs later evaluations refer to.
+    pub async fn load(&mut self, inputs: Arc<Vec<Value>>) -> Result<(), WorkerError> {
+        self.loaded = Some(inputs.clone());
+        let deadline_inputs = inputs.as_ref().clone();
+        self.request(move |id| Request::Load {
+            id,
+            inputs: deadline_inputs,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Evaluates `exprs` over the loaded inputs (`items`: some indices) or over `inline`.
+    pub async fn eval(
+        &mut self,
+        exprs: Vec<String>,
+        items: Option<Vec<usize>>,
+        inline: Option<Vec<Value>>,
+    ) -> Result<Evaluated, WorkerError> {
+        let cap = self.opts.output_cap;
+        let reply = self
+            .request(move |id| Request::Eval {
+                id,
+                exprs,
+                items,
+                inline,
+                cap,
+            })
+            .await?;
+        Ok(Evaluated {
+            compile: reply.compile,
+            outcomes: reply
+                .results
+                .into_iter()
+                .map(|row| row.into_iter().map(Outcome::from).collect())
+                .collect(),
+        })
+    }
+}
+
+/// A reply, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluated {
+    pub compile: Vec<Vec<CompileIssue>>,
+    /// `outcomes[item][expr]`.
+    pub outcomes: Vec<Vec<Outcome>>,
+}
+
+async fn exchange(
+    running: &mut Running,
+    request: &Request,
+    deadline: Duration,
+) -> Result<Reply, WorkerError> {
+    let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Spawn(e.to_string()))?;
+    line.push(b'\n');
+    let id = match request {
+        Request::Load { id, .. } | Request::Eval { id, .. } => *id,
+    };
+    let talk = async {
+        running
+            .stdin
+            .write_all(&line)
+            .await
+            .map_err(|e| WorkerError::Crashed(e.to_string()))?;
+        running
+            .stdin
+            .flush()
+            .await
+            .map_err(|e| WorkerError::Crashed(e.to_string()))?;
+        loop {
+            let mut answer = String::new();
+            let n = running
+                .stdout
+                .read_line(&mut answer)
+                .await
+                .map_err(|e| WorkerError::Crashed(e.to_string()))?;
+            if n == 0 {
+                return Err(WorkerError::Crashed("it exited".into()));
+            }
+            let reply: Reply = serde_json::from_str(&answer)
+                .map_err(|e| WorkerError::Crashed(format!("unreadable reply: {e}")))?;
+            if reply.id == id {
+                return Ok(reply);
+            }
+        }
+    };
+    tokio::time::timeout(deadline, talk)
+        .await
+        .map_err(|_| WorkerError::TimedOut(deadline))?
+}
+
+/// What the dying worker printed, shortened to its point.
+fn crash_reason(stderr: &str) -> String {
+    let lower = stderr.to_lowercase();
+    if lower.contains("overflowed its stack") {
+        "stack overflow: the filter recurses without end".into()
+    } else if lower.contains("memory allocation") || lower.contains("out of memory") {
+        "out of memory: the filter built a value too large".into()
+    } else {
+        stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map_or_else(|| "it exited".into(), |l| l.trim().to_owned())
+    }
+}

@@ -1,0 +1,350 @@
+//! The mapping workbench: fields with their outcome on the highlighted repository, its input,
+//! the editor, and the sweep over every repository.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{centered, jq, json, theme, thousands};
+use crate::app::State;
+use crate::app::workbench::{Prompt, Run, Workbench};
+use crate::mapping::engine::Outcome;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let Some(wb) = &state.workbench else {
+        return;
+    };
+    let editor_lines = wb.focused_expr().lines().count().clamp(1, 6) as u16;
+    let [top, editor, sweep] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(editor_lines + 3),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    let [fields, input] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+    render_fields(frame, fields, state, wb);
+    render_input(frame, input, state, wb);
+    render_editor(frame, editor, wb);
+    render_sweep(frame, sweep, state, wb);
+    if let Some(p) = &wb.prompt {
+        render_prompt(frame, area, wb, p);
+    }
+}
+
+fn outcome_span(outcome: Option<&Outcome>, last_good: Option<&serde_json::Value>) -> Span<'static> {
+    match outcome {
+        Some(Outcome::Value(serde_json::Value::Null)) => Span::styled("null", theme::dim()),
+        Some(Outcome::Value(v)) => Span::raw(v.to_string()),
+        Some(Outcome::NoOutput) => Span::styled("no output", Style::new().fg(theme::WARN)),
+        Some(Outcome::Error(e)) => Span::styled(format!("✗ {e}"), theme::error()),
+        None => match last_good {
+            Some(v) => Span::styled(format!("{v}  (last good)"), theme::dim()),
+            None => Span::styled("…", theme::dim()),
+        },
+    }
+}
+
+fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+    let title = Line::from(vec![
+        Span::styled(" mapping ", theme::title()),
+        Span::styled(
+            format!(
+                "{}{} ",
+                wb.path
+                    .as_ref()
+                    .map_or_else(|| "shipped default".to_owned(), |p| p.display().to_string()),
+                if wb.dirty() { " [modified]" } else { "" }
+            ),
+            theme::dim(),
+        ),
+    ]);
+    let block = Block::bordered().title(title).border_style(theme::dim());
+    let inner = block.inner(area);
+    let name_width = wb
+        .plan
+        .fields
+        .iter()
+        .map(|f| f.name.to_string().chars().count())
+        .max()
+        .unwrap_or(10)
+        .min(30);
+    let total = wb.sweep.as_ref().map_or(0, |s| s.total);
+    let mut lines = Vec::new();
+    for (i, field) in wb.plan.fields.iter().enumerate() {
+        let focused = i == wb.focus;
+        let marker = if focused { "▸ " } else { "  " };
+        let ok = wb.sweep.as_ref().and_then(|s| s.ok.get(i)).copied();
+        let count = match ok {
+            Some(ok) if wb.swept.get(i).is_some_and(Option::is_some) => {
+                let style = if ok == total {
+                    Style::new().fg(theme::OK)
+                } else {
+                    theme::error()
+                };
+                Span::styled(format!("{ok}/{total} "), style)
+            }
+            _ => Span::styled("…/… ".to_owned(), theme::dim()),
+        };
+        let name_style = if focused {
+            theme::title()
+        } else {
+            theme::header()
+        };
+        let outcome = if wb.compile.get(i).is_some_and(|c| !c.is_empty()) {
+            // While the expression does not compile, the last good value stays in view.
+            let last = wb
+                .last_good
+                .get(i)
+                .and_then(Option::as_ref)
+                .map_or_else(String::new, |v| format!("{v} (last good)  "));
+            Span::styled(
+                format!("{last}✗ {}", wb.compile[i][0].message),
+                theme::error(),
+            )
+        } else {
+            outcome_span(
+                wb.preview.get(i).and_then(Option::as_ref),
+                wb.last_good.get(i).and_then(Option::as_ref),
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::raw(marker),
+            Span::styled(
+                format!("{:<name_width$} ", field.name.to_string()),
+                name_style,
+            ),
+            count,
+            outcome,
+        ]));
+    }
+    if wb.plan.has_selector {
+        let i = wb.plan.fields.len();
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(format!("{:<name_width$} ", "selector.query"), theme::dim()),
+            outcome_span(wb.preview.get(i).and_then(Option::as_ref), None),
+        ]));
+    }
+    let _ = state;
+    let scroll = u16::try_from(
+        wb.focus
+            .saturating_sub(usize::from(inner.height.saturating_sub(1))),
+    )
+    .unwrap_or(0);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+    let Some(repo) = state.current() else {
+        frame.render_widget(
+            Block::bordered()
+                .title(" input ")
+                .border_style(theme::dim()),
+            area,
+        );
+        return;
+    };
+    let mut title = vec![
+        Span::styled(format!(" {} ", repo.name), theme::title()),
+        Span::styled(
+            format!("{} · {} shape ", repo.region, wb.shape.name()),
+            theme::dim(),
+        ),
+    ];
+    if let Run::Failed(why) = &wb.preview_run {
+        title.push(Span::styled(format!("{why} "), theme::error()));
+    }
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(theme::dim());
+    let pretty = serde_json::to_string_pretty(&wb.shape.input(repo)).unwrap_or_default();
+    frame.render_widget(
+        Paragraph::new(json::highlight(&pretty))
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn render_editor(frame: &mut Frame, area: Rect, wb: &Workbench) {
+    let name = wb
+        .focused_name()
+        .map_or_else(|| "—".to_owned(), ToString::to_string);
+    let hint = if wb.editing {
+        "editing · Esc done"
+    } else {
+        "Enter edit"
+    };
+    let border = if wb.editing {
+        Style::new().fg(theme::ACCENT)
+    } else {
+        theme::dim()
+    };
+    let block = Block::bordered()
+        .title(Line::from(vec![
+            Span::styled(format!(" {name} "), theme::title()),
+            Span::styled(format!("{hint} "), theme::dim()),
+        ]))
+        .border_style(border);
+    let text = wb.focused_expr();
+    let issue = wb.compile.get(wb.focus).and_then(|c| c.first());
+    let underline = issue
+        .and_then(|i| i.span)
+        .map(|s| jq::byte_span_to_chars(&text, s));
+    let cursor = wb.editing.then_some(wb.cursor);
+    let mut lines = jq::highlight(&text, underline, cursor);
+    if let Some(issue) = issue {
+        lines.push(Line::styled(format!("✗ {}", issue.message), theme::error()));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+    let block = Block::bordered()
+        .title(Line::styled(
+            " sweep over every repository ",
+            theme::title(),
+        ))
+        .border_style(theme::dim());
+    let mut first = vec![];
+    match &wb.sweep {
+        Some(s) => {
+            let entities = s.total - s.dropped.len() - s.skipped;
+            let bad = |n: usize| {
+                if n > 0 {
+                    theme::error()
+                } else {
+                    Style::new().fg(theme::OK)
+                }
+            };
+            first.push(Span::raw(format!(
+                "{} repositories → {} entities  ",
+                thousands(s.total),
+                thousands(entities)
+            )));
+            first.push(Span::styled(
+                format!("{} dropped  ", s.dropped.len()),
+                bad(s.dropped.len()),
+            ));
+            first.push(Span::styled(
+                format!("{} duplicate ids  ", s.duplicates.len()),
+                bad(s.duplicates.len()),
+            ));
+            first.push(Span::styled(
+                format!("{} invalid ids  ", s.invalid_ids.len()),
+                bad(s.invalid_ids.len()),
+            ));
+            first.push(Span::styled(
+                format!("{} empty relations", s.empty_relations.len()),
+                if s.empty_relations.is_empty() {
+                    Style::new().fg(theme::OK)
+                } else {
+                    Style::new().fg(theme::WARN)
+                },
+            ));
+            if s.skipped > 0 {
+                first.push(Span::styled(
+                    format!("  {} skipped by the selector", s.skipped),
+                    theme::dim(),
+                ));
+            }
+        }
+        None => first.push(Span::styled("not run yet", theme::dim())),
+    }
+    match &wb.sweep_run {
+        Run::Running => first.push(Span::styled("  running…", theme::dim())),
+        Run::Failed(why) => first.push(Span::styled(format!("  {why}"), theme::error())),
+        Run::Idle => {}
+    }
+    let current_problem = state
+        .current()
+        .and_then(|r| state.repos.iter().position(|x| x.arn == r.arn))
+        .and_then(|i| wb.entities.get(i))
+        .and_then(|e| match e {
+            crate::mapping::eval::EntityOutcome::Dropped { problems } => problems.first().cloned(),
+            _ => None,
+        });
+    let second = Line::from(vec![
+        Span::styled(
+            format!("semantics {} ", wb.semantics.name()),
+            theme::header(),
+        ),
+        Span::styled("(o)  ", theme::dim()),
+        Span::styled(format!("shape {} ", wb.shape.name()), theme::header()),
+        Span::styled("(p)  ", theme::dim()),
+        match current_problem {
+            Some(p) => Span::styled(
+                format!("this repository is dropped: {}: {}", p.field, p.message),
+                theme::error().add_modifier(Modifier::BOLD),
+            ),
+            None => Span::styled(
+                "n/N next/previous failing repository · [ ] move",
+                theme::dim(),
+            ),
+        },
+    ]);
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), second]).block(block),
+        area,
+    );
+}
+
+fn render_prompt(frame: &mut Frame, area: Rect, wb: &Workbench, prompt: &Prompt) {
+    let (title, body, footer) = match prompt {
+        Prompt::AddProperty(t) => (
+            " new property ",
+            format!("identifier: {t}█"),
+            " Enter add · Esc cancel ",
+        ),
+        Prompt::AddRelation(t) => (
+            " new relation ",
+            format!("identifier: {t}█"),
+            " Enter add · Esc cancel ",
+        ),
+        Prompt::Rename(t) => (
+            " rename ",
+            format!("new identifier: {t}█"),
+            " Enter rename · Esc cancel ",
+        ),
+        Prompt::ConfirmDelete => (
+            " delete ",
+            format!(
+                "Delete {} from the mapping?",
+                wb.focused_name()
+                    .map_or_else(String::new, ToString::to_string)
+            ),
+            " y delete · n keep ",
+        ),
+        Prompt::ConfirmSave => (
+            " save ",
+            format!(
+                "Write the mapping to {}? The previous file is kept as .bak.",
+                wb.path.as_ref().map_or_else(
+                    || crate::app::workbench::DEFAULT_SAVE_NAME.to_owned(),
+                    |p| p.display().to_string()
+                )
+            ),
+            " y save · n cancel ",
+        ),
+        Prompt::ConfirmLeave => (
+            " unsaved edits ",
+            "The mapping has unsaved edits. Leave anyway? They stay in memory: m brings them back."
+                .to_owned(),
+            " y leave · s save · n stay ",
+        ),
+    };
+    let rect = centered(area, 70, 5);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(body).wrap(Wrap { trim: true }).block(
+            Block::bordered()
+                .title(Line::styled(title, theme::title()))
+                .title_bottom(Line::styled(footer, theme::dim()))
+                .border_style(Style::new().fg(theme::ACCENT)),
+        ),
+        rect,
+    );
+}

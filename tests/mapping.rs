@@ -1,0 +1,222 @@
+//! The mapping engine through the real binary: the guide's expressions fail as Port's
+//! exporter would fail on real data, the fixed ones work, and runaway jq never hurts the app.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{Env, run, stderr, stdout};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn demo_inventory(env: &Env) -> std::path::PathBuf {
+    let out = run(env.cmd().args(["--demo", "list", "--output", "json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let path = env.path("repos.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    path
+}
+
+fn render(
+    env: &Env,
+    mapping: &str,
+    input: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    run(env
+        .cmd()
+        .args(["render", "--mapping", mapping, "--input"])
+        .arg(input)
+        .args(extra))
+}
+
+fn entities(out: &std::process::Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON entity per line"))
+        .collect()
+}
+
+/// What the fixed `service` expression must give: the first non-empty `port-` suffix.
+fn expected_service(repo: &Value) -> Value {
+    repo["Tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["Key"].as_str())
+        .filter_map(|k| k.strip_prefix("port-"))
+        .find(|s| !s.is_empty())
+        .map_or(Value::Null, |s| json!(s))
+}
+
+#[test]
+fn the_guides_mapping_drops_every_entity_and_says_why() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let guide = format!("{ROOT}/assets/guide-mapping.json");
+    let out = render(&env, &guide, &input, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(entities(&out).is_empty(), "the exporter sends nothing");
+    let err = stderr(&out);
+    assert!(err.contains("relations.service"), "{err}");
+    assert!(err.contains("startswith() requires string inputs"), "{err}");
+    // Untagged repositories fail differently: `keys` of an empty array yields nothing.
+    assert!(
+        err.contains("base-images (eu-west-1): dropped: relations.service"),
+        "{err}"
+    );
+
+    // Ocean keeps the entities, with a null service and a warning each.
+    let out = render(&env, &guide, &input, &["--semantics", "ocean"]);
+    assert_eq!(out.status.code(), Some(1));
+    let got = entities(&out);
+    assert_eq!(got.len(), 48);
+    assert!(got.iter().all(|e| e["relations"]["service"].is_null()));
+}
+
+#[test]
+fn the_fixed_mapping_relates_every_repository_to_its_service() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let repos: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let fixed = format!("{ROOT}/assets/default-mapping.json");
+    let out = render(&env, &fixed, &input, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = entities(&out);
+    assert_eq!(got.len(), repos.len());
+    for (entity, repo) in got.iter().zip(&repos) {
+        assert_eq!(entity["identifier"], repo["RepositoryName"]);
+        assert_eq!(entity["blueprint"], "ecr_repository");
+        assert_eq!(
+            entity["relations"]["service"],
+            expected_service(repo),
+            "{entity}"
+        );
+        let region = repo["Arn"].as_str().unwrap().split(':').nth(3).unwrap();
+        assert_eq!(entity["relations"]["region"], region);
+        assert_eq!(entity["properties"]["tags"], repo["Tags"]);
+    }
+    // The shipped mapping is what `render` uses without --mapping.
+    let out = run(env.cmd().args(["render", "--input"]).arg(&input));
+    assert_eq!(stdout(&out), stdout(&render(&env, &fixed, &input, &[])));
+}
+
+#[test]
+fn ocean_yaml_over_the_ocean_shapes() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let yaml = env.path("ocean.yaml");
+    std::fs::write(
+        &yaml,
+        r#"resources:
+  - kind: AWS::ECR::Repository
+    selector:
+      query: 'true'
+    port:
+      entity:
+        mappings:
+          identifier: .Properties.RepositoryArn
+          title: .Properties.RepositoryName
+          blueprint: '"ecrRepository"'
+          properties:
+            region: .__ExtraContext.Region
+          relations:
+            service: '[.Properties.Tags[]? | .Key | select(startswith("port-")) | ltrimstr("port-") | select(length > 0)]'
+"#,
+    )
+    .unwrap();
+    let yaml = yaml.to_str().unwrap();
+    let out = render(
+        &env,
+        yaml,
+        &input,
+        &["--semantics", "ocean", "--shape", "aws-v3"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = entities(&out);
+    assert_eq!(got.len(), 48);
+    assert!(
+        got[0]["identifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:ecr:")
+    );
+    assert_eq!(got[0]["blueprint"], "ecrRepository");
+    assert!(got.iter().any(|e| {
+        e["relations"]["service"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 2)
+    }));
+    // The same mapping over the exporter shape finds no `.Properties`: every identifier is
+    // null, so Ocean refuses every entity, and says so.
+    let out = render(&env, yaml, &input, &["--semantics", "ocean"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(entities(&out).is_empty());
+    assert!(stderr(&out).contains("no identifier"), "{}", stderr(&out));
+}
+
+#[test]
+fn runaway_jq_never_hurts_a_headless_command() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let mapping = env.path("runaway.json");
+    let config = json!({"resources": [{"kind": "AWS::ECR::Repository", "port": {"entity": {"mappings": [{
+        "identifier": ".RepositoryName",
+        "blueprint": "ecr_repository",
+        "properties": {
+            "fine": ".RepositoryUri",
+            "hangs": "def f: f; f",
+            "overflows": "def f: 1 + f; f",
+            "allocates": "[range(1e9)]",
+            "spins": "last(range(1e10))",
+            "halts": "\"x\" | halt_error",
+            "secrets": "$ENV.AWS_SECRET_ACCESS_KEY",
+            "env": "env | keys"
+        }
+    }]}}}]});
+    std::fs::write(&mapping, config.to_string()).unwrap();
+    let started = Instant::now();
+    let out = render(
+        &env,
+        mapping.to_str().unwrap(),
+        &input,
+        &["--semantics", "ocean", "--timeout", "1"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    // A clean failure, not a crash or a signal.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let got = entities(&out);
+    assert_eq!(got.len(), 48, "{}", stderr(&out));
+    let props = &got[0]["properties"];
+    assert!(props["fine"].as_str().unwrap().contains(".dkr.ecr."));
+    for field in [
+        "hangs",
+        "overflows",
+        "allocates",
+        "spins",
+        "halts",
+        "secrets",
+        "env",
+    ] {
+        assert!(props[field].is_null(), "{field}: {}", props[field]);
+    }
+    let err = stderr(&out);
+    assert!(err.contains("properties.hangs: error: timed out"), "{err}");
+    assert!(err.contains("properties.spins: error: timed out"), "{err}");
+    assert!(
+        err.contains("properties.overflows: error: the jq worker crashed"),
+        "{err}"
+    );
+    assert!(err.contains("properties.allocates: error:"), "{err}");
+    assert!(!err.contains("testing"), "the secret leaked: {err}");
+    assert!(
+        err.contains("properties.secrets") && err.contains("properties.env"),
+        "{err}"
+    );
+}
