@@ -473,15 +473,29 @@ pub fn load_mapping(ctx: &Context, path: Option<PathBuf>) -> anyhow::Result<Mapp
     }
 }
 
+/// What `render` evaluates: each repository's label for messages, and its input in `shape`.
+struct RenderInputs {
+    labels: Vec<String>,
+    inputs: Vec<serde_json::Value>,
+}
+
 /// Repositories from a saved `list --output json`, or from the live inventory.
-async fn render_inputs(ctx: &Context, input: Option<PathBuf>) -> anyhow::Result<Vec<Repository>> {
+async fn render_inputs(
+    ctx: &Context,
+    input: Option<PathBuf>,
+    shape: Shape,
+) -> anyhow::Result<RenderInputs> {
+    let label = |r: &Repository| format!("{} ({})", r.name, r.region);
     let Some(path) = input else {
         let inventory = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
         let (repos, failures) = inventory::collect(inventory.as_ref(), true).await;
         if let Some((region, err)) = failures.first() {
             anyhow::bail!("{region}: {err}");
         }
-        return Ok(repos);
+        return Ok(RenderInputs {
+            labels: repos.iter().map(label).collect(),
+            inputs: repos.iter().map(|r| shape.input(r)).collect(),
+        });
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -491,20 +505,26 @@ async fn render_inputs(ctx: &Context, input: Option<PathBuf>) -> anyhow::Result<
             path.display()
         )
     })?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            Repository::from_exporter_json(v)
-                .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))
-        })
-        .collect()
+    let mut out = RenderInputs {
+        labels: Vec::with_capacity(items.len()),
+        inputs: Vec::with_capacity(items.len()),
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let repo = Repository::from_exporter_json(&item)
+            .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))?;
+        out.labels.push(label(&repo));
+        // The file already is the exporter's shape: use it as read rather than rebuild it.
+        out.inputs.push(match shape {
+            Shape::Exporter => item,
+            other => other.input(&repo),
+        });
+    }
+    Ok(out)
 }
 
 async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mapping_file = load_mapping(ctx, args.mapping)?;
-    let repos = render_inputs(ctx, args.input).await?;
-    let inputs: Vec<serde_json::Value> = repos.iter().map(|r| args.shape.input(r)).collect();
+    let RenderInputs { labels, inputs } = render_inputs(ctx, args.input, args.shape).await?;
     let plan = Plan::new(mapping_file.mapping());
     let mut opts = WorkerOptions::current()?;
     opts.deadline = std::time::Duration::from_secs_f64(args.timeout.max(0.05));
@@ -521,26 +541,20 @@ async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     }
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::new(stdout);
-    for (repo, row) in repos.iter().zip(&evaluated.outcomes) {
+    for (repo, row) in labels.iter().zip(&evaluated.outcomes) {
         match plan.entity(row, args.semantics) {
             EntityOutcome::Entity { entity, warnings } => {
                 serde_json::to_writer(&mut out, &entity)?;
                 std::io::Write::write_all(&mut out, b"\n")?;
                 for w in warnings {
                     ok = false;
-                    eprintln!(
-                        "{} ({}): {}: {}",
-                        repo.name, repo.region, w.field, w.message
-                    );
+                    eprintln!("{repo}: {}: {}", w.field, w.message);
                 }
             }
             EntityOutcome::Dropped { problems } => {
                 ok = false;
                 for p in problems {
-                    eprintln!(
-                        "{} ({}): dropped: {}: {}",
-                        repo.name, repo.region, p.field, p.message
-                    );
+                    eprintln!("{repo}: dropped: {}: {}", p.field, p.message);
                 }
             }
             EntityOutcome::Skipped => {}

@@ -51,6 +51,8 @@ impl Tmux {
             &command,
         ]);
         t.tmux(&["set-option", "-g", "remain-on-exit", "on"]);
+        // tmux would otherwise hold an Esc for 500 ms to see whether a key follows.
+        t.tmux(&["set-option", "-s", "escape-time", "0"]);
         t
     }
 
@@ -192,6 +194,69 @@ fn a_new_user_tours_the_demo() {
     assert_eq!(t.exit_status().as_deref(), Some("0"));
     // Out of the alternate screen: the table is gone.
     assert!(!t.screen().contains("repositories ["), "{}", t.screen());
+}
+
+#[test]
+fn the_guides_mapping_is_fixed_in_the_workbench_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("config.json");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/assets/guide-mapping.json"),
+        &mapping,
+    )
+    .unwrap();
+    let settings = dir.path().join("settings.json");
+    std::fs::write(
+        &settings,
+        format!(r#"{{"mapping": {{"file": "{}"}}}}"#, mapping.display()),
+    )
+    .unwrap();
+    let t = Tmux::start(&format!("--demo --config {}", settings.display()), 120, 32);
+    t.wait_for("48 repositories");
+    t.keys(&["m"]);
+    let screen = t.wait_for("0/48");
+    assert!(screen.contains("relations.service"), "{screen}");
+    assert!(screen.contains("48 dropped"), "{screen}");
+    assert!(
+        screen.contains("startswith() requires string inp"),
+        "{screen}"
+    );
+
+    // Go to the service relation and retype it.
+    for _ in 0..12 {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter", "Home", "C-k"]);
+    t.text(r#"first(.Tags[]? | .Key | select(startswith("port-")) | ltrimstr("port-") | select(length > 0)) // null"#);
+    let fixed = t.wait_for("48 entities");
+    assert!(fixed.contains("0 dropped"), "{fixed}");
+    assert!(fixed.contains("[modified]"), "{fixed}");
+
+    // A runaway expression: the field says so, the app keeps answering.
+    t.keys(&["Escape"]);
+    t.keys(&["k", "Enter", "Home", "C-k"]);
+    t.text("def f: f; f");
+    t.wait_for("timed out");
+    t.keys(&["Home", "C-k"]);
+    t.text(r#".Arn | split(":") | .[3]"#);
+    t.wait_for("48 entities");
+    t.keys(&["Escape"]);
+
+    // Save, with confirmation; the previous file is kept.
+    t.keys(&["s"]);
+    t.wait_for("Write the mapping to");
+    t.keys(&["y"]);
+    t.wait_for("saved");
+    let saved = std::fs::read_to_string(&mapping).unwrap();
+    assert!(saved.contains("ltrimstr"), "{saved}");
+    let mut backup = mapping.clone().into_os_string();
+    backup.push(".bak");
+    assert!(std::fs::read_to_string(backup).unwrap().contains(".[6:]"));
+
+    t.keys(&["Escape"]);
+    t.wait_for("48 repositories");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
 }
 
 #[test]

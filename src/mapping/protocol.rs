@@ -5,11 +5,16 @@ use serde_json::Value;
 
 use super::engine::Outcome;
 
+/// Externally tagged (`{"load": {...}}`): serde reads that straight into the variant, where
+/// an internally tagged enum would first buffer the whole 10,000-input request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Request {
     /// Replaces the inputs later `eval`s refer to by index.
-    Load { id: u64, inputs: Vec<Value> },
+    Load {
+        id: u64,
+        inputs: std::sync::Arc<Vec<Value>>,
+    },
     /// Evaluates each expression on the loaded inputs (`items` = some indices, or all), or on
     /// `inline` inputs when given.
     Eval {
@@ -43,8 +48,8 @@ pub struct Wire {
     pub e: Option<String>,
 }
 
-impl From<&Outcome> for Wire {
-    fn from(o: &Outcome) -> Wire {
+impl From<Outcome> for Wire {
+    fn from(o: Outcome) -> Wire {
         let empty = Wire {
             v: None,
             n: None,
@@ -52,7 +57,7 @@ impl From<&Outcome> for Wire {
         };
         match o {
             Outcome::Value(v) => Wire {
-                v: Some(v.clone()),
+                v: Some(v),
                 ..empty
             },
             Outcome::NoOutput => Wire {
@@ -60,7 +65,7 @@ impl From<&Outcome> for Wire {
                 ..empty
             },
             Outcome::Error(e) => Wire {
-                e: Some(e.clone()),
+                e: Some(e),
                 ..empty
             },
         }

@@ -42,7 +42,7 @@ pub fn run(memory_limit: u64) -> ExitCode {
         let Ok(line) = line else { break };
         let reply = match serde_json::from_str::<Request>(&line) {
             Ok(Request::Load { id, inputs }) => {
-                load(&shards, inputs);
+                load(&shards, std::sync::Arc::unwrap_or_clone(inputs));
                 Reply {
                     id,
                     compile: vec![],
@@ -226,7 +226,7 @@ fn eval(
             .iter()
             .map(|v| {
                 run_all(&filters, &Input::from_json(v), cap)
-                    .iter()
+                    .into_iter()
                     .map(Wire::from)
                     .collect()
             })
@@ -255,17 +255,22 @@ fn eval(
     drop(tx);
     let mut all: Vec<(usize, Vec<Outcome>)> = rx.into_iter().flatten().collect();
     all.sort_unstable_by_key(|(i, _)| *i);
+    let mut rows: Vec<Option<Vec<Outcome>>> = Vec::new();
+    let mut index: Vec<usize> = Vec::with_capacity(all.len());
+    for (i, row) in all {
+        index.push(i);
+        rows.push(Some(row));
+    }
+    let wire = |row: Vec<Outcome>| row.into_iter().map(Wire::from).collect::<Vec<Wire>>();
     let results: Vec<Vec<Wire>> = match order {
         // Back in the order the caller asked for.
         Some(order) => order
             .iter()
-            .filter_map(|i| all.binary_search_by_key(i, |(j, _)| *j).ok())
-            .map(|k| all[k].1.iter().map(Wire::from).collect())
+            .filter_map(|i| index.binary_search(i).ok())
+            .filter_map(|k| rows[k].take())
+            .map(wire)
             .collect(),
-        None => all
-            .into_iter()
-            .map(|(_, row)| row.iter().map(Wire::from).collect())
-            .collect(),
+        None => rows.into_iter().flatten().map(wire).collect(),
     };
     Reply {
         id,
@@ -354,6 +359,9 @@ impl WorkerClient {
             .stderr(Stdio::piped())
             // The environment holds credentials; the worker needs none of it.
             .env_clear()
+            // mimalloc reserves 1 GiB of address space up front by default, which alone
+            // would meet the worker's address-space cap.
+            .env("MIMALLOC_ARENA_RESERVE", "64MiB")
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| WorkerError::Spawn(format!("{}: {e}", self.opts.program.display())))?;
@@ -373,10 +381,7 @@ impl WorkerClient {
             if let Some(inputs) = self.loaded.clone() {
                 let id = self.next_id;
                 self.next_id += 1;
-                let load = Request::Load {
-                    id,
-                    inputs: inputs.as_ref().clone(),
-                };
+                let load = Request::Load { id, inputs };
                 exchange(&mut fresh, &load, self.opts.deadline * 4).await?;
             }
             self.running = Some(fresh);
@@ -415,13 +420,9 @@ impl WorkerClient {
     /// Gives the worker the inputs later evaluations refer to.
     pub async fn load(&mut self, inputs: Arc<Vec<Value>>) -> Result<(), WorkerError> {
         self.loaded = Some(inputs.clone());
-        let deadline_inputs = inputs.as_ref().clone();
-        self.request(move |id| Request::Load {
-            id,
-            inputs: deadline_inputs,
-        })
-        .await
-        .map(|_| ())
+        self.request(move |id| Request::Load { id, inputs })
+            .await
+            .map(|_| ())
     }
 
     /// Evaluates `exprs` over the loaded inputs (`items`: some indices) or over `inline`.

@@ -223,7 +223,7 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Context::Editor,
         "← → ↑ ↓ Home End",
-        "move; Ctrl-z undo, Ctrl-y redo",
+        "move; Ctrl-u undo, Ctrl-r redo; Ctrl-k cuts to the end of the line",
         None,
     ),
     b(Context::Editor, "Esc", "stop editing", Some("done")),
