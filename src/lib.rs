@@ -10,5 +10,6 @@ pub mod inventory;
 pub mod logging;
 pub mod mapping;
 pub mod model;
+pub mod port;
 pub mod tui;
 pub mod ui;

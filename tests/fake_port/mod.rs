@@ -1,0 +1,511 @@
+//! A small stateful stand-in for Port's API over plain HTTP/1.1 (tokio only, no server crate):
+//! tokens, blueprints, entity search with pages, bulk upsert with 207 partial failures, and
+//! injected faults (any status and headers, or a connection dropped mid-request).
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+pub const CLIENT_ID: &str = "fake-client-id";
+pub const CLIENT_SECRET: &str = "fake-SECRET-value-42";
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Raw path, still percent-encoded.
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    pub at: Instant,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn route(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer this instead of the normal answer.
+    Respond {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Value,
+    },
+    /// Read the request, then close the connection without answering.
+    Drop,
+}
+
+impl Fault {
+    pub fn status(status: u16, headers: &[(&'static str, &str)]) -> Fault {
+        Fault::Respond {
+            status,
+            headers: headers.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            body: json!({"ok": false, "error": "fault", "message": format!("injected {status}")}),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct State {
+    /// `expiresIn` of issued tokens.
+    pub token_ttl: f64,
+    /// Port-side expiry: a token is refused (401) after this many uses.
+    pub token_uses: Option<usize>,
+    issued: Vec<(String, usize)>,
+    pub requests: Vec<Recorded>,
+    /// (route prefix such as "POST /v1/blueprints", fault), consumed first come first served.
+    faults: VecDeque<(String, Fault)>,
+    /// Headers added to the next normal answer only.
+    pub next_headers: Vec<(&'static str, String)>,
+    pub blueprints: BTreeMap<String, Value>,
+    /// (blueprint, identifier) → entity.
+    pub entities: BTreeMap<(String, String), Value>,
+    pub search_page_size: usize,
+    traces: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            token_ttl: 3600.0,
+            token_uses: None,
+            issued: Vec::new(),
+            requests: Vec::new(),
+            faults: VecDeque::new(),
+            next_headers: Vec::new(),
+            blueprints: BTreeMap::new(),
+            entities: BTreeMap::new(),
+            search_page_size: 1000,
+            traces: 0,
+        }
+    }
+}
+
+impl State {
+    pub fn fault(&mut self, route_prefix: &str, fault: Fault) {
+        self.faults.push_back((route_prefix.to_owned(), fault));
+    }
+
+    pub fn add_entity(&mut self, blueprint: &str, id: &str) {
+        self.entities.insert(
+            (blueprint.to_owned(), id.to_owned()),
+            json!({"identifier": id, "blueprint": blueprint, "properties": {}, "relations": {}}),
+        );
+    }
+
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.issued.iter().map(|(t, _)| t.clone()).collect()
+    }
+
+    pub fn count(&self, route_prefix: &str) -> usize {
+        self.requests
+            .iter()
+            .filter(|r| r.route().starts_with(route_prefix))
+            .count()
+    }
+
+    pub fn routes(&self) -> Vec<String> {
+        self.requests.iter().map(Recorded::route).collect()
+    }
+
+    fn take_fault(&mut self, route: &str) -> Option<Fault> {
+        let at = self
+            .faults
+            .iter()
+            .position(|(prefix, _)| route.starts_with(prefix.as_str()))?;
+        self.faults.remove(at).map(|(_, f)| f)
+    }
+}
+
+pub struct FakePort {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for FakePort {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakePort {
+    pub async fn start() -> FakePort {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    // A broken connection is the client's business: nothing to report here.
+                    let _ = serve_connection(stream, state).await;
+                });
+            }
+        });
+        FakePort { addr, state, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Value,
+}
+
+fn answer(status: u16, body: Value) -> Answer {
+    Answer {
+        status,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+fn port_error(status: u16, error: &str, message: &str) -> Answer {
+    answer(
+        status,
+        json!({"ok": false, "error": error, "message": message}),
+    )
+}
+
+async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    loop {
+        let Some(request) = read_request(&mut reader).await? else {
+            return Ok(());
+        };
+        let outcome = {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.requests.push(request.clone());
+            match st.take_fault(&request.route()) {
+                Some(Fault::Drop) => None,
+                Some(Fault::Respond {
+                    status,
+                    headers,
+                    body,
+                }) => Some(Answer {
+                    status,
+                    headers,
+                    body,
+                }),
+                None => {
+                    let mut a = handle(&mut st, &request);
+                    a.headers.append(&mut st.next_headers);
+                    Some(a)
+                }
+            }
+        };
+        let Some(mut answer) = outcome else {
+            return Ok(()); // dropping both halves closes the socket mid-request
+        };
+        let trace = {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.traces += 1;
+            format!("trace-{}", st.traces)
+        };
+        answer.headers.push(("X-Trace-Id", trace));
+        write.write_all(&encode(&answer)).await?;
+    }
+}
+
+async fn read_request(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+) -> std::io::Result<Option<Recorded>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_owned();
+    let target = parts.next().unwrap_or_default().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).await? == 0 {
+            return Ok(None);
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    Ok(Some(Recorded {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        at: Instant::now(),
+    }))
+}
+
+fn encode(a: &Answer) -> Vec<u8> {
+    let body = a.body.to_string();
+    let mut out = format!(
+        "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        a.status,
+        body.len()
+    );
+    for (k, v) in &a.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&body);
+    out.into_bytes()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn handle(st: &mut State, r: &Recorded) -> Answer {
+    let segments: Vec<String> = r.path.split('/').skip(1).map(percent_decode).collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if let (Some(ua), "POST", ["v1", "auth", "access_token"]) =
+        (r.header("user-agent"), r.method.as_str(), segs.as_slice())
+    {
+        if !ua.starts_with("ecr-port/") {
+            return port_error(400, "bad_user_agent", ua);
+        }
+        return issue_token(st, &r.body);
+    }
+    if let Err(a) = check_token(st, r) {
+        return a;
+    }
+    match (r.method.as_str(), segs.as_slice()) {
+        ("GET", ["v1", "blueprints", id]) => match st.blueprints.get(*id) {
+            Some(bp) => answer(200, json!({"ok": true, "blueprint": bp})),
+            None => port_error(404, "not_found", "blueprint not found"),
+        },
+        ("POST", ["v1", "blueprints"]) => create_blueprint(st, &r.body),
+        ("PATCH", ["v1", "blueprints", id]) => patch_blueprint(st, id, &r.body),
+        ("POST", ["v1", "blueprints", bp, "entities", "search"]) => search(st, bp, &r.body),
+        ("POST", ["v1", "blueprints", bp, "entities", "bulk"]) => bulk(st, bp, &r.query, &r.body),
+        _ => port_error(404, "route_not_found", &r.route()),
+    }
+}
+
+fn issue_token(st: &mut State, body: &Value) -> Answer {
+    if body["clientId"] != CLIENT_ID || body["clientSecret"] != CLIENT_SECRET {
+        // Echoes the secret on purpose: the client must scrub it from its errors.
+        let message = format!(
+            "invalid credentials (clientSecret {})",
+            body["clientSecret"].as_str().unwrap_or("?")
+        );
+        return port_error(401, "unauthorized", &message);
+    }
+    let token = format!("tok-{}-opaque", st.issued.len() + 1);
+    st.issued.push((token.clone(), 0));
+    answer(
+        200,
+        json!({"ok": true, "accessToken": token, "expiresIn": st.token_ttl, "tokenType": "Bearer"}),
+    )
+}
+
+fn check_token(st: &mut State, r: &Recorded) -> Result<(), Answer> {
+    let given = r
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let limit = st.token_uses;
+    let Some((_, uses)) = st.issued.iter_mut().find(|(t, _)| t == given) else {
+        return Err(port_error(401, "unauthorized", "unknown token"));
+    };
+    if limit.is_some_and(|l| *uses >= l) {
+        return Err(port_error(401, "unauthorized", "token expired"));
+    }
+    *uses += 1;
+    Ok(())
+}
+
+fn create_blueprint(st: &mut State, body: &Value) -> Answer {
+    let Some(id) = body["identifier"].as_str() else {
+        return port_error(422, "invalid_request", "identifier is required");
+    };
+    if st.blueprints.contains_key(id) {
+        return port_error(409, "identifier_taken", "blueprint exists");
+    }
+    st.blueprints.insert(id.to_owned(), body.clone());
+    answer(201, json!({"ok": true, "blueprint": body}))
+}
+
+fn patch_blueprint(st: &mut State, id: &str, body: &Value) -> Answer {
+    let Some(bp) = st.blueprints.get_mut(id) else {
+        return port_error(404, "not_found", "blueprint not found");
+    };
+    if let (Some(target), Some(patch)) = (bp.as_object_mut(), body.as_object()) {
+        for (k, v) in patch {
+            target.insert(k.clone(), v.clone());
+        }
+    }
+    answer(200, json!({"ok": true, "blueprint": bp}))
+}
+
+fn search(st: &mut State, bp: &str, body: &Value) -> Answer {
+    if !st.blueprints.contains_key(bp) {
+        return port_error(404, "not_found", "blueprint not found");
+    }
+    let allowed = ["query", "include", "exclude", "limit", "from"];
+    if let Some(extra) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !allowed.contains(&k.as_str())))
+    {
+        return port_error(422, "invalid_request", &format!("unknown key {extra}"));
+    }
+    let wanted: HashSet<&str> = body["query"]["rules"][0]["value"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let matching: Vec<&Value> = st
+        .entities
+        .iter()
+        .filter(|((b, id), _)| b == bp && wanted.contains(id.as_str()))
+        .map(|(_, e)| e)
+        .collect();
+    let offset: usize = body["from"]
+        .as_str()
+        .and_then(|f| f.strip_prefix("off-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let limit = body["limit"].as_u64().unwrap_or(200) as usize;
+    let page = limit.min(st.search_page_size);
+    let only_ids = body["include"] == json!(["$identifier"]);
+    let entities: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(page)
+        .map(|e| match only_ids {
+            true => json!({"identifier": e["identifier"]}),
+            false => (*e).clone(),
+        })
+        .collect();
+    let mut out = json!({"ok": true, "entities": entities});
+    if offset + page < matching.len() {
+        out["next"] = json!(format!("off-{}", offset + page));
+    }
+    answer(200, out)
+}
+
+fn relation_targets(entity: &Value) -> Vec<String> {
+    let Some(relations) = entity["relations"].as_object() else {
+        return Vec::new();
+    };
+    relations
+        .values()
+        .flat_map(|v| match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn bulk(st: &mut State, bp: &str, query: &str, body: &Value) -> Answer {
+    if !query.split('&').any(|p| p == "upsert=true") {
+        return port_error(
+            422,
+            "invalid_request",
+            "querystring must have required property 'upsert'",
+        );
+    }
+    let create_missing = query
+        .split('&')
+        .any(|p| p == "create_missing_related_entities=true");
+    let Some(input) = body["entities"].as_array() else {
+        return port_error(422, "invalid_request", "entities is required");
+    };
+    if input.is_empty() || input.len() > 20 {
+        return port_error(422, "invalid_request", "entities must have 1 to 20 items");
+    }
+    let mut done = Vec::new();
+    let mut errors = Vec::new();
+    for (index, entity) in input.iter().enumerate() {
+        let id = entity["identifier"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_owned();
+        let missing = relation_targets(entity)
+            .into_iter()
+            .find(|t| !st.entities.keys().any(|(_, id)| id == t));
+        match (missing, create_missing) {
+            (Some(target), false) => errors.push(json!({
+                "identifier": id, "index": index, "statusCode": 404, "error": "not_found",
+                "message": format!("Entity with identifier \"{target}\" not found"),
+            })),
+            (missing, _) => {
+                if let Some(target) = missing {
+                    st.add_entity("service", &target);
+                }
+                let key = (bp.to_owned(), id.clone());
+                let created = !st.entities.contains_key(&key);
+                st.entities.insert(key, entity.clone());
+                done.push(json!({"created": created, "identifier": id, "index": index, "additionalData": {}}));
+            }
+        }
+    }
+    let status = if errors.is_empty() { 200 } else { 207 };
+    answer(
+        status,
+        json!({"ok": true, "entities": done, "errors": errors}),
+    )
+}

@@ -1,0 +1,301 @@
+//! Contract test: every request the client sends must be valid against Port's OpenAPI spec.
+//!
+//! A Prism mock serves the spec. A request that breaks it gets 4xx (which the client turns
+//! into an error) and "Violation: request…" lines in Prism's log; both fail this test.
+//! Prism: `scripts/test` installs `@stoplight/prism-cli@5.16.0` under `.prism/`, or set
+//! `PRISM_BIN`. Spec: `PORT_OPENAPI_SPEC`, else `../shared/port-api/apispec.yaml` beside the
+//! checkout (it is never copied into the repository).
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ecr_port::port::{ClientOptions, Credentials, PortClient, Secret};
+use serde_json::{Value, json};
+
+/// Prism parses the 1.6 MB spec before listening: a few seconds, more on a busy machine.
+const STARTUP_LIMIT: Duration = Duration::from_secs(120);
+
+/// A running Prism mock; killed when dropped, so a failing test leaves no process behind.
+struct Prism {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    /// Log bytes already checked by earlier steps.
+    checked: usize,
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn prism_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PRISM_BIN") {
+        return PathBuf::from(bin);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".prism/node_modules/.bin/prism")
+}
+
+fn spec_path() -> PathBuf {
+    std::env::var_os("PORT_OPENAPI_SPEC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/port-api/apispec.yaml")
+        })
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+impl Prism {
+    fn start() -> Prism {
+        let bin = prism_bin();
+        let spec = spec_path();
+        assert!(
+            bin.exists(),
+            "Prism not found at {}: run scripts/test (it installs @stoplight/prism-cli@5.16.0) or set PRISM_BIN",
+            bin.display()
+        );
+        assert!(
+            spec.exists(),
+            "Port's OpenAPI spec not found at {}: set PORT_OPENAPI_SPEC",
+            spec.display()
+        );
+        let port = free_port();
+        let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{port}.log"));
+        let out = File::create(&log).expect("create Prism log");
+        let err = out.try_clone().expect("clone log handle");
+        let child = Command::new(&bin)
+            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .arg(&spec)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start Prism");
+        let mut prism = Prism {
+            child,
+            port,
+            log,
+            checked: 0,
+        };
+        prism.wait_until_listening();
+        prism.checked = prism.read_log().len();
+        prism
+    }
+
+    /// Polls with bare TCP connects: an HTTP probe would add a "no path matched" error line.
+    fn wait_until_listening(&mut self) {
+        let deadline = Instant::now() + STARTUP_LIMIT;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("Prism exited with {status}:\n{}", self.read_log());
+            }
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "Prism did not listen within {STARTUP_LIMIT:?}:\n{}",
+            self.read_log()
+        );
+    }
+
+    fn read_log(&self) -> String {
+        std::fs::read(&self.log)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Log lines since the last check that show a request Prism found invalid. Response
+    /// violations are Port's own examples not matching Port's schema: reported, not failed.
+    async fn check_step(&mut self, step: &str) -> usize {
+        // Prism writes its log lines just after answering.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let log = self.read_log();
+        let new = log.get(self.checked..).unwrap_or_default().to_owned();
+        self.checked = log.len();
+        let bad: Vec<&str> = new.lines().filter(|l| is_request_problem(l)).collect();
+        assert!(
+            bad.is_empty(),
+            "{step}: Prism found invalid requests:\n{}\n--- full log of the step ---\n{new}",
+            bad.join("\n")
+        );
+        new.lines()
+            .filter(|l| l.contains("Violation: response."))
+            .count()
+    }
+}
+
+/// A failed validation (`✖`) not about the response, a warning that the request failed
+/// validation, or an unknown route.
+fn is_request_problem(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    (line.contains('✖') && !line.contains("Violation: response."))
+        || lower.contains("violation: request")
+        || lower.contains("did not pass the validation")
+        || line.contains("NO_PATH_MATCHED")
+        || line.contains("NO_METHOD_MATCHED")
+}
+
+fn client(port: u16) -> PortClient {
+    let opts = ClientOptions {
+        base_url: format!("http://127.0.0.1:{port}"),
+        timeout: Duration::from_secs(20),
+        max_retries: 0,
+        max_backoff: Duration::ZERO,
+        initial_backoff: Duration::ZERO,
+    };
+    let creds = Credentials {
+        client_id: "contract-client".into(),
+        client_secret: Secret::new("contract-secret"),
+    };
+    PortClient::new(creds, opts).expect("client")
+}
+
+/// The `ecr_repository` blueprint of the port reference (§6).
+fn ecr_blueprint() -> Value {
+    json!({
+        "identifier": "ecr_repository",
+        "title": "ECR Repository",
+        "icon": "Service",
+        "schema": {
+            "properties": {
+                "link": { "title": "Link", "type": "string", "format": "url" },
+                "imageTagMutability": { "title": "Image Tag Mutability", "type": "string" },
+                "scanningConfiguration": { "title": "Scanning Configuration", "type": "object" },
+                "repositoryArn": { "title": "Repository ARN", "type": "string" },
+                "repositoryUri": { "title": "Repository URI", "type": "string" },
+                "encryptionConfiguration": { "title": "Encryption Configuration", "type": "object" },
+                "lifecyclePolicy": { "title": "Lifecycle Policy", "type": "object" },
+                "tags": { "title": "Tags", "type": "array" }
+            },
+            "required": []
+        },
+        "mirrorProperties": {},
+        "calculationProperties": {},
+        "aggregationProperties": {},
+        "relations": {
+            "region": { "title": "Region", "target": "region", "required": false, "many": false },
+            "service": { "title": "Service", "target": "service", "required": false, "many": false }
+        }
+    })
+}
+
+fn repo_entity(name: &str, service: Option<&str>) -> Value {
+    let arn = format!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}");
+    json!({
+        "identifier": name,
+        "title": name,
+        "icon": "AWS",
+        "properties": {
+            "repositoryArn": arn,
+            "repositoryUri": format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"),
+            "link": format!("https://console.aws.amazon.com/go/view?arn={arn}"),
+            "imageTagMutability": "MUTABLE",
+            "tags": [{ "Key": "port-auth-service", "Value": "true" }]
+        },
+        "relations": { "region": "eu-west-1", "service": service }
+    })
+}
+
+#[tokio::test]
+async fn every_call_is_valid_against_the_openapi_spec() {
+    let mut prism = Prism::start();
+    let port = client(prism.port);
+    let mut response_violations = 0;
+
+    port.token().await.expect("auth");
+    response_violations += prism.check_step("auth").await;
+
+    let bp = port
+        .blueprint("ecr_repository")
+        .await
+        .expect("get blueprint");
+    assert!(bp.is_some_and(|b| b.is_object()));
+    let bp = port
+        .blueprint("team/ecr_repository")
+        .await
+        .expect("get blueprint with /");
+    assert!(bp.is_some());
+    response_violations += prism.check_step("get blueprint").await;
+
+    let created = port
+        .create_blueprint(&ecr_blueprint())
+        .await
+        .expect("create");
+    assert!(created.is_object());
+    response_violations += prism.check_step("create blueprint").await;
+
+    let patch = json!({
+        "title": "ECR Repository",
+        "schema": ecr_blueprint()["schema"].clone(),
+        "relations": ecr_blueprint()["relations"].clone()
+    });
+    let updated = port
+        .update_blueprint("ecr_repository", &patch)
+        .await
+        .expect("update");
+    assert!(updated.is_object());
+    response_violations += prism.check_step("update blueprint").await;
+
+    let ids: Vec<String> = ["auth-service", "payments", "team/api"]
+        .map(String::from)
+        .to_vec();
+    let found = port
+        .search_identifiers("service", &ids)
+        .await
+        .expect("search ids");
+    assert!(!found.is_empty(), "Prism's example has one entity");
+    response_violations += prism.check_step("search identifiers").await;
+
+    let many: Vec<String> = (0..1200).map(|i| format!("team/repo-{i}")).collect();
+    let found = port
+        .search_identifiers("ecr_repository", &many)
+        .await
+        .expect("search in chunks");
+    assert!(!found.is_empty());
+    let entities = port
+        .entities("ecr_repository", &ids)
+        .await
+        .expect("entities");
+    assert!(entities.iter().all(Value::is_object));
+    response_violations += prism.check_step("entities").await;
+
+    let batch = vec![
+        repo_entity("auth-service-repo", Some("auth-service")),
+        repo_entity("team/api", None),
+        repo_entity("payments", Some("payments")),
+    ];
+    let result = port
+        .bulk_upsert("ecr_repository", &batch, false)
+        .await
+        .expect("bulk upsert");
+    assert_eq!(result.items.len(), batch.len());
+    let result = port
+        .bulk_upsert("ecr_repository", &batch, true)
+        .await
+        .expect("bulk upsert creating related");
+    assert_eq!(result.items.len(), batch.len());
+    let big: Vec<Value> = (0..25)
+        .map(|i| repo_entity(&format!("repo-{i}"), None))
+        .collect();
+    let result = port
+        .bulk_upsert("ecr_repository", &big, false)
+        .await
+        .expect("bulk upsert in two requests");
+    assert_eq!(result.items.len(), big.len());
+    response_violations += prism.check_step("bulk upsert").await;
+
+    eprintln!(
+        "contract: all calls accepted; {response_violations} response-side violations of Port's own examples (not ours)"
+    );
+}
