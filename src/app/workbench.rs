@@ -66,6 +66,8 @@ pub struct Workbench {
     /// Which expression each column of `rows` holds; a column is stale when it differs from
     /// the plan's.
     pub swept: Vec<Option<String>>,
+    /// Every repository in the mapping's input shape, as the sweep worker holds them.
+    pub inputs: Option<Arc<Vec<Value>>>,
     /// Bumped when the inputs change (repositories, shape), so the worker reloads them.
     pub inputs_version: u64,
 }
@@ -108,6 +110,7 @@ impl Workbench {
             sweep: None,
             sweep_run: Run::Idle,
             swept: vec![None; n],
+            inputs: None,
             inputs_version: 0,
         }
     }
@@ -138,10 +141,11 @@ impl Workbench {
         let mut compile = vec![vec![]; n];
         let mut columns: Vec<Option<usize>> = vec![None; n];
         for (i, expr) in self.plan.exprs.iter().enumerate() {
-            let same = old.exprs.iter().position(|e| e == expr).filter(|&j| {
-                // A field keeps its results only under the same name (or the selector).
-                self.plan.fields.get(i).map(|f| &f.name) == old.fields.get(j).map(|f| &f.name)
-            });
+            // A column keeps its results only under the same name (or as the selector) with
+            // the same expression: two fields may share an expression.
+            let name = self.plan.fields.get(i).map(|f| &f.name);
+            let same = (0..old.exprs.len())
+                .find(|&j| old.fields.get(j).map(|f| &f.name) == name && old.exprs[j] == *expr);
             match same {
                 Some(j) => {
                     preview[i] = self.preview.get(j).cloned().flatten();
@@ -226,24 +230,23 @@ pub(super) fn preview(state: &mut State) -> Vec<Effect> {
 /// expressions it carries, so a reply that arrives after further edits still lands right.
 pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
     let repos = state.repos.len();
-    let Some(shape) = state.workbench.as_ref().map(|w| w.shape) else {
+    let Some(wb) = state.workbench.as_ref() else {
         return vec![];
     };
-    if state
-        .workbench
-        .as_ref()
-        .is_some_and(|w| w.rows.len() != repos)
-    {
-        let inputs_changed = state.workbench.as_mut().map(|wb| {
-            let n = wb.plan.exprs.len();
-            wb.rows = vec![vec![Outcome::NoOutput; n]; repos];
-            wb.swept = vec![None; n];
-            wb.inputs_version += 1;
-        });
-        let _ = inputs_changed;
-    }
-    let inputs = state.mapping_inputs(shape);
+    // Inputs are rebuilt only when the repositories or the shape changed, not per keystroke.
+    let fresh =
+        (wb.inputs.is_none() || wb.rows.len() != repos).then(|| state.mapping_inputs(wb.shape));
     let Some(wb) = state.workbench.as_mut() else {
+        return vec![];
+    };
+    if let Some(inputs) = fresh {
+        let n = wb.plan.exprs.len();
+        wb.rows = vec![vec![Outcome::NoOutput; n]; repos];
+        wb.swept = vec![None; n];
+        wb.inputs_version += 1;
+        wb.inputs = Some(inputs);
+    }
+    let Some(inputs) = wb.inputs.clone() else {
         return vec![];
     };
     let stale: Vec<(usize, String)> = wb
@@ -269,7 +272,7 @@ pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
 /// The repositories changed (a reload, a tag write): every column is stale.
 pub(super) fn inputs_changed(state: &mut State) {
     if let Some(wb) = state.workbench.as_mut() {
-        wb.rows.clear();
+        wb.inputs = None;
     }
 }
 
@@ -442,7 +445,7 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         }
         Key::Char('p') => {
             wb.shape = wb.shape.next();
-            wb.rows.clear();
+            wb.inputs = None;
             let mut effects = preview(state);
             effects.extend(sweep(state));
             return effects;
@@ -681,5 +684,148 @@ pub(super) fn saved(state: &mut State, result: Result<PathBuf, String>) {
             });
         }
         Err(e) => state_error(state, format!("not saved: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Msg, update};
+    use crate::inventory::Event;
+    use crate::mapping::file::{Format, default_exporter_config};
+    use crate::model::repository::sample;
+
+    fn opened() -> (State, Vec<Effect>) {
+        let mut state = State::new("test", false, false);
+        update(
+            &mut state,
+            Msg::Connected {
+                source: "test".into(),
+                regions: vec!["eu-west-1".into()],
+            },
+        );
+        update(
+            &mut state,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos: vec![
+                    sample("a", "eu-west-1", &[("port-x", "true")]),
+                    sample("b", "eu-west-1", &[]),
+                ],
+            }]),
+        );
+        let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
+        let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+        (state, effects)
+    }
+
+    fn sweep_of(effects: &[Effect]) -> (Vec<(usize, String)>, u64) {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Sweep { exprs, version, .. } => Some((exprs.clone(), *version)),
+                _ => None,
+            })
+            .expect("a sweep")
+    }
+
+    fn answer(exprs: &[(usize, String)]) -> Evaluated {
+        Evaluated {
+            compile: vec![vec![]; exprs.len()],
+            outcomes: vec![vec![Outcome::Value(Value::Bool(true)); exprs.len()]; 2],
+        }
+    }
+
+    #[test]
+    fn opening_sweeps_every_field_then_only_what_changed() {
+        let (mut state, effects) = opened();
+        let (exprs, version) = sweep_of(&effects);
+        let n = state.workbench.as_ref().unwrap().plan.exprs.len();
+        assert_eq!(exprs.len(), n);
+        update(
+            &mut state,
+            Msg::SweepDone {
+                exprs: exprs.clone(),
+                version,
+                result: Ok(answer(&exprs)),
+            },
+        );
+        let wb = state.workbench.as_mut().unwrap();
+        assert!(wb.swept.iter().all(Option::is_some));
+        wb.focus = 0;
+        let effects = update(
+            &mut state,
+            Msg::Edited {
+                text: ".RepositoryUri".into(),
+                cursor: (0, 14),
+            },
+        );
+        let (again, same_version) = sweep_of(&effects);
+        assert_eq!(again, vec![(0, ".RepositoryUri".to_owned())]);
+        assert_eq!(same_version, version, "inputs are not resent per keystroke");
+    }
+
+    #[test]
+    fn a_reply_for_an_expression_since_replaced_does_not_land() {
+        let (mut state, effects) = opened();
+        let (exprs, version) = sweep_of(&effects);
+        state.workbench.as_mut().unwrap().focus = 0;
+        update(
+            &mut state,
+            Msg::Edited {
+                text: ".Arn".into(),
+                cursor: (0, 4),
+            },
+        );
+        // The first sweep (with the old identifier expression) answers late.
+        update(
+            &mut state,
+            Msg::SweepDone {
+                exprs: exprs.clone(),
+                version,
+                result: Ok(answer(&exprs)),
+            },
+        );
+        let wb = state.workbench.as_ref().unwrap();
+        assert_eq!(
+            wb.swept[0], None,
+            "column 0 holds `.Arn` now, not the old reply"
+        );
+        assert!(wb.swept[1..].iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn a_new_preview_makes_older_ones_stale() {
+        let (mut state, effects) = opened();
+        let first = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Preview { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .unwrap();
+        update(&mut state, Msg::Key(crate::app::Key::Char(']')));
+        let n = state.workbench.as_ref().unwrap().plan.exprs.len();
+        let late = Evaluated {
+            compile: vec![vec![]; n],
+            outcomes: vec![vec![Outcome::NoOutput; n]],
+        };
+        update(
+            &mut state,
+            Msg::PreviewDone {
+                generation: first,
+                result: Ok(late),
+            },
+        );
+        assert!(
+            state
+                .workbench
+                .as_ref()
+                .unwrap()
+                .preview
+                .iter()
+                .all(Option::is_none)
+        );
     }
 }
