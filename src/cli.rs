@@ -264,11 +264,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    match cli.command {
-        None => {
-            runtime.block_on(crate::tui::run(&ctx))?;
-            Ok(ExitCode::SUCCESS)
-        }
+    let result = match cli.command {
+        None => runtime
+            .block_on(crate::tui::run(&ctx))
+            .map(|()| ExitCode::SUCCESS),
         Some(Command::List {
             output,
             no_policies,
@@ -290,7 +289,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 timeout,
             },
         )),
-    }
+    };
+    // Work still parked in the runtime (a blocking read, a worker pipe) must not hold the
+    // exit once the command is done.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
 }
 
 async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<ExitCode> {

@@ -36,7 +36,7 @@ impl Tmux {
         let command = format!(
             "env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
              AWS_SHARED_CREDENTIALS_FILE={home}/none AWS_EC2_METADATA_DISABLED=true \
-             TERM=xterm-256color {bin} {args}",
+             TERM=xterm-256color {bin} {args}; echo $? > {home}/exit-status",
             home = env.home.path().display(),
             bin = release_bin().display(),
         );
@@ -97,21 +97,20 @@ impl Tmux {
         }
     }
 
+    /// The app's exit status, written by the shell that runs it: tmux's own record of a dead
+    /// pane can lag behind while the process waits to be reaped.
     fn exit_status(&self) -> Option<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let file = self.env.path("exit-status");
         while Instant::now() < deadline {
-            let dead = self.tmux(&[
-                "display-message",
-                "-p",
-                "-t",
-                "0",
-                "#{pane_dead} #{pane_dead_status}",
-            ]);
-            if let Some(status) = dead.trim().strip_prefix("1 ") {
-                return Some(status.to_owned());
+            if let Ok(status) = std::fs::read_to_string(&file)
+                && !status.trim().is_empty()
+            {
+                return Some(status.trim().to_owned());
             }
             sleep(Duration::from_millis(50));
         }
+        eprintln!("still running; the screen:\n{}", self.screen());
         None
     }
 }

@@ -3,11 +3,12 @@
 //! run) rather than jaq's where the two differ.
 //!
 //! Built on jaq (`jaq-core`, `jaq-std`, `jaq-json`):
-//! - [`value`] wraps jaq's value type to get jq 1.6 numbers, printing, object
+//! - `value` wraps jaq's value type to get jq 1.6 numbers, printing, object
 //!   keys, indexing and updates;
-//! - `prelude.jq` and [`natives`] replace jaq filters that differ from jq 1.6;
-//! - [`check`] accepts only filters jq 1.6 has, and refuses `env`, `$ENV`,
-//!   `input` and `inputs`: a mapping sees its entity and nothing else.
+//! - `prelude.jq` and `natives` replace jaq filters that differ from jq 1.6;
+//! - `check` accepts only filters jq 1.6 has, and refuses `env`, `$ENV`,
+//!   `input` and `inputs`: a mapping sees its entity and nothing else;
+//! - `syntax` refuses the grammar jaq accepts beyond jq 1.6's.
 //!
 //! Evaluation stops at the first output ([`first`]), like `jq.first()` in
 //! Python's jq bindings. Runaway programs (infinite loops, deep recursion) are
@@ -17,6 +18,7 @@
 
 mod check;
 mod natives;
+mod syntax;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -28,25 +30,45 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use value::JqVal;
 
-/// Known ways in which this engine still differs from jq 1.6, and why.
+/// Where this engine still differs from jq 1.6, and why. Everything else that
+/// the parity tests (`tests/parity.rs`) cover agrees with jq 1.6.
 pub const KNOWN_DIVERGENCES: &[&str] = &[
-    "Regular expressions use jaq's engine (regex syntax of the `regex` crate), not \
-     Oniguruma: look-around and backreferences are compile errors, and capture groups \
-     that do not take part in a match are left out of `captures` (jq 1.6 lists them \
-     with offset -1 and string null), so `capture` omits their names.",
-    "`reduce` and `foreach` whose update yields several values (or none) follow jaq: \
-     every output continues the fold. jq 1.6 keeps only the last output (and `null` \
-     when there is none).",
-    "Errors that jq 1.6 cannot survive are reported instead: `index(\"\")` and \
-     `gsub` with a regex matching the empty string make jq 1.6 loop until it runs out \
-     of memory; here they are errors.",
-    "Error messages are jq-like but not always word for word.",
+    "Regular expressions run on jaq's engine, not Oniguruma: look-around, \
+     backreferences and \\p{..} classes are errors; groups that do not take part in a \
+     match are left out of `match(...).captures` (jq 1.6 lists them with offset -1 and \
+     string null; `capture` does map their names to null, as jq does); some empty \
+     matches fall elsewhere. Reimplementing Oniguruma is out of scope.",
+    "`reduce`/`foreach` whose update yields several values (or none) follow jaq, where \
+     every output carries on; jq 1.6 keeps the last one (none gives null). jaq compiles \
+     folds itself, with no hook to change this.",
+    "`(.[] | select(f)) |= empty` can differ once an element is gone (jq 1.6 itself \
+     misplaces later deletions); `del(.[] | select(f))` agrees with jq 1.6.",
+    "Refused on purpose, as compile errors: `env`, `$ENV` (credentials), `input`, \
+     `inputs`, `input_line_number`, `$__loc__`, `$__prog_args`, `get_search_list`, \
+     `get_jq_origin`, `get_prog_origin`, `modulemeta`, `import`/`include`.",
+    "`halt` and `halt_error` are reported as errors (`Outcome::Error`); the jq command \
+     line exits, silently for `halt`. The preview has to show that the mapping stopped.",
+    "`input_filename` is null, as in libjq embedded the way Port runs it; the jq \
+     command line says \"<stdin>\".",
+    "Programs jq 1.6 accepts but jaq's parser does not are compile errors: numbers \
+     written `.5`, `x` for a `$x` parameter, and `a * b % c` (jaq would group it as \
+     `a * (b % c)`; add parentheses).",
+    "jq 1.6 never returns from `index(\"\")` or from `gsub` with a regex that matches \
+     the empty string, and tries to build any array or string asked for \
+     (`.[536870912] = 1`, `\"x\" * 1e12`); here these are errors. Error messages are \
+     jq-like, not always word for word.",
 ];
 
 /// A compiled mapping expression. Cheap to clone; `Send + Sync`, so it can be
 /// shared between threads.
 #[derive(Clone)]
 pub struct Filter(Arc<jaq_core::Filter<Data>>);
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Filter { .. }")
+    }
+}
 
 /// Why a mapping expression does not compile.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -63,6 +85,8 @@ pub struct CompileError {
 pub struct Input(JqVal);
 
 impl Input {
+    /// Numbers become doubles, as jq 1.6 reads them. (Recursive: meant for
+    /// values serde_json parsed, which it nests at most 128 deep.)
     pub fn from_json(v: &serde_json::Value) -> Input {
         Input(value::from_serde(v))
     }
@@ -114,6 +138,11 @@ fn prelude() -> &'static [load::parse::Def<&'static str>] {
 
 /// Compile a mapping expression.
 pub fn compile(source: &str) -> Result<Filter, Vec<CompileError>> {
+    // jq runs a program of only blanks and comments as `.`.
+    let blank = load::Lexer::new(source)
+        .lex()
+        .is_ok_and(|tokens| tokens.is_empty());
+    let source = if blank { "." } else { source };
     let arena = Arena::default();
     let loader = Loader::new(prelude().iter().cloned());
     let modules = loader
@@ -125,7 +154,7 @@ pub fn compile(source: &str) -> Result<Filter, Vec<CompileError>> {
             },
         )
         .map_err(|errs| load_errors(source, errs))?;
-    check_names(source)?;
+    check_jq16(source)?;
     let filter = jaq_core::Compiler::default()
         .with_funs(natives::natives())
         .compile(modules)
@@ -133,13 +162,18 @@ pub fn compile(source: &str) -> Result<Filter, Vec<CompileError>> {
     Ok(Filter(Arc::new(filter)))
 }
 
-/// Refuse calls that jq 1.6 does not know or that mappings may not make.
-fn check_names(source: &str) -> Result<(), Vec<CompileError>> {
-    // The loader has parsed this already, so parsing again cannot fail.
-    let Some(term) = load::parse(source, |p| p.term()) else {
+/// Refuse what jq 1.6 would not compile (or what mappings may not do) but
+/// jaq would: grammar jq 1.6 lacks, filters it does not define, `env`, ....
+fn check_jq16(source: &str) -> Result<(), Vec<CompileError>> {
+    // The loader has lexed and parsed this already, so neither can fail here.
+    let Ok(tokens) = load::Lexer::new(source).lex() else {
         return Ok(());
     };
-    let errors: Vec<_> = check::check(&term)
+    let mut violations = syntax::check(&tokens);
+    if let Some(term) = load::parse(source, |p| p.term()) {
+        violations.extend(check::check(&term));
+    }
+    let errors: Vec<_> = violations
         .into_iter()
         .map(|v| CompileError {
             message: v.message,
@@ -248,8 +282,9 @@ fn exception(exn: jaq_core::Exn<'_, JqVal>, run: &Run) -> Outcome {
     }
 }
 
-/// jq 1.6 stops without output when the error value is null (`error(null)`),
-/// prints string errors as they are, and other values as JSON.
+/// String errors are reported as they are, other values as JSON. A null error
+/// is no error in jq 1.6 (`error(null)` backtracks like `empty`; prelude.jq
+/// defines it so), hence no output, should one ever get here.
 fn error_outcome(v: JqVal) -> Outcome {
     if v == JqVal::NULL {
         return Outcome::NoOutput;

@@ -2,8 +2,10 @@
 
 mod bulk;
 pub mod client;
+pub mod diff;
 pub mod error;
 mod retry;
+pub mod validate;
 
 /// The same redacting wrapper the settings file uses for the client secret.
 pub use crate::config::Secret;

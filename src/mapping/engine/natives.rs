@@ -1,4 +1,4 @@
-//! Filters implemented in Rust: jaq's own (minus the unsafe ones), plus
+//! Filters implemented in Rust: jaq's own (minus `env`), plus
 //! replacements for those whose behaviour differs from jq 1.6.
 
 use super::Data;
@@ -12,22 +12,18 @@ use jaq_json::Val;
 use jaq_std::ValT as _;
 use std::fmt::Write as _;
 
-/// jaq natives we drop: `env` reads the process environment (credentials live
-/// there); the others are replaced by ours below or by `prelude.jq`.
-const DROPPED: &[&str] = &[
-    "env",
-    "keys_unsorted",
-    "startswith",
-    "endswith",
-    "ltrimstr",
-    "rtrimstr",
-];
-
-/// All native filters, ours first.
+/// All native filters: ours, then jaq's that we neither replace nor refuse.
+/// (jaq's `env` reads the process environment, where credentials live.)
 pub(super) fn natives() -> impl Iterator<Item = Fun<Data>> {
+    let ours: Vec<_> = ours().into_vec().into_iter().map(run::<Data>).collect();
+    let replaced: Vec<_> = ours
+        .iter()
+        .map(|(name, args, _)| (*name, args.len()))
+        .collect();
     let theirs = jaq_core::funs::<Data>().chain(jaq_std::funs::<Data>());
-    let theirs = theirs.filter(|(name, _, _)| !DROPPED.contains(name));
-    ours().into_vec().into_iter().map(run::<Data>).chain(theirs)
+    let theirs = theirs
+        .filter(move |(name, args, _)| *name != "env" && !replaced.contains(&(*name, args.len())));
+    ours.into_iter().chain(theirs)
 }
 
 fn number_arg(v: &JqVal) -> Result<f64, jaq_core::Error<JqVal>> {
@@ -90,6 +86,7 @@ fn ours() -> Box<[Filter<RunPtr<Data>>]> {
             let paths = cv.0.pop_var();
             box_once(delpaths(cv.1, paths))
         }),
+        ("_regex_names", v(0), |cv| bome(regex_names(&cv.1))),
         ("_encode_uri", v(0), |cv| bome(with_text(&cv.1, encode_uri))),
         ("_decode_base64", v(0), |cv| bome(decode_base64(&cv.1))),
         ("_csv", v(0), |cv| bome(csv_or_tsv(&cv.1, Row::Csv))),
@@ -332,6 +329,43 @@ fn delete_path<'a>(v: JqVal, path: &[JqVal]) -> ValX<'a, JqVal> {
             })
         }
     }
+}
+
+/// Names of the named groups of a regex, in order. jaq's `matches` leaves out
+/// groups that did not take part in a match, while jq 1.6's `capture` maps
+/// their names to null; knowing the names lets `capture` do the same.
+fn regex_names(re: &JqVal) -> JqResult {
+    let Some(re) = re.as_text() else {
+        return Err(fail(format!(
+            "{} cannot be matched, as it is not a string",
+            re.describe()
+        )));
+    };
+    let mut names = Vec::new();
+    let (mut rest, mut in_class) = (&re[..], false);
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '\\' => {
+                rest = rest
+                    .get(rest.chars().next().map_or(0, char::len_utf8)..)
+                    .unwrap_or("")
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class => {
+                let name = ["?<", "?P<"]
+                    .iter()
+                    .find_map(|open| rest.strip_prefix(open));
+                let name = name.and_then(|n| n.split_once('>')).map(|(n, _)| n);
+                if let Some(name) = name.filter(|n| !n.is_empty() && !n.starts_with(['=', '!'])) {
+                    names.push(JqVal::string(name));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names.into_iter().collect())
 }
 
 /// jq 1.6 `@uri`: keeps letters, digits and `-_.!~*'()`.

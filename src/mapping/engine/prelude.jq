@@ -119,7 +119,9 @@ def match($val): _re_args($val) as [$re, $flags] | match($re; $flags);
 def test(re; flags): _match_impl(re; flags; true);
 def test($val): _re_args($val) as [$re, $flags] | test($re; $flags);
 def _captures: [.captures[] | select(.name != null) | {(.name): .string}] | add + {};
-def capture(re; flags): match(re; flags) | _captures;
+# Named groups that did not take part in the match are null, as in jq 1.6.
+def capture(re; flags): (re | _regex_names) as $names | match(re; flags) | _captures as $found
+  | reduce $names[] as $n ({}; . + {($n): $found[$n]});
 def capture($val): _re_args($val) as [$re, $flags] | capture($re; $flags);
 def scan(re): match(re; "g") | if (.captures | length) > 0 then [.captures[].string] else .string end;
 def splits($re; flags): . as $s
@@ -188,6 +190,11 @@ def lgamma_r: [lgamma, (if tgamma < 0 then -1 else 1 end)];
 
 # Embedded libjq (as Port runs it) has no input file.
 def input_filename: null;
+
+# These pass their input on, as in jq 1.6; what jq would print on stderr is
+# dropped rather than logged (entity data does not belong in the TUI's logs).
+def debug: .;
+def stderr: .;
 
 # halt_error ends the program; `first` reports its message as the error.
 def halt_error($code): _halt_error($code);

@@ -561,12 +561,18 @@ where
     Ok(())
 }
 
+/// Largest array index jq 1.6 assigns to (`(INT_MAX >> 2)`, "Array index too large").
+const MAX_ASSIGN_INDEX: f64 = (i32::MAX >> 2) as f64;
+
 /// Resolve an array index for assignment: negative indices count from the end.
 fn assign_index(len: usize, i: f64) -> Result<usize, Error<JqVal>> {
     let i = i.trunc();
     let i = if i < 0.0 { i + len as f64 } else { i };
     if i < 0.0 {
         return Err(fail("Out of bounds negative array index"));
+    }
+    if i.is_nan() || i > MAX_ASSIGN_INDEX {
+        return Err(fail("Array index too large"));
     }
     Ok(i as usize)
 }
@@ -891,13 +897,19 @@ fn deep_merge(mut l: Map, r: Map) -> Map {
     l
 }
 
+/// Longest string `"s" * n` builds; jq 1.6 would try any length, and run out of memory.
+const MAX_REPEAT_BYTES: f64 = (1u64 << 30) as f64;
+
 /// `"s" * n`: jq 1.6 repeats `s` (n - 1 truncated) + 1 times, or yields null.
-fn repeat_string(s: &str, n: f64) -> JqVal {
+fn repeat_string(s: &str, n: f64) -> JqResult {
     let extra = (n - 1.0).trunc();
     if extra.is_nan() || extra < 0.0 {
-        return JqVal::NULL;
+        return Ok(JqVal::NULL);
     }
-    JqVal::string(s.repeat(extra as usize + 1))
+    if (extra + 1.0) * s.len() as f64 > MAX_REPEAT_BYTES {
+        return Err(fail("Repeat string result too long"));
+    }
+    Ok(JqVal::string(s.repeat(extra as usize + 1)))
 }
 
 /// `a / b` on strings splits `a` at every `b`.
@@ -961,10 +973,9 @@ impl std::ops::Mul for JqVal {
                 Rc::unwrap_or_clone(x),
                 Rc::unwrap_or_clone(y),
             ))),
-            (s, Val::Num(n)) | (Val::Num(n), s) if is_str(&s) => Ok(repeat_string(
-                &JqVal(s).as_text().unwrap_or_default(),
-                num_f64(&n),
-            )),
+            (s, Val::Num(n)) | (Val::Num(n), s) if is_str(&s) => {
+                repeat_string(&JqVal(s).as_text().unwrap_or_default(), num_f64(&n))
+            }
             (x, y) => Err(binop_error(&JqVal(x), &JqVal(y), "multiplied")),
         }
     }
@@ -973,20 +984,19 @@ impl std::ops::Mul for JqVal {
 impl std::ops::Div for JqVal {
     type Output = JqResult;
     fn div(self, r: Self) -> JqResult {
-        match (&self.0, &r.0) {
-            (Val::Num(x), Val::Num(y)) if num_f64(y) == 0.0 => {
-                let _ = x;
+        if let (Some(x), Some(y)) = (self.as_number(), r.as_number()) {
+            return if y == 0.0 {
                 Err(binop_error(
                     &self,
                     &r,
                     "divided because the divisor is zero",
                 ))
-            }
-            (Val::Num(x), Val::Num(y)) => Ok(JqVal::number(num_f64(x) / num_f64(y))),
-            (x, y) if is_str(x) && is_str(y) => Ok(split_string(
-                &self.as_text().unwrap_or_default(),
-                &r.as_text().unwrap_or_default(),
-            )),
+            } else {
+                Ok(JqVal::number(x / y))
+            };
+        }
+        match (self.as_text(), r.as_text()) {
+            (Some(s), Some(sep)) => Ok(split_string(&s, &sep)),
             _ => Err(binop_error(&self, &r, "divided")),
         }
     }

@@ -1,0 +1,427 @@
+//! Parity with the `jq` 1.6 binary on Port mapping expressions over ECR
+//! repositories in the Cloud Control shape.
+//!
+//! For every (expression, repository) pair we compare the *first* output: jq is
+//! run as `jq -c EXPR` and its first line taken (jq prints outputs as it goes,
+//! then stops at the first uncaught error with exit status 5); no stdout and
+//! exit status 0 means no output; no stdout and a failure status (5, or 3 for a
+//! compile error) means an error. Both errored counts as agreement whatever the
+//! messages say. Needs jq 1.6 as `jq` on PATH (or `$JQ`); anything else fails the test.
+
+use ecr_port::mapping::engine::{Input, KNOWN_DIVERGENCES, Outcome, compile, first};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Repositories as Cloud Control describes them (`AWS::ECR::Repository`).
+fn repositories() -> Vec<(&'static str, Value)> {
+    let lifecycle = r#"{"rules":[{"rulePriority":1,"description":"expire untagged","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}},{"rulePriority":2,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":100},"action":{"type":"expire"}}]}"#;
+    let policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "AllowPull", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]
+    });
+    vec![
+        (
+            "full",
+            json!({
+                "RepositoryName": "team/api",
+                "Arn": "arn:aws:ecr:eu-west-1:123456789012:repository/team/api",
+                "RepositoryUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api",
+                "ImageTagMutability": "MUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": true},
+                "EncryptionConfiguration": {"EncryptionType": "KMS",
+                    "KmsKey": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+                "LifecyclePolicy": {"LifecyclePolicyText": lifecycle, "RegistryId": "123456789012"},
+                "RepositoryPolicyText": policy,
+                "Tags": [{"Key": "port-auth-service", "Value": "true"}, {"Key": "team", "Value": "platform"}]
+            }),
+        ),
+        (
+            "no-tags",
+            json!({
+                "RepositoryName": "legacy-batch",
+                "Arn": "arn:aws:ecr:us-east-1:123456789012:repository/legacy-batch",
+                "RepositoryUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/legacy-batch",
+                "ImageTagMutability": "IMMUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": false},
+                "EncryptionConfiguration": {"EncryptionType": "AES256"}
+            }),
+        ),
+        (
+            "empty-tags",
+            json!({
+                "RepositoryName": "sandbox",
+                "Arn": "arn:aws:ecr:ap-southeast-2:123456789012:repository/sandbox",
+                "RepositoryUri": "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/sandbox",
+                "ImageTagMutability": "MUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": true},
+                "EncryptionConfiguration": {"EncryptionType": "AES256"},
+                "Tags": []
+            }),
+        ),
+        (
+            "port-tags",
+            json!({
+                "RepositoryName": "payments/ledger-service",
+                "Arn": "arn:aws:ecr:eu-central-1:123456789012:repository/payments/ledger-service",
+                "RepositoryUri": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/payments/ledger-service",
+                "ImageTagMutability": "IMMUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": true},
+                "EncryptionConfiguration": {"EncryptionType": "KMS", "KmsKey": "alias/aws/ecr"},
+                "LifecyclePolicy": {"LifecyclePolicyText": "{\"rules\":[]}", "RegistryId": "123456789012"},
+                "Tags": [
+                    {"Key": "port-", "Value": "bare"},
+                    {"Key": "port-ledger", "Value": "true"},
+                    {"Key": "port-billing", "Value": "true"},
+                    {"Key": "Environment", "Value": "prod"},
+                    {"Key": "port-ledger", "Value": "duplicate"},
+                    {"Key": "team", "Value": "payments"}
+                ]
+            }),
+        ),
+        (
+            "unicode",
+            json!({
+                "RepositoryName": "équipe/サービス-Ünïcode",
+                "Arn": "arn:aws:ecr:eu-west-3:123456789012:repository/équipe/サービス-Ünïcode",
+                "RepositoryUri": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/équipe/サービス-Ünïcode",
+                "ImageTagMutability": "MUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": false},
+                "EncryptionConfiguration": {"EncryptionType": "AES256"},
+                "RepositoryPolicyText": {"Version": "2012-10-17", "Statement": []},
+                "Tags": [{"Key": "port-é", "Value": "ünï"}, {"Key": "team", "Value": "名前 🚀"}]
+            }),
+        ),
+        (
+            "object-tags",
+            json!({
+                "RepositoryName": "shapes/object-tags",
+                "Arn": "arn:aws:ecr:eu-west-1:123456789012:repository/shapes/object-tags",
+                "RepositoryUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shapes/object-tags",
+                "ImageTagMutability": "MUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": true},
+                "Tags": {"port-auth-service": "true", "team": "platform"},
+                "ImageCount": 12,
+                "SizeBytes": 1536000000.5,
+                "Ratio": 0.1
+            }),
+        ),
+    ]
+}
+
+/// Mapping expressions: the guide's, the usual Port mapping idioms, and jq 1.6
+/// corners where jaq behaves differently.
+const CORPUS: &[&str] = &[
+    // The guide's broken expression, and the fixed ones.
+    r#".Tags | keys[] | select(startswith("port-")) | .[6:]"#,
+    r#"first(.Tags[]? | .Key | select(startswith("port-")) | ltrimstr("port-") | select(length>0)) // null"#,
+    r#"[.Tags[]? | .Key | select(startswith("port-")) | ltrimstr("port-") | select(length>0)] | unique"#,
+    // Identifiers and links.
+    r#".RepositoryName"#,
+    r#".Arn | split(":") | .[3]"#,
+    r#".Arn | split(":") | .[4]"#,
+    r#""https://console.aws.amazon.com/go/view?arn=" + .Arn"#,
+    r#""https://\(.Arn | split(":")[3]).console.aws.amazon.com/ecr/repositories/private/\(.Arn | split(":")[4])/\(.RepositoryName)""#,
+    r#".RepositoryUri | split("/")[0]"#,
+    r#".RepositoryName | ascii_downcase | gsub("/"; "-")"#,
+    r#".RepositoryName | sub("/"; ":")"#,
+    r#".RepositoryName | .[0:4]"#,
+    r#".RepositoryName | length"#,
+    r#".RepositoryName | utf8bytelength"#,
+    r#".RepositoryName | split("/") | last"#,
+    r#".RepositoryName | index("/")"#,
+    r#".RepositoryName | ascii_upcase"#,
+    r#".RepositoryName | @base64"#,
+    r#".RepositoryName | @uri"#,
+    r#".RepositoryName | test("^team/")"#,
+    r#".RepositoryUri | test("dkr")"#,
+    r#".RepositoryName | capture("(?<group>[^/]+)/(?<name>.+)")"#,
+    r#".RepositoryName | [splits("[/-]")]"#,
+    r#".RepositoryName | explode | length"#,
+    // Tags.
+    r#".Tags | from_entries"#,
+    r#".Tags | from_entries | .team"#,
+    r#".Tags | to_entries | .[0].key"#,
+    r#".Tags | with_entries(.value |= ascii_upcase)"#,
+    r#".Tags[0].Key"#,
+    r#"[.Tags[] | .Value] | join(",")"#,
+    r#".Tags | length"#,
+    r#".Tags | map(.Key) | sort"#,
+    r#".Tags[] | select(.Key=="team") | .Value"#,
+    r#"limit(1; .Tags[])"#,
+    r#".Tags | any(.Key=="team")"#,
+    r#".Tags | all(.Key | startswith("port-"))"#,
+    r#"(.Tags // []) | map(select(.Key|startswith("port-"))) | length"#,
+    r#"[.Tags[]? | select(.Key | startswith("port-")) | {key: (.Key | ltrimstr("port-")), value: .Value}] | from_entries"#,
+    r#".Tags | map({(.Key): .Value}) | add"#,
+    r#".Tags | map(.Key) | index("team")"#,
+    r#".Tags | keys"#,
+    r#".Tags | has("team")"#,
+    r#".Tags | has(0)"#,
+    r#".Tags | first"#,
+    r#".Tags | unique_by(.Key) | map(.Key)"#,
+    r#".Tags | group_by(.Value) | map(length)"#,
+    r#"[.Tags[]?.Key] | join(" ")"#,
+    r#".Tags | tostring"#,
+    r#"[.Tags[]? | .Key | ltrimstr("port-")]"#,
+    r#".Tags | map(.Key | test("^port-")) | any"#,
+    r#"[paths(type == "string")] | length"#,
+    // Nested configuration.
+    r#".EncryptionConfiguration.KmsKey"#,
+    r#".EncryptionConfiguration.KmsKey // "AWS managed""#,
+    r#".RepositoryPolicyText | tojson"#,
+    r#".RepositoryPolicyText.Statement | length"#,
+    r#".RepositoryPolicyText.Statement[0].Principal.AWS | split(":")[4]"#,
+    r#".LifecyclePolicy.LifecyclePolicyText | fromjson | .rules | length"#,
+    r#".LifecyclePolicy.LifecyclePolicyText | fromjson | [.rules[].selection.countNumber] | add"#,
+    r#".LifecyclePolicy.LifecyclePolicyText | fromjson | .rules | map(.rulePriority) | max"#,
+    r#"if .ImageScanningConfiguration.ScanOnPush then "on" else "off" end"#,
+    r#".ImageScanningConfiguration.ScanOnPush | not"#,
+    r#".ImageTagMutability == "IMMUTABLE""#,
+    r#"{name: .RepositoryName, immutable: (.ImageTagMutability == "IMMUTABLE"), kms: (.EncryptionConfiguration.EncryptionType == "KMS")}"#,
+    r#".EncryptionConfiguration | keys"#,
+    r#".EncryptionConfiguration | to_entries | map("\(.key)=\(.value)") | join(";")"#,
+    r#"del(.RepositoryPolicyText, .LifecyclePolicy) | keys"#,
+    r#"[.[] | type] | unique"#,
+    r#"keys_unsorted | .[0:3]"#,
+    r#".LifecyclePolicy | has("RegistryId")"#,
+    // Numbers.
+    r#".ImageCount / 4"#,
+    r#"(.ImageCount // 0) / 4 | tostring"#,
+    r#".SizeBytes / 1024 / 1024 | floor"#,
+    r#".SizeBytes | tostring"#,
+    r#".Ratio * 3"#,
+    r#"[.Ratio, .SizeBytes] | tojson"#,
+    r#""\(.ImageCount) images""#,
+    r#"[1e17, 1e16, 0.00001, 123456789012345678, 1.5e300, -0] | tostring"#,
+    // Missing data, errors and edge cases.
+    r#".nothing"#,
+    r#".a.b.c"#,
+    r#"empty"#,
+    r#"error("boom")"#,
+    r#"error(null)"#,
+    r#"{(.RepositoryName): 1}"#,
+    r#"{(1): 2}"#,
+    r#"try {(1): 2} catch "caught""#,
+    r#"nan"#,
+    r#"[nan, infinite, -infinite]"#,
+    r#"infinite | tostring"#,
+    r#"{} | .[0]"#,
+    r#".Tags | .[0]"#,
+    r#"null | .[6:]"#,
+    r#"1 | ltrimstr("a")"#,
+    r#"1 | startswith("a")"#,
+    r#"null | keys"#,
+    r#"[.Tags[]?.Key] | .[] |= ltrimstr("port-")"#,
+    r#"[1,2,3] | .[] |= (if . == 1 then empty else . end)"#,
+    r#"[1,2,3,4] | del(.[1,2])"#,
+    r#"{} | del(.a.b)"#,
+    r#"[limit(0; 1, 2)]"#,
+    r#"[range(0; 10; 0)]"#,
+    r#"last(empty)"#,
+    r#"nth(5; 1, 2)"#,
+    r#"first(range(1e10))"#,
+    r#"[.[]?] | length"#,
+    r#""x" * 0, "x" * 2.5"#,
+    r#"[1, null, "a", true] | join("-")"#,
+    r#"{"a": [1, {"b": 2}]} | [tostream]"#,
+    r#"{"a": {"b": 1}} | walk(if type == "number" then . + 1 else . end)"#,
+    r#"{"a": [1, [2]]} | flatten"#,
+    r#"[{"k": "a", "v": 1}] | from_entries"#,
+    r#"[{"name": "a", "value": 1}, {"Name": "b", "Value": 2}, {"key": "c", "value": false}] | from_entries"#,
+    r#""a-b-c" | [match("-"; "g").offset]"#,
+    r#""test" | @base64d"#,
+    r#"[1, "a,b", null, true] | @csv"#,
+    r#"@sh "echo \(.RepositoryName)""#,
+    r#""abc" | .[1.5:2.2]"#,
+    r#"[3, 1, 2] | sort | reverse"#,
+    r#"[splits(", *")]"#,
+    r#".Tags | .. | strings"#,
+    r#"getpath(["Tags", 0, "Key"])"#,
+    r#"[paths] | length"#,
+    r#".Tags | INDEX(.Key) | keys"#,
+    r#".ImageTagMutability | IN("MUTABLE", "IMMUTABLE")"#,
+    r#"reduce (.Tags[]? | .Key) as $k (0; . + 1)"#,
+    r#"[foreach (.Tags[]? | .Key) as $k (0; . + 1)]"#,
+    r#"label $out | .Tags[]? | if .Key == "team" then ., break $out else empty end"#,
+    r#"(.Tags // {}) | type"#,
+    r#".Tags as [$first] | $first"#,
+    r#". as {RepositoryName: $n} | $n"#,
+    r#"[.Tags[]?] | map(.Key) | contains(["team"])"#,
+    r#"[.RepositoryName] | inside(["team/api", "sandbox"])"#,
+    r#"ascii_downcase"#,
+    r#"to_entries | map(.key) | length"#,
+    r#".RepositoryName | scan("[a-z]+")"#,
+    r#"todate"#,
+    r#"1700000000 | todate"#,
+    r#""2015-03-05T23:51:47Z" | fromdate"#,
+    r#"tojson | fromjson == ."#,
+    // jq 1.6 grammar (jaq is more permissive; both must refuse these).
+    r#"{name: .RepositoryName, kms: .EncryptionConfiguration.KmsKey // "none"}"#,
+    r#"{name: .RepositoryName, kms: (.EncryptionConfiguration.KmsKey // "none")}"#,
+    r#"if .Tags then "tagged" end"#,
+    r#".Tags.[0]"#,
+    r#"[.Tags[]?.Key | test("^port-"; "x")]"#,
+    // Known divergences (see EXPECTED_DIVERGENCES).
+    r#"input_filename"#,
+    r#"halt"#,
+    r#".RepositoryName | test("(?=api)")"#,
+    r#"reduce (.Tags[]?.Key) as $k (0; ., 1)"#,
+];
+
+/// Corpus entries known to differ, each covered by `KNOWN_DIVERGENCES`.
+/// Each must differ on at least one input, or the entry is stale.
+const EXPECTED_DIVERGENCES: &[(&str, &str)] = &[
+    (r#"input_filename"#, "`input_filename` is null"),
+    (r#"halt"#, "`halt` and `halt_error` are reported as errors"),
+    (
+        r#".RepositoryName | test("(?=api)")"#,
+        "Regular expressions run on jaq's engine",
+    ),
+    (
+        r#"reduce (.Tags[]?.Key) as $k (0; ., 1)"#,
+        "`reduce`/`foreach` whose update yields several",
+    ),
+];
+
+/// What jq 1.6 gave for the first output.
+fn run_jq(expr: &str, input: &Value) -> Outcome {
+    let mut child = Command::new(jq())
+        .arg("-c")
+        .arg(expr)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn jq");
+    let mut stdin = child.stdin.take().expect("jq stdin");
+    // jq exits without reading when the expression does not compile.
+    let _ = stdin.write_all(input.to_string().as_bytes());
+    drop(stdin);
+
+    // Read only the first line: some expressions (`range(1e10)`) never end.
+    let stdout = child.stdout.take().expect("jq stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(read.map(|_| line));
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("jq timed out")
+        .expect("read jq output");
+    if !line.trim().is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Outcome::Value(serde_json::from_str(line.trim()).expect("jq printed JSON"));
+    }
+    let status = child.wait().expect("wait for jq");
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
+    if status.success() {
+        Outcome::NoOutput
+    } else {
+        Outcome::Error(stderr.trim().to_string())
+    }
+}
+
+fn run_engine(expr: &str, input: &Input) -> Outcome {
+    match compile(expr) {
+        Ok(filter) => first(&filter, input),
+        Err(errors) => Outcome::Error(format!("compile error: {errors:?}")),
+    }
+}
+
+/// Same first value (including object key order), both errors, or both nothing.
+fn agree(ours: &Outcome, jq: &Outcome) -> bool {
+    match (ours, jq) {
+        (Outcome::Value(a), Outcome::Value(b)) => a == b && same_text(a, b),
+        (Outcome::Error(_), Outcome::Error(_)) | (Outcome::NoOutput, Outcome::NoOutput) => true,
+        _ => false,
+    }
+}
+
+/// Equal values may still order object keys differently; jq keeps insertion order.
+fn same_text(a: &Value, b: &Value) -> bool {
+    let (a, b) = (a.to_string(), b.to_string());
+    a == b
+}
+
+/// The reference jq: `$JQ`, else `jq` on PATH.
+fn jq() -> String {
+    std::env::var("JQ").unwrap_or_else(|_| "jq".to_owned())
+}
+
+fn jq_is_1_6() -> bool {
+    Command::new(jq())
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "jq-1.6")
+}
+
+#[test]
+fn first_outputs_match_jq_1_6() {
+    // Nothing skips silently: without the reference there is no parity to show.
+    assert!(
+        jq_is_1_6(),
+        "`{}` is not jq 1.6 (Port's tools run libjq 1.6): install it (apt-get install jq on Debian 12) or set JQ",
+        jq()
+    );
+    assert!(CORPUS.len() >= 45, "corpus too small");
+    let mut unique = CORPUS.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), CORPUS.len(), "duplicate corpus entries");
+    let repositories = repositories();
+    assert!(repositories.len() >= 5, "too few repositories");
+    let mut mismatches = Vec::new();
+    let mut diverged = Vec::new();
+    let mut compared = 0;
+    for (name, repo) in &repositories {
+        let input = Input::from_json(repo);
+        for expr in CORPUS {
+            let (ours, jq) = (run_engine(expr, &input), run_jq(expr, repo));
+            compared += 1;
+            if agree(&ours, &jq) {
+                continue;
+            }
+            let report = format!("[{name}] {expr}\n   engine: {ours:?}\n   jq 1.6: {jq:?}");
+            if EXPECTED_DIVERGENCES.iter().any(|(e, _)| e == expr) {
+                eprintln!("known divergence {report}");
+                diverged.push(*expr);
+            } else {
+                mismatches.push(report);
+            }
+        }
+    }
+    eprintln!(
+        "compared {compared} first outputs ({} expressions x {} repositories): {} mismatches, {} known divergences",
+        CORPUS.len(),
+        repositories.len(),
+        mismatches.len(),
+        diverged.len()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "mismatches with jq 1.6:\n{}",
+        mismatches.join("\n")
+    );
+    for (expr, reason) in EXPECTED_DIVERGENCES {
+        assert!(
+            diverged.contains(expr),
+            "{expr} no longer diverges: drop it from EXPECTED_DIVERGENCES"
+        );
+        assert!(
+            KNOWN_DIVERGENCES.iter().any(|d| d.starts_with(reason)),
+            "{expr}: no KNOWN_DIVERGENCES entry starts with {reason:?}"
+        );
+    }
+}
