@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::engine::Outcome;
 use super::file::{Field, FieldName};
 use crate::model::Repository;
-use crate::model::tag_rules::check_identifier;
+use crate::model::identifier::is_valid_identifier;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Semantics {
@@ -273,7 +273,7 @@ pub fn sweep(fields: &[Field], outcomes: &[Vec<Outcome>], entities: &[EntityOutc
                     Value::String(id) => id.clone(),
                     other => other.to_string(),
                 };
-                if !entity["identifier"].is_string() || check_identifier(&id).is_err() {
+                if !entity["identifier"].is_string() || !is_valid_identifier(&id) {
                     s.invalid_ids.push(i);
                 }
                 by_id.entry(id).or_default().push(i);

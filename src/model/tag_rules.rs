@@ -10,17 +10,12 @@ pub const MAX_TAGS: usize = 50;
 /// ECR's limit on key length, in characters.
 pub const MAX_KEY_CHARS: usize = 128;
 pub const MAX_VALUE_CHARS: usize = 256;
-/// Port's limit on an entity identifier, which the service part must be.
-pub const MAX_IDENTIFIER_CHARS: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TagRuleError {
     #[error("the service identifier is empty")]
     EmptyService,
-    #[error(
-        "`{service}` is not a valid Port entity identifier: {reason} (letters, digits and \
-         @ _ . + : / = - only, no spaces)"
-    )]
+    #[error("`{service}` is not a valid Port entity identifier: it {reason}")]
     BadIdentifier { service: String, reason: String },
     #[error("the tag key `{key}` has {chars} characters; ECR allows at most {MAX_KEY_CHARS}")]
     KeyTooLong { key: String, chars: usize },
@@ -47,34 +42,18 @@ fn ecr_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "+-=._:/@".contains(c)
 }
 
-/// Port's entity identifier rule (port-reference.md §1.11):
-/// `^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$`, at most 1000 characters.
+/// The service must be a valid Port entity identifier, so the relation can resolve.
 pub fn check_identifier(service: &str) -> Result<(), TagRuleError> {
-    let bad = |reason: &str| TagRuleError::BadIdentifier {
-        service: service.to_owned(),
-        reason: reason.to_owned(),
-    };
     if service.is_empty() {
         return Err(TagRuleError::EmptyService);
     }
-    if service == "." || service == ".." {
-        return Err(bad("`.` and `..` are reserved"));
+    match super::identifier::identifier_problem(service) {
+        None => Ok(()),
+        Some(reason) => Err(TagRuleError::BadIdentifier {
+            service: service.to_owned(),
+            reason,
+        }),
     }
-    if service.chars().count() > MAX_IDENTIFIER_CHARS {
-        return Err(bad("longer than 1000 characters"));
-    }
-    if let Some(c) = service
-        .chars()
-        .find(|c| !(c.is_alphabetic() || c.is_ascii_digit() || "@_.+:\\/=-".contains(*c)))
-    {
-        let what = if c.is_whitespace() {
-            "spaces are not allowed".to_owned()
-        } else {
-            format!("`{c}` is not allowed")
-        };
-        return Err(bad(&what));
-    }
-    Ok(())
 }
 
 /// Checks a full tag key against ECR's rules.

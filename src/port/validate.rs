@@ -17,7 +17,6 @@ pub const MAX_BODY_BYTES: usize = 1_048_576;
 /// The bulk route's `entities` array has `maxItems: 20` (port-reference §1.4).
 pub const MAX_BULK_ENTITIES: usize = 20;
 /// `maxLength` of entity identifiers and relation values in the OpenAPI spec.
-pub const MAX_IDENTIFIER_CHARS: usize = 1000;
 /// Bytes the bulk wrapper adds around the entities: `{"entities":[` + `]}`.
 const BULK_WRAPPER_BYTES: usize = r#"{"entities":[]}"#.len();
 /// Top-level keys a draft may carry. Port itself accepts extra keys (`additionalProperties: true`)
@@ -94,54 +93,7 @@ pub fn validate(draft: &Value, blueprint: &Value) -> Vec<Violation> {
     out
 }
 
-/// Why `id` breaks Port's entity identifier rule
-/// `^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$` (max 1000 characters), or `None` if it is valid.
-pub fn identifier_problem(id: &str) -> Option<String> {
-    if id.is_empty() {
-        return Some("is empty; identifiers need at least one character".to_string());
-    }
-    if id == "." || id == ".." {
-        return Some(format!("{id:?} is reserved and cannot be an identifier"));
-    }
-    // JSON Schema's maxLength counts code points, not bytes.
-    let chars = id.chars().count();
-    if chars > MAX_IDENTIFIER_CHARS {
-        return Some(format!(
-            "is {chars} characters long, over the {MAX_IDENTIFIER_CHARS}-character limit"
-        ));
-    }
-    let mut bad: Vec<char> = Vec::new();
-    for c in id.chars() {
-        if !is_identifier_char(c) && !bad.contains(&c) {
-            bad.push(c);
-        }
-    }
-    if bad.is_empty() {
-        return None;
-    }
-    let shown: Vec<String> = bad.iter().take(5).map(|c| format!("{c:?}")).collect();
-    let more = if bad.len() > 5 { ", …" } else { "" };
-    Some(format!(
-        "contains {}{more}; only letters, digits and @ _ . + : \\ / = - are allowed (no spaces)",
-        shown.join(", ")
-    ))
-}
-
-/// True if `id` satisfies Port's entity identifier rule.
-pub fn is_valid_identifier(id: &str) -> bool {
-    identifier_problem(id).is_none()
-}
-
-fn is_identifier_char(c: char) -> bool {
-    // `0-9` in the spec's regex is ASCII only; `\p{L}` is "any Unicode letter". std has no
-    // General_Category lookup, so a letter is approximated as Alphabetic minus Numeric: that
-    // removes letter-numbers (Nl, e.g. 'Ⅻ') but still admits the Other_Alphabetic marks (e.g.
-    // Devanagari vowel signs, circled letters) that \p{L} rejects. ECR names are ASCII, so this
-    // only matters for hand-written mappings, and Port still has the final word.
-    c.is_ascii_digit()
-        || matches!(c, '@' | '_' | '.' | '+' | ':' | '\\' | '/' | '=' | '-')
-        || (c.is_alphabetic() && !c.is_numeric())
-}
+pub use crate::model::identifier::{MAX_IDENTIFIER_CHARS, identifier_problem, is_valid_identifier};
 
 fn check_identifier(value: Option<&Value>, out: &mut Vec<Violation>) {
     match value {
