@@ -11,7 +11,7 @@ use crate::config::{Paths, Settings};
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
 use crate::inventory::{self, Inventory, InventoryError};
-use crate::mapping::eval::{EntityOutcome, Semantics, Shape};
+use crate::mapping::eval::{Semantics, Shape};
 use crate::mapping::file::{self, MappingFile};
 use crate::mapping::worker::{self, WorkerClient, WorkerOptions};
 use crate::mapping::{self, Plan};
@@ -532,11 +532,12 @@ async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mut opts = WorkerOptions::current()?;
     opts.deadline = std::time::Duration::from_secs_f64(args.timeout.max(0.05));
     let mut client = WorkerClient::new(opts);
-    let evaluated = mapping::evaluate_all(&mut client, &plan, Arc::new(inputs))
-        .await
-        .context("evaluating the mapping")?;
+    let (compile, rendered) =
+        mapping::render_all(&mut client, &plan, args.semantics, Arc::new(inputs))
+            .await
+            .context("evaluating the mapping")?;
     let mut ok = true;
-    for (field, issues) in plan.fields.iter().zip(&evaluated.compile) {
+    for (field, issues) in plan.fields.iter().zip(&compile) {
         for issue in issues {
             ok = false;
             eprintln!("error: {}: does not compile: {}", field.name, issue.message);
@@ -544,23 +545,18 @@ async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     }
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::new(stdout);
-    for (repo, row) in labels.iter().zip(&evaluated.outcomes) {
-        match plan.entity(row, args.semantics) {
-            EntityOutcome::Entity { entity, warnings } => {
-                serde_json::to_writer(&mut out, &entity)?;
-                std::io::Write::write_all(&mut out, b"\n")?;
-                for w in warnings {
-                    ok = false;
-                    eprintln!("{repo}: {}: {}", w.field, w.message);
-                }
+    for (repo, item) in labels.iter().zip(&rendered) {
+        if let Some(entity) = &item.entity {
+            std::io::Write::write_all(&mut out, entity.as_bytes())?;
+            std::io::Write::write_all(&mut out, b"\n")?;
+        }
+        for (field, message) in &item.problems {
+            ok = false;
+            if item.entity.is_some() {
+                eprintln!("{repo}: {field}: {message}");
+            } else {
+                eprintln!("{repo}: dropped: {field}: {message}");
             }
-            EntityOutcome::Dropped { problems } => {
-                ok = false;
-                for p in problems {
-                    eprintln!("{repo}: dropped: {}: {}", p.field, p.message);
-                }
-            }
-            EntityOutcome::Skipped => {}
         }
     }
     std::io::Write::flush(&mut out)?;

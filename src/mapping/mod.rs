@@ -154,6 +154,47 @@ pub async fn evaluate_one(client: &mut WorkerClient, exprs: &[String], input: Va
     }
 }
 
+/// Every input through the whole plan, entities assembled in the worker: only finished
+/// entities cross the pipe. If the worker overruns or dies, the inputs are evaluated again
+/// column by column, so a runaway field costs only its own column.
+pub async fn render_all(
+    client: &mut WorkerClient,
+    plan: &Plan,
+    semantics: Semantics,
+    inputs: Arc<Vec<Value>>,
+) -> Result<(Vec<Vec<CompileIssue>>, Vec<protocol::Rendered>), WorkerError> {
+    let total = inputs.len();
+    client.load(inputs).await?;
+    let mut compile = Vec::new();
+    let mut rendered = Vec::with_capacity(total);
+    let mut start = 0;
+    while start < total {
+        let end = (start + CHUNK).min(total);
+        match client
+            .render(plan, semantics, Some((start..end).collect()))
+            .await
+        {
+            Ok((issues, part)) => {
+                if compile.is_empty() {
+                    compile = issues;
+                }
+                rendered.extend(part);
+            }
+            Err(_) => {
+                let evaluated = evaluate_columns(client, &plan.exprs, total).await;
+                let all = evaluated
+                    .outcomes
+                    .iter()
+                    .map(|row| worker::rendered(plan.entity(row, semantics)))
+                    .collect();
+                return Ok((evaluated.compile, all));
+            }
+        }
+        start = end;
+    }
+    Ok((compile, rendered))
+}
+
 /// Loads `inputs` and evaluates the whole plan over them.
 pub async fn evaluate_all(
     client: &mut WorkerClient,

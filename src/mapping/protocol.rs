@@ -27,6 +27,31 @@ pub enum Request {
         /// Largest output, in bytes of JSON, before it counts as an error.
         cap: usize,
     },
+    /// Evaluates a whole mapping on the loaded inputs and assembles each entity in the worker,
+    /// so only finished entities cross the pipe (headless `render`).
+    Render {
+        id: u64,
+        /// Field names as `FieldName` displays them, one per expression before the selector.
+        fields: Vec<String>,
+        exprs: Vec<String>,
+        has_selector: bool,
+        ocean: bool,
+        #[serde(default)]
+        items: Option<Vec<usize>>,
+        cap: usize,
+    },
+}
+
+/// One input through a whole mapping: the entity's JSON text, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    #[serde(default)]
+    pub entity: Option<String>,
+    /// `(field, message)`: why it was dropped, or (Ocean) which fields became null.
+    #[serde(default)]
+    pub problems: Vec<(String, String)>,
+    #[serde(default)]
+    pub skipped: bool,
 }
 
 /// A compile error of one expression, with its byte span when known.
@@ -94,4 +119,7 @@ pub struct Reply {
     /// `results[i][j]`: item i (in request order), expression j.
     #[serde(default)]
     pub results: Vec<Vec<Wire>>,
+    /// For `render`: one per item, in request order.
+    #[serde(default)]
+    pub rendered: Vec<Rendered>,
 }

@@ -14,8 +14,11 @@ use thiserror::Error;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
+use super::Plan;
 use super::engine::{self, Input, Outcome};
-use super::protocol::{CompileIssue, Reply, Request, Wire};
+use super::eval::{EntityOutcome, Semantics};
+use super::file::{Field, FieldName};
+use super::protocol::{CompileIssue, Rendered, Reply, Request, Wire};
 
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 pub const DEFAULT_OUTPUT_CAP: usize = 256 * 1024;
@@ -47,8 +50,18 @@ pub fn run(memory_limit: u64) -> ExitCode {
                     id,
                     compile: vec![],
                     results: vec![],
+                    rendered: vec![],
                 }
             }
+            Ok(Request::Render {
+                id,
+                fields,
+                exprs,
+                has_selector,
+                ocean,
+                items,
+                cap,
+            }) => render(&shards, id, fields, exprs, has_selector, ocean, items, cap),
             Ok(Request::Eval {
                 id,
                 exprs,
@@ -63,6 +76,7 @@ pub fn run(memory_limit: u64) -> ExitCode {
                     span: None,
                 }]],
                 results: vec![],
+                rendered: vec![],
             },
         };
         let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
@@ -93,6 +107,13 @@ fn limit_memory(_bytes: u64) {}
 
 enum ShardJob {
     Load(Vec<(usize, Value)>),
+    Render {
+        plan: Arc<Plan>,
+        semantics: Semantics,
+        items: Option<Arc<Vec<usize>>>,
+        cap: usize,
+        reply: std_mpsc::Sender<Vec<(usize, Rendered)>>,
+    },
     Eval {
         exprs: Arc<Vec<String>>,
         items: Option<Arc<Vec<usize>>>,
@@ -121,6 +142,29 @@ impl Shard {
                                 .iter()
                                 .map(|(i, v)| (*i, Input::from_json(v)))
                                 .collect();
+                        }
+                        ShardJob::Render {
+                            plan,
+                            semantics,
+                            items,
+                            cap,
+                            reply,
+                        } => {
+                            let filters: Vec<_> =
+                                plan.exprs.iter().map(|e| engine::compile(e)).collect();
+                            let out = inputs
+                                .iter()
+                                .filter(|(i, _)| {
+                                    items
+                                        .as_ref()
+                                        .is_none_or(|want| want.binary_search(i).is_ok())
+                                })
+                                .map(|(i, input)| {
+                                    let row = run_all(&filters, input, cap);
+                                    (*i, rendered(plan.entity(&row, semantics)))
+                                })
+                                .collect();
+                            let _ = reply.send(out);
                         }
                         ShardJob::Eval {
                             exprs,
@@ -187,6 +231,128 @@ fn capped(outcome: Outcome, cap: usize) -> Outcome {
     }
 }
 
+/// An entity as the text `render` prints, or its problems.
+pub fn rendered(outcome: EntityOutcome) -> Rendered {
+    let pairs = |ps: Vec<super::eval::Problem>| {
+        ps.into_iter()
+            .map(|p| (p.field, p.message))
+            .collect::<Vec<_>>()
+    };
+    match outcome {
+        EntityOutcome::Entity { entity, warnings } => Rendered {
+            entity: serde_json::to_string(&entity).ok(),
+            problems: pairs(warnings),
+            skipped: false,
+        },
+        EntityOutcome::Dropped { problems } => Rendered {
+            entity: None,
+            problems: pairs(problems),
+            skipped: false,
+        },
+        EntityOutcome::Skipped => Rendered {
+            entity: None,
+            problems: vec![],
+            skipped: true,
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    shards: &[Shard],
+    id: u64,
+    fields: Vec<String>,
+    exprs: Vec<String>,
+    has_selector: bool,
+    ocean: bool,
+    items: Option<Vec<usize>>,
+    cap: usize,
+) -> Reply {
+    let compile = compile_issues(&exprs);
+    let mut named = Vec::with_capacity(fields.len());
+    for (name, expr) in fields.iter().zip(&exprs) {
+        match name.parse::<FieldName>() {
+            Ok(name) => named.push(Field {
+                name,
+                expr: expr.clone(),
+            }),
+            Err(e) => {
+                return Reply {
+                    id,
+                    compile: vec![vec![CompileIssue {
+                        message: format!("bad request: {e}"),
+                        span: None,
+                    }]],
+                    results: vec![],
+                    rendered: vec![],
+                };
+            }
+        }
+    }
+    let plan = Arc::new(Plan {
+        fields: named,
+        exprs,
+        has_selector,
+    });
+    let semantics = if ocean {
+        Semantics::Ocean
+    } else {
+        Semantics::Exporter
+    };
+    let order = items.clone();
+    let items = items.map(|mut v| {
+        v.sort_unstable();
+        Arc::new(v)
+    });
+    let (tx, rx) = std_mpsc::channel();
+    for shard in shards {
+        let _ = shard.jobs.send(ShardJob::Render {
+            plan: plan.clone(),
+            semantics,
+            items: items.clone(),
+            cap,
+            reply: tx.clone(),
+        });
+    }
+    drop(tx);
+    let mut all: Vec<(usize, Rendered)> = rx.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    let rendered = match order {
+        Some(order) => {
+            let index: Vec<usize> = all.iter().map(|(i, _)| *i).collect();
+            let mut slots: Vec<Option<Rendered>> = all.into_iter().map(|(_, r)| Some(r)).collect();
+            order
+                .iter()
+                .filter_map(|i| index.binary_search(i).ok())
+                .filter_map(|k| slots[k].take())
+                .collect()
+        }
+        None => all.into_iter().map(|(_, r)| r).collect(),
+    };
+    Reply {
+        id,
+        compile,
+        results: vec![],
+        rendered,
+    }
+}
+
+fn compile_issues(exprs: &[String]) -> Vec<Vec<CompileIssue>> {
+    exprs
+        .iter()
+        .map(|e| match engine::compile(e) {
+            Ok(_) => vec![],
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| CompileIssue {
+                    message: e.message,
+                    span: e.span.map(|r| (r.start, r.end)),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 fn load(shards: &[Shard], inputs: Vec<Value>) {
     let n = shards.len();
     let mut parts: Vec<Vec<(usize, Value)>> = (0..n).map(|_| Vec::new()).collect();
@@ -206,19 +372,7 @@ fn eval(
     inline: Option<Vec<Value>>,
     cap: usize,
 ) -> Reply {
-    let compile: Vec<Vec<CompileIssue>> = exprs
-        .iter()
-        .map(|e| match engine::compile(e) {
-            Ok(_) => vec![],
-            Err(errors) => errors
-                .into_iter()
-                .map(|e| CompileIssue {
-                    message: e.message,
-                    span: e.span.map(|r| (r.start, r.end)),
-                })
-                .collect(),
-        })
-        .collect();
+    let compile = compile_issues(exprs);
     if let Some(inline) = inline {
         // A preview of one or a few inputs: no need to involve the shards.
         let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
@@ -235,6 +389,7 @@ fn eval(
             id,
             compile,
             results,
+            rendered: vec![],
         };
     }
     let exprs = Arc::new(exprs.to_vec());
@@ -276,6 +431,7 @@ fn eval(
         id,
         compile,
         results,
+        rendered: vec![],
     }
 }
 
@@ -453,6 +609,34 @@ impl WorkerClient {
     }
 }
 
+impl WorkerClient {
+    /// Runs the whole plan over loaded inputs (`items`: some indices) and returns finished
+    /// entities; see [`Request::Render`].
+    pub async fn render(
+        &mut self,
+        plan: &Plan,
+        semantics: Semantics,
+        items: Option<Vec<usize>>,
+    ) -> Result<(Vec<Vec<CompileIssue>>, Vec<Rendered>), WorkerError> {
+        let cap = self.opts.output_cap;
+        let fields = plan.fields.iter().map(|f| f.name.to_string()).collect();
+        let exprs = plan.exprs.clone();
+        let has_selector = plan.has_selector;
+        let reply = self
+            .request(move |id| Request::Render {
+                id,
+                fields,
+                exprs,
+                has_selector,
+                ocean: semantics == Semantics::Ocean,
+                items,
+                cap,
+            })
+            .await?;
+        Ok((reply.compile, reply.rendered))
+    }
+}
+
 /// A reply, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluated {
@@ -469,7 +653,7 @@ async fn exchange(
     let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Spawn(e.to_string()))?;
     line.push(b'\n');
     let id = match request {
-        Request::Load { id, .. } | Request::Eval { id, .. } => *id,
+        Request::Load { id, .. } | Request::Eval { id, .. } | Request::Render { id, .. } => *id,
     };
     let talk = async {
         running
