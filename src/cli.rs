@@ -8,14 +8,12 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Paths, Settings};
-use crate::inventory::demo::DemoInventory;
-use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
-use crate::inventory::{self, Inventory, InventoryError};
+use crate::inventory;
 use crate::mapping::eval::{Semantics, Shape};
-use crate::mapping::file::{self, MappingFile};
 use crate::mapping::worker::{self, WorkerClient, WorkerOptions};
 use crate::mapping::{self, Plan};
 use crate::model::{Fetched, Repository, tag_rules, tags, time};
+use crate::session::{Context, Flags, load_mapping, open_inventory};
 use futures::StreamExt;
 
 #[derive(Debug, Parser)]
@@ -161,68 +159,6 @@ pub enum Output {
     Table,
 }
 
-/// Everything resolved from flags, environment and the settings file.
-pub struct Context {
-    pub paths: Paths,
-    pub settings: Settings,
-    pub global: Global,
-}
-
-impl Context {
-    pub fn read_only(&self) -> bool {
-        let profile = self
-            .global
-            .profile
-            .clone()
-            .or_else(|| self.settings.aws.profile.clone());
-        self.global.read_only
-            || profile.is_some_and(|p| self.settings.aws.read_only_profiles.contains(&p))
-    }
-
-    pub fn aws_options(&self) -> AwsOptions {
-        let aws = &self.settings.aws;
-        AwsOptions {
-            profile: self.global.profile.clone().or_else(|| aws.profile.clone()),
-            regions: if self.global.region.is_empty() {
-                aws.regions.clone()
-            } else {
-                self.global.region.clone()
-            },
-            endpoint_url: self
-                .global
-                .endpoint_url
-                .clone()
-                .or_else(|| aws.endpoint_url.clone()),
-            concurrency: self
-                .global
-                .concurrency
-                .or(aws.concurrency)
-                .unwrap_or(DEFAULT_CONCURRENCY),
-        }
-    }
-
-    pub fn prefix(&self) -> String {
-        self.settings
-            .tags
-            .prefix
-            .clone()
-            .unwrap_or_else(|| tags::DEFAULT_PREFIX.to_owned())
-    }
-}
-
-/// The inventory the flags ask for. ECR needs no network to open; errors are about
-/// configuration (region, profile).
-pub async fn open_inventory(
-    demo: bool,
-    opts: &AwsOptions,
-) -> Result<Arc<dyn Inventory>, InventoryError> {
-    if demo {
-        Ok(Arc::new(DemoInventory::new(&opts.regions)?))
-    } else {
-        Ok(Arc::new(EcrInventory::connect(opts).await?))
-    }
-}
-
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == worker::WORKER_ARG) {
@@ -255,10 +191,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::resolve(cli.global.config.as_deref())?;
     let settings = Settings::load(&paths.config_file, cli.global.config.is_some())?;
     crate::logging::init(&paths.log_file());
+    let g = cli.global;
     let ctx = Context {
         paths,
         settings,
-        global: cli.global,
+        global: Flags {
+            profile: g.profile,
+            region: g.region,
+            endpoint_url: g.endpoint_url,
+            demo: g.demo,
+            read_only: g.read_only,
+            concurrency: g.concurrency,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -331,16 +275,6 @@ async fn list(ctx: &Context, output: Output, policies: bool) -> anyhow::Result<E
         Output::Table => print!("{}", table(&repos, &prefix)),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-impl Context {
-    pub fn tag_value(&self) -> String {
-        self.settings
-            .tags
-            .default_value
-            .clone()
-            .unwrap_or_else(|| "true".to_owned())
-    }
 }
 
 async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<ExitCode> {
@@ -463,17 +397,6 @@ struct RenderArgs {
     semantics: Semantics,
     shape: Shape,
     timeout: f64,
-}
-
-/// The mapping the flags and settings name, or the shipped one.
-pub fn load_mapping(ctx: &Context, path: Option<PathBuf>) -> anyhow::Result<MappingFile> {
-    match path.or_else(|| ctx.settings.mapping.file.clone()) {
-        Some(path) => Ok(MappingFile::load(&path)?),
-        None => Ok(MappingFile::parse(
-            file::default_exporter_config(),
-            file::Format::ExporterJson,
-        )?),
-    }
 }
 
 /// What `render` evaluates: each repository's label for messages, and its input in `shape`.

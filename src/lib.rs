@@ -1,7 +1,9 @@
 //! ecr-port: keep a Port catalog in sync with AWS ECR.
 //!
-//! Layers, top to bottom: `cli` and `tui` (entry points), `ui` (views), `app` (pure state
-//! machine), `inventory` (IO edge), `model` (pure data). See ../shared/docs/architecture.md.
+//! Layers, top to bottom: `cli` and `tui` (entry points, which nothing imports), `session`
+//! (the resolved run context), `ui` (views), `app` (pure state machine), `inventory`, `mapping`
+//! and `port` (IO at the edges, pure cores inside), `model` (pure data). See
+//! ../shared/docs/architecture.md.
 
 pub mod app;
 pub mod cli;
@@ -11,5 +13,6 @@ pub mod logging;
 pub mod mapping;
 pub mod model;
 pub mod port;
+pub mod session;
 pub mod tui;
 pub mod ui;

@@ -14,9 +14,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::{Effect, Key, Msg, State, update};
-use crate::cli::{Context, open_inventory};
 use crate::inventory::{self, Inventory, InventoryError, LoadOptions};
 use crate::mapping::worker::{WorkerClient, WorkerOptions};
+use crate::session::{Context, open_inventory};
 use ratatui_textarea::TextArea;
 
 /// Most inventory events folded into one update, so 5,000 rows cost a few redraws.
@@ -236,7 +236,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             }
         }
         Effect::LoadMapping => {
-            let loaded = crate::cli::load_mapping(ctx, None)
+            let loaded = crate::session::load_mapping(ctx, None)
                 .map(|file| (file, ctx.settings.mapping.file.clone()))
                 .map_err(|e| format!("{e:#}"));
             let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
