@@ -400,9 +400,23 @@ struct RenderArgs {
 }
 
 /// What `render` evaluates: each repository's label for messages, and its input in `shape`.
-struct RenderInputs {
-    labels: Vec<String>,
-    inputs: Vec<serde_json::Value>,
+enum RenderInputs {
+    /// Inputs built here, with their labels.
+    Built {
+        labels: Vec<String>,
+        inputs: Arc<Vec<serde_json::Value>>,
+    },
+    /// A saved exporter-shaped file the worker reads itself, while the labels are read here.
+    File(PathBuf),
+}
+
+/// Just what a message needs from a saved repository; the rest stays in the file.
+#[derive(serde::Deserialize)]
+struct SavedLabel {
+    #[serde(rename = "RepositoryName")]
+    name: String,
+    #[serde(rename = "Arn")]
+    arn: String,
 }
 
 /// Repositories from a saved `list --output json`, or from the live inventory.
@@ -418,47 +432,97 @@ async fn render_inputs(
         if let Some((region, err)) = failures.first() {
             anyhow::bail!("{region}: {err}");
         }
-        return Ok(RenderInputs {
+        return Ok(RenderInputs::Built {
             labels: repos.iter().map(label).collect(),
-            inputs: repos.iter().map(|r| shape.input(r)).collect(),
+            inputs: Arc::new(repos.iter().map(|r| shape.input(r)).collect()),
         });
     };
+    if shape == Shape::Exporter {
+        // The file already is the exporter's shape: the worker reads it itself.
+        return Ok(RenderInputs::File(
+            std::path::absolute(&path).unwrap_or(path),
+        ));
+    }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let items: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(|| {
+    let not_array = || {
+        format!(
+            "{} is not a JSON array as `ecr-port list --output json` prints",
+            path.display()
+        )
+    };
+    let items: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(not_array)?;
+    let mut labels = Vec::with_capacity(items.len());
+    let mut inputs = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let repo = Repository::from_exporter_json(&item)
+            .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))?;
+        labels.push(label(&repo));
+        inputs.push(shape.input(&repo));
+    }
+    Ok(RenderInputs::Built {
+        labels,
+        inputs: Arc::new(inputs),
+    })
+}
+
+/// `name (region)` of every repository in a saved file, for messages.
+fn saved_labels(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let saved: Vec<SavedLabel> = serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a JSON array as `ecr-port list --output json` prints",
             path.display()
         )
     })?;
-    let mut out = RenderInputs {
-        labels: Vec::with_capacity(items.len()),
-        inputs: Vec::with_capacity(items.len()),
-    };
-    for (i, item) in items.into_iter().enumerate() {
-        let repo = Repository::from_exporter_json(&item)
-            .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))?;
-        out.labels.push(label(&repo));
-        // The file already is the exporter's shape: use it as read rather than rebuild it.
-        out.inputs.push(match shape {
-            Shape::Exporter => item,
-            other => other.input(&repo),
-        });
-    }
-    Ok(out)
+    saved
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let region = s
+                .arn
+                .split(':')
+                .nth(3)
+                .filter(|_| s.arn.starts_with("arn:"));
+            region
+                .map(|region| format!("{} ({region})", s.name))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}: item {i}: `{}` is not an ECR repository ARN",
+                        path.display(),
+                        s.arn
+                    )
+                })
+        })
+        .collect()
 }
 
 async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mapping_file = load_mapping(ctx, args.mapping)?;
-    let RenderInputs { labels, inputs } = render_inputs(ctx, args.input, args.shape).await?;
+    let inputs = render_inputs(ctx, args.input, args.shape).await?;
     let plan = Plan::new(mapping_file.mapping());
     let mut opts = WorkerOptions::current()?;
     opts.deadline = std::time::Duration::from_secs_f64(args.timeout.max(0.05));
     let mut client = WorkerClient::new(opts);
-    let (compile, rendered) =
-        mapping::render_all(&mut client, &plan, args.semantics, Arc::new(inputs))
-            .await
-            .context("evaluating the mapping")?;
+    let labels = match inputs {
+        RenderInputs::Built { labels, inputs } => {
+            client.load(inputs).await.context("loading the inputs")?;
+            labels
+        }
+        RenderInputs::File(path) => {
+            // The worker reads the file while the labels are read here.
+            let file = path.to_string_lossy().into_owned();
+            let (loaded, labels) =
+                tokio::join!(client.load_file(file), async { saved_labels(&path) });
+            let labels = labels?;
+            loaded.context("loading the inputs")?;
+            labels
+        }
+    };
+    let (compile, rendered) = mapping::render_all(&mut client, &plan, args.semantics, labels.len())
+        .await
+        .context("evaluating the mapping")?;
     let mut ok = true;
     for (field, issues) in plan.fields.iter().zip(&compile) {
         for issue in issues {
@@ -470,7 +534,7 @@ async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout);
     for (repo, item) in labels.iter().zip(&rendered) {
         if let Some(entity) = &item.entity {
-            std::io::Write::write_all(&mut out, entity.as_bytes())?;
+            std::io::Write::write_all(&mut out, entity.get().as_bytes())?;
             std::io::Write::write_all(&mut out, b"\n")?;
         }
         for (field, message) in &item.problems {

@@ -220,3 +220,39 @@ fn runaway_jq_never_hurts_a_headless_command() {
         "{err}"
     );
 }
+
+#[test]
+fn bad_input_files_are_named_and_nothing_is_printed() {
+    let env = Env::new();
+    let cases = [
+        ("not-json.json", "{ nope", "is not a JSON array"),
+        (
+            "object.json",
+            r#"{"RepositoryName": "a"}"#,
+            "is not a JSON array",
+        ),
+        (
+            "bad-arn.json",
+            r#"[{"RepositoryName": "a", "Arn": "nope"}]"#,
+            "is not an ECR repository ARN",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = env.path(name);
+        std::fs::write(&path, text).unwrap();
+        let out = run(env.cmd().args(["render", "--input"]).arg(&path));
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stdout(&out).is_empty(), "{name}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+    }
+    let out = run(env
+        .cmd()
+        .args(["render", "--input"])
+        .arg(env.path("missing.json")));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing.json"), "{}", stderr(&out));
+}

@@ -314,6 +314,7 @@ fn short(e: &WorkerError) -> String {
         WorkerError::TimedOut(d) => format!("timed out after {d:?}"),
         WorkerError::Crashed(why) => format!("crashed: {why}"),
         WorkerError::Spawn(why) => format!("no worker: {why}"),
+        WorkerError::Input(why) => why.clone(),
     }
 }
 

@@ -157,14 +157,13 @@ pub async fn evaluate_one(client: &mut WorkerClient, exprs: &[String], input: Va
 /// Every input through the whole plan, entities assembled in the worker: only finished
 /// entities cross the pipe. If the worker overruns or dies, the inputs are evaluated again
 /// column by column, so a runaway field costs only its own column.
+/// The inputs must already be loaded (`load`, `load_file`).
 pub async fn render_all(
     client: &mut WorkerClient,
     plan: &Plan,
     semantics: Semantics,
-    inputs: Arc<Vec<Value>>,
+    total: usize,
 ) -> Result<(Vec<Vec<CompileIssue>>, Vec<protocol::Rendered>), WorkerError> {
-    let total = inputs.len();
-    client.load(inputs).await?;
     let mut compile = Vec::new();
     let mut rendered = Vec::with_capacity(total);
     let mut start = 0;

@@ -15,6 +15,9 @@ pub enum Request {
         id: u64,
         inputs: std::sync::Arc<Vec<Value>>,
     },
+    /// Reads the inputs from a file holding one JSON array (what `list --output json` prints),
+    /// so a saved inventory never has to travel through the pipe.
+    LoadFile { id: u64, path: String },
     /// Evaluates each expression on the loaded inputs (`items` = some indices, or all), or on
     /// `inline` inputs when given.
     Eval {
@@ -43,10 +46,11 @@ pub enum Request {
 }
 
 /// One input through a whole mapping: the entity's JSON text, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rendered {
+    /// Raw JSON, so 10,000 entities are neither escaped into strings nor parsed back.
     #[serde(default)]
-    pub entity: Option<String>,
+    pub entity: Option<Box<serde_json::value::RawValue>>,
     /// `(field, message)`: why it was dropped, or (Ocean) which fields became null.
     #[serde(default)]
     pub problems: Vec<(String, String)>,
@@ -122,4 +126,7 @@ pub struct Reply {
     /// For `render`: one per item, in request order.
     #[serde(default)]
     pub rendered: Vec<Rendered>,
+    /// Why the request could not be carried out (an unreadable input file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

@@ -51,6 +51,30 @@ pub fn run(memory_limit: u64) -> ExitCode {
                     compile: vec![],
                     results: vec![],
                     rendered: vec![],
+                    error: None,
+                }
+            }
+            Ok(Request::LoadFile { id, path }) => {
+                let error = match read_inputs(&path) {
+                    Ok(inputs) => {
+                        let n = shards.len();
+                        let mut parts: Vec<Vec<_>> = (0..n).map(|_| Vec::new()).collect();
+                        for (i, raw) in inputs.into_iter().enumerate() {
+                            parts[i % n].push((i, raw));
+                        }
+                        for (shard, part) in shards.iter().zip(parts) {
+                            let _ = shard.jobs.send(ShardJob::LoadRaw(part));
+                        }
+                        None
+                    }
+                    Err(e) => Some(e),
+                };
+                Reply {
+                    id,
+                    compile: vec![],
+                    results: vec![],
+                    rendered: vec![],
+                    error,
                 }
             }
             Ok(Request::Render {
@@ -77,6 +101,7 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 }]],
                 results: vec![],
                 rendered: vec![],
+                error: None,
             },
         };
         let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
@@ -107,6 +132,8 @@ fn limit_memory(_bytes: u64) {}
 
 enum ShardJob {
     Load(Vec<(usize, Value)>),
+    /// Inputs still as JSON text: each shard parses its own share, in parallel.
+    LoadRaw(Vec<(usize, Box<serde_json::value::RawValue>)>),
     Render {
         plan: Arc<Plan>,
         semantics: Semantics,
@@ -141,6 +168,17 @@ impl Shard {
                             inputs = values
                                 .iter()
                                 .map(|(i, v)| (*i, Input::from_json(v)))
+                                .collect();
+                        }
+                        ShardJob::LoadRaw(texts) => {
+                            // The whole array was checked when it was split, so every item
+                            // parses; a failure still leaves a null input, never a panic.
+                            inputs = texts
+                                .iter()
+                                .map(|(i, raw)| {
+                                    let v = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                                    (*i, Input::from_json(&v))
+                                })
                                 .collect();
                         }
                         ShardJob::Render {
@@ -240,7 +278,7 @@ pub fn rendered(outcome: EntityOutcome) -> Rendered {
     };
     match outcome {
         EntityOutcome::Entity { entity, warnings } => Rendered {
-            entity: serde_json::to_string(&entity).ok(),
+            entity: serde_json::value::to_raw_value(&entity).ok(),
             problems: pairs(warnings),
             skipped: false,
         },
@@ -285,6 +323,7 @@ fn render(
                     }]],
                     results: vec![],
                     rendered: vec![],
+                    error: None,
                 };
             }
         }
@@ -334,6 +373,7 @@ fn render(
         compile,
         results: vec![],
         rendered,
+        error: None,
     }
 }
 
@@ -351,6 +391,12 @@ fn compile_issues(exprs: &[String]) -> Vec<Vec<CompileIssue>> {
                 .collect(),
         })
         .collect()
+}
+
+/// The file's array, split into its items' JSON text; parsing them is the shards' job.
+fn read_inputs(path: &str) -> Result<Vec<Box<serde_json::value::RawValue>>, String> {
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{path} is not a JSON array: {e}"))
 }
 
 fn load(shards: &[Shard], inputs: Vec<Value>) {
@@ -390,6 +436,7 @@ fn eval(
             compile,
             results,
             rendered: vec![],
+            error: None,
         };
     }
     let exprs = Arc::new(exprs.to_vec());
@@ -432,6 +479,7 @@ fn eval(
         compile,
         results,
         rendered: vec![],
+        error: None,
     }
 }
 
@@ -446,6 +494,15 @@ pub enum WorkerError {
     Crashed(String),
     #[error("cannot start the jq worker: {0}")]
     Spawn(String),
+    #[error("the jq worker could not load the inputs: {0}")]
+    Input(String),
+}
+
+/// What a worker has loaded, replayed into a fresh worker after a restart.
+#[derive(Debug, Clone)]
+pub enum Inputs {
+    Values(Arc<Vec<Value>>),
+    File(String),
 }
 
 #[derive(Debug, Clone)]
@@ -482,7 +539,7 @@ pub struct WorkerClient {
     opts: WorkerOptions,
     running: Option<Running>,
     /// Replayed into a fresh worker after a restart.
-    loaded: Option<Arc<Vec<Value>>>,
+    loaded: Option<Inputs>,
     next_id: u64,
     restarts: u64,
 }
@@ -537,7 +594,10 @@ impl WorkerClient {
             if let Some(inputs) = self.loaded.clone() {
                 let id = self.next_id;
                 self.next_id += 1;
-                let load = Request::Load { id, inputs };
+                let load = match inputs {
+                    Inputs::Values(inputs) => Request::Load { id, inputs },
+                    Inputs::File(path) => Request::LoadFile { id, path },
+                };
                 exchange(&mut fresh, &load, self.opts.deadline * 4).await?;
             }
             self.running = Some(fresh);
@@ -574,8 +634,23 @@ impl WorkerClient {
     }
 
     /// Gives the worker the inputs later evaluations refer to.
+    /// Gives the worker the inputs in a file (one JSON array), read by the worker itself.
+    pub async fn load_file(&mut self, path: String) -> Result<(), WorkerError> {
+        self.loaded = Some(Inputs::File(path.clone()));
+        let reply = self
+            .request(move |id| Request::LoadFile { id, path })
+            .await?;
+        match reply.error {
+            Some(e) => {
+                self.loaded = None;
+                Err(WorkerError::Input(e))
+            }
+            None => Ok(()),
+        }
+    }
+
     pub async fn load(&mut self, inputs: Arc<Vec<Value>>) -> Result<(), WorkerError> {
-        self.loaded = Some(inputs.clone());
+        self.loaded = Some(Inputs::Values(inputs.clone()));
         self.request(move |id| Request::Load { id, inputs })
             .await
             .map(|_| ())
@@ -653,7 +728,10 @@ async fn exchange(
     let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Spawn(e.to_string()))?;
     line.push(b'\n');
     let id = match request {
-        Request::Load { id, .. } | Request::Eval { id, .. } | Request::Render { id, .. } => *id,
+        Request::Load { id, .. }
+        | Request::LoadFile { id, .. }
+        | Request::Eval { id, .. }
+        | Request::Render { id, .. } => *id,
     };
     let talk = async {
         running
