@@ -188,20 +188,9 @@ impl Shard {
                             cap,
                             reply,
                         } => {
-                            let filters: Vec<_> =
-                                plan.exprs.iter().map(|e| engine::compile(e)).collect();
-                            let out = inputs
-                                .iter()
-                                .filter(|(i, _)| {
-                                    items
-                                        .as_ref()
-                                        .is_none_or(|want| want.binary_search(i).is_ok())
-                                })
-                                .map(|(i, input)| {
-                                    let row = run_all(&filters, input, cap);
-                                    (*i, rendered(plan.entity(&row, semantics)))
-                                })
-                                .collect();
+                            let out = evaluate_share(&inputs, &items, &plan.exprs, cap, |row| {
+                                rendered(plan.entity(&row, semantics))
+                            });
                             let _ = reply.send(out);
                         }
                         ShardJob::Eval {
@@ -210,17 +199,7 @@ impl Shard {
                             cap,
                             reply,
                         } => {
-                            let filters: Vec<_> =
-                                exprs.iter().map(|e| engine::compile(e)).collect();
-                            let out = inputs
-                                .iter()
-                                .filter(|(i, _)| {
-                                    items
-                                        .as_ref()
-                                        .is_none_or(|want| want.binary_search(i).is_ok())
-                                })
-                                .map(|(i, input)| (*i, run_all(&filters, input, cap)))
-                                .collect();
+                            let out = evaluate_share(&inputs, &items, &exprs, cap, |row| row);
                             let _ = reply.send(out);
                         }
                     }
@@ -233,6 +212,27 @@ impl Shard {
         }
         Shard { jobs: tx }
     }
+}
+
+/// A shard's part of a request: every input it holds that `items` names (or all), through
+/// every expression, then `finish`.
+fn evaluate_share<T>(
+    inputs: &[(usize, Input)],
+    items: &Option<Arc<Vec<usize>>>,
+    exprs: &[String],
+    cap: usize,
+    finish: impl Fn(Vec<Outcome>) -> T,
+) -> Vec<(usize, T)> {
+    let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
+    inputs
+        .iter()
+        .filter(|(i, _)| {
+            items
+                .as_ref()
+                .is_none_or(|want| want.binary_search(i).is_ok())
+        })
+        .map(|(i, input)| (*i, finish(run_all(&filters, input, cap))))
+        .collect()
 }
 
 fn run_all(
@@ -267,6 +267,37 @@ fn capped(outcome: Outcome, cap: usize) -> Outcome {
     } else {
         outcome
     }
+}
+
+/// Sends one job to every shard (each works on its share of `items`, or all it holds) and
+/// gathers the results in the order the caller asked for, or in input order.
+fn fan_out<T>(
+    shards: &[Shard],
+    items: Option<Vec<usize>>,
+    job: impl Fn(Option<Arc<Vec<usize>>>, std_mpsc::Sender<Vec<(usize, T)>>) -> ShardJob,
+) -> Vec<T> {
+    let order = items.clone();
+    let items = items.map(|mut v| {
+        v.sort_unstable();
+        Arc::new(v)
+    });
+    let (tx, rx) = std_mpsc::channel();
+    for shard in shards {
+        let _ = shard.jobs.send(job(items.clone(), tx.clone()));
+    }
+    drop(tx);
+    let mut all: Vec<(usize, T)> = rx.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    let Some(order) = order else {
+        return all.into_iter().map(|(_, t)| t).collect();
+    };
+    let index: Vec<usize> = all.iter().map(|(i, _)| *i).collect();
+    let mut slots: Vec<Option<T>> = all.into_iter().map(|(_, t)| Some(t)).collect();
+    order
+        .iter()
+        .filter_map(|i| index.binary_search(i).ok())
+        .filter_map(|k| slots[k].take())
+        .collect()
 }
 
 /// An entity as the text `render` prints, or its problems.
@@ -338,36 +369,13 @@ fn render(
     } else {
         Semantics::Exporter
     };
-    let order = items.clone();
-    let items = items.map(|mut v| {
-        v.sort_unstable();
-        Arc::new(v)
+    let rendered = fan_out(shards, items, |items, reply| ShardJob::Render {
+        plan: plan.clone(),
+        semantics,
+        items,
+        cap,
+        reply,
     });
-    let (tx, rx) = std_mpsc::channel();
-    for shard in shards {
-        let _ = shard.jobs.send(ShardJob::Render {
-            plan: plan.clone(),
-            semantics,
-            items: items.clone(),
-            cap,
-            reply: tx.clone(),
-        });
-    }
-    drop(tx);
-    let mut all: Vec<(usize, Rendered)> = rx.into_iter().flatten().collect();
-    all.sort_unstable_by_key(|(i, _)| *i);
-    let rendered = match order {
-        Some(order) => {
-            let index: Vec<usize> = all.iter().map(|(i, _)| *i).collect();
-            let mut slots: Vec<Option<Rendered>> = all.into_iter().map(|(_, r)| Some(r)).collect();
-            order
-                .iter()
-                .filter_map(|i| index.binary_search(i).ok())
-                .filter_map(|k| slots[k].take())
-                .collect()
-        }
-        None => all.into_iter().map(|(_, r)| r).collect(),
-    };
     Reply {
         id,
         compile,
@@ -440,40 +448,15 @@ fn eval(
         };
     }
     let exprs = Arc::new(exprs.to_vec());
-    let order = items.clone();
-    let items = items.map(|mut v| {
-        v.sort_unstable();
-        Arc::new(v)
-    });
-    let (tx, rx) = std_mpsc::channel();
-    for shard in shards {
-        let _ = shard.jobs.send(ShardJob::Eval {
-            exprs: exprs.clone(),
-            items: items.clone(),
-            cap,
-            reply: tx.clone(),
-        });
-    }
-    drop(tx);
-    let mut all: Vec<(usize, Vec<Outcome>)> = rx.into_iter().flatten().collect();
-    all.sort_unstable_by_key(|(i, _)| *i);
-    let mut rows: Vec<Option<Vec<Outcome>>> = Vec::new();
-    let mut index: Vec<usize> = Vec::with_capacity(all.len());
-    for (i, row) in all {
-        index.push(i);
-        rows.push(Some(row));
-    }
-    let wire = |row: Vec<Outcome>| row.into_iter().map(Wire::from).collect::<Vec<Wire>>();
-    let results: Vec<Vec<Wire>> = match order {
-        // Back in the order the caller asked for.
-        Some(order) => order
-            .iter()
-            .filter_map(|i| index.binary_search(i).ok())
-            .filter_map(|k| rows[k].take())
-            .map(wire)
-            .collect(),
-        None => rows.into_iter().flatten().map(wire).collect(),
-    };
+    let results = fan_out(shards, items, |items, reply| ShardJob::Eval {
+        exprs: exprs.clone(),
+        items,
+        cap,
+        reply,
+    })
+    .into_iter()
+    .map(|row: Vec<Outcome>| row.into_iter().map(Wire::from).collect())
+    .collect();
     Reply {
         id,
         compile,
