@@ -244,13 +244,7 @@ impl Inventory for EcrInventory {
         );
         async move {
             if let Some(rc) = rc {
-                let (lifecycle, repository) = fetch_policies(&rc, &name, &registry).await;
-                let _ = sink.send(Event::Policies {
-                    load,
-                    arn,
-                    lifecycle,
-                    repository,
-                });
+                send_policies(&rc, load, arn, &name, &registry, &sink).await;
             }
         }
         .boxed()
@@ -342,15 +336,7 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
         let (rc, sink) = (rc.clone(), sink.clone());
         move |(arn, name, registry): (String, String, String)| {
             let (rc, sink) = (rc.clone(), sink.clone());
-            async move {
-                let (lifecycle, repository) = fetch_policies(&rc, &name, &registry).await;
-                let _ = sink.send(Event::Policies {
-                    load,
-                    arn,
-                    lifecycle,
-                    repository,
-                });
-            }
+            async move { send_policies(&rc, load, arn, &name, &registry, &sink).await }
         }
     });
     for job in listed {
@@ -434,6 +420,24 @@ async fn fetch_tags(rc: &RegionCtx, arn: &str) -> Fetched<Vec<Tag>> {
         ),
         Err(failure) => Fetched::Failed(failure.error.to_string()),
     }
+}
+
+/// Fetches one repository's policies and reports them.
+async fn send_policies(
+    rc: &RegionCtx,
+    load: u64,
+    arn: String,
+    name: &str,
+    registry: &str,
+    sink: &Sink,
+) {
+    let (lifecycle, repository) = fetch_policies(rc, name, registry).await;
+    let _ = sink.send(Event::Policies {
+        load,
+        arn,
+        lifecycle,
+        repository,
+    });
 }
 
 async fn fetch_policies(

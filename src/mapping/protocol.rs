@@ -114,7 +114,7 @@ impl From<Wire> for Outcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Reply {
     pub id: u64,
     /// Per expression: its compile errors, empty when it compiled.
@@ -129,4 +129,19 @@ pub struct Reply {
     /// Why the request could not be carried out (an unreadable input file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl Reply {
+    /// A request the worker could not understand; the reason travels as a compile issue so
+    /// the app shows it where it shows other expression errors.
+    pub fn bad_request(id: u64, reason: impl std::fmt::Display) -> Reply {
+        Reply {
+            id,
+            compile: vec![vec![CompileIssue {
+                message: format!("bad request: {reason}"),
+                span: None,
+            }]],
+            ..Reply::default()
+        }
+    }
 }

@@ -48,10 +48,7 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 load(&shards, std::sync::Arc::unwrap_or_clone(inputs));
                 Reply {
                     id,
-                    compile: vec![],
-                    results: vec![],
-                    rendered: vec![],
-                    error: None,
+                    ..Reply::default()
                 }
             }
             Ok(Request::LoadFile { id, path }) => {
@@ -71,10 +68,8 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 };
                 Reply {
                     id,
-                    compile: vec![],
-                    results: vec![],
-                    rendered: vec![],
                     error,
+                    ..Reply::default()
                 }
             }
             Ok(Request::Render {
@@ -93,16 +88,7 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 inline,
                 cap,
             }) => eval(&shards, id, &exprs, items, inline, cap),
-            Err(e) => Reply {
-                id: 0,
-                compile: vec![vec![CompileIssue {
-                    message: format!("bad request: {e}"),
-                    span: None,
-                }]],
-                results: vec![],
-                rendered: vec![],
-                error: None,
-            },
+            Err(e) => Reply::bad_request(0, e),
         };
         let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
             && stdout.write_all(b"\n").is_ok()
@@ -346,16 +332,7 @@ fn render(
                 expr: expr.clone(),
             }),
             Err(e) => {
-                return Reply {
-                    id,
-                    compile: vec![vec![CompileIssue {
-                        message: format!("bad request: {e}"),
-                        span: None,
-                    }]],
-                    results: vec![],
-                    rendered: vec![],
-                    error: None,
-                };
+                return Reply::bad_request(id, e);
             }
         }
     }
@@ -379,9 +356,8 @@ fn render(
     Reply {
         id,
         compile,
-        results: vec![],
         rendered,
-        error: None,
+        ..Reply::default()
     }
 }
 
@@ -443,8 +419,7 @@ fn eval(
             id,
             compile,
             results,
-            rendered: vec![],
-            error: None,
+            ..Reply::default()
         };
     }
     let exprs = Arc::new(exprs.to_vec());
@@ -461,8 +436,7 @@ fn eval(
         id,
         compile,
         results,
-        rendered: vec![],
-        error: None,
+        ..Reply::default()
     }
 }
 
