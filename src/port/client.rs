@@ -304,6 +304,11 @@ impl PortClient {
         })
     }
 
+    /// The API base URL, for messages and journals.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str().trim_end_matches('/')
+    }
+
     /// Makes sure a valid access token is cached: a credentials check for the UI.
     pub async fn token(&self) -> Result<(), PortError> {
         self.bearer().await.map(drop)
@@ -419,8 +424,13 @@ impl PortClient {
     ) -> Result<Vec<Value>, PortError> {
         let ids = distinct(ids);
         let url = self.url(&["blueprints", blueprint, "entities", "search"])?;
-        let pages: Vec<Vec<Value>> = futures::stream::iter(ids.chunks(SEARCH_CHUNK))
+        // Futures made up front: a closure inside the stream type makes the whole future
+        // fail to be `Send` for every lifetime (rust-lang/rust#102211), which `Catalog` needs.
+        let chunks: Vec<_> = ids
+            .chunks(SEARCH_CHUNK)
             .map(|chunk| self.search_chunk(&url, chunk, include))
+            .collect();
+        let pages: Vec<Vec<Value>> = futures::stream::iter(chunks)
             .buffered(SEARCH_CONCURRENCY)
             .try_collect()
             .await?;

@@ -1,0 +1,314 @@
+//! The push journal: JSON lines in the state directory, one file per push. The header and every
+//! planned entity are written before the first request; each outcome is appended as its batch
+//! answers. A push cut off by a dropped network, Ctrl-C or a crash leaves a file from which
+//! the outcome of every entity is known or known to be unknown, and the rest can be resent
+//! (bulk upserts with `upsert=true` are idempotent).
+//!
+//! Lines are appended with one `write` each on an unbuffered file, so a crash of the process
+//! loses nothing already written; the file is fsynced at the start and at the end of a push.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum JournalError {
+    #[error("cannot write push journal {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read push journal {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("push journal {path} line {line} is not valid: {message}")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("no push journal in {0} to resume")]
+    NoneToResume(PathBuf),
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Line {
+    #[serde(rename_all = "camelCase")]
+    Push {
+        version: u32,
+        blueprint: String,
+        target: String,
+        create_missing_related: bool,
+        started: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Entry {
+        n: usize,
+        repo: String,
+        identifier: String,
+        /// create / update / unchanged / invalid / dangling.
+        plan: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reasons: Vec<String>,
+        /// The body to send, for entities that may be sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entity: Option<Value>,
+    },
+    Outcome {
+        n: usize,
+        #[serde(flatten)]
+        outcome: Outcome,
+    },
+    Resume {
+        at: String,
+    },
+    End {
+        at: String,
+    },
+}
+
+/// What happened to one entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum Outcome {
+    Created,
+    Updated,
+    /// Port already holds the same values; not sent.
+    Unchanged,
+    /// Port or the network refused it; `status` 0 when no HTTP answer applied.
+    Failed {
+        status: u16,
+        error: String,
+        message: String,
+    },
+    /// Not sent because of the plan: invalid, dangling relation, duplicate identifier.
+    Refused { reason: String },
+    /// The push stopped before this entity was sent (or before its batch answered).
+    NotAttempted { reason: String },
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Refused { .. } => "refused",
+            Outcome::NotAttempted { .. } => "not attempted",
+        }
+    }
+
+    /// Whether a resume or `R` should send it again.
+    pub fn retryable(&self) -> bool {
+        matches!(self, Outcome::Failed { .. } | Outcome::NotAttempted { .. })
+    }
+
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Outcome::Failed {
+                status,
+                error,
+                message,
+            } => Some(match status {
+                0 => message.clone(),
+                _ => format!("HTTP {status} {error}: {message}"),
+            }),
+            Outcome::Refused { reason } | Outcome::NotAttempted { reason } => Some(reason.clone()),
+            _ => None,
+        }
+    }
+}
+
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+impl Journal {
+    /// A new journal `push-<time>.jsonl` in `dir` (created 0700-private like the state dir).
+    pub fn create(dir: &Path, stamp: &str) -> Result<Journal, JournalError> {
+        let fail = |path: &Path, source| JournalError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+        let mut n = 0;
+        loop {
+            let name = match n {
+                0 => format!("push-{stamp}.jsonl"),
+                _ => format!("push-{stamp}-{n}.jsonl"),
+            };
+            let path = dir.join(name);
+            match OpenOptions::new().append(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(Journal { path, file }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+                Err(e) => return Err(fail(&path, e)),
+            }
+        }
+    }
+
+    /// Appends to an existing journal (resume).
+    pub fn reopen(path: &Path) -> Result<Journal, JournalError> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| JournalError::Write {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Journal {
+            path: path.to_owned(),
+            file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write(&mut self, line: &Line) -> Result<(), JournalError> {
+        let mut bytes = serde_json::to_vec(line).map_err(|e| JournalError::Write {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        bytes.push(b'\n');
+        self.file
+            .write_all(&bytes)
+            .map_err(|source| JournalError::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    pub fn sync(&mut self) -> Result<(), JournalError> {
+        self.file.sync_data().map_err(|source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// A journal read back: the lines in order. A torn last line (crash mid-write) is ignored.
+pub fn read(path: &Path) -> Result<Vec<Line>, JournalError> {
+    let file = File::open(path).map_err(|source| JournalError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut lines = Vec::new();
+    let mut raw: Vec<String> = Vec::new();
+    for line in BufReader::new(file).lines() {
+        raw.push(line.map_err(|source| JournalError::Read {
+            path: path.to_owned(),
+            source,
+        })?);
+    }
+    let last = raw.len();
+    for (i, text) in raw.iter().enumerate() {
+        if text.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Line>(text) {
+            Ok(line) => lines.push(line),
+            Err(_) if i + 1 == last => break,
+            Err(e) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_owned(),
+                    line: i + 1,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    if !matches!(lines.first(), Some(Line::Push { .. })) {
+        return Err(JournalError::Corrupt {
+            path: path.to_owned(),
+            line: 1,
+            message: "does not start with a push header".into(),
+        });
+    }
+    Ok(lines)
+}
+
+/// The journals in `dir`, newest first.
+pub fn list(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("push-") && n.ends_with(".jsonl"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Names start with a sortable UTC timestamp.
+    found.sort();
+    found.reverse();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lines_round_trip_and_a_torn_tail_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), "20261127T000000Z").unwrap();
+        let lines = vec![
+            Line::Push {
+                version: 1,
+                blueprint: "ecr_repository".into(),
+                target: "demo".into(),
+                create_missing_related: false,
+                started: "t".into(),
+            },
+            Line::Entry {
+                n: 0,
+                repo: "a (eu-west-1)".into(),
+                identifier: "a".into(),
+                plan: "create".into(),
+                reasons: vec![],
+                entity: Some(json!({"identifier": "a"})),
+            },
+            Line::Outcome {
+                n: 0,
+                outcome: Outcome::Failed {
+                    status: 404,
+                    error: "not_found".into(),
+                    message: "m".into(),
+                },
+            },
+        ];
+        for l in &lines {
+            j.write(l).unwrap();
+        }
+        let path = j.path().to_owned();
+        drop(j);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"kind\":\"outc")
+            .unwrap();
+        assert_eq!(read(&path).unwrap(), lines);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#"{"kind":"outcome","n":0,"outcome":"failed","status":404"#));
+        // A second journal in the same second gets its own file.
+        let j2 = Journal::create(dir.path(), "20261127T000000Z").unwrap();
+        assert_ne!(j2.path(), path);
+        assert_eq!(list(dir.path()).len(), 2);
+    }
+}

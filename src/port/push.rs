@@ -1,0 +1,805 @@
+//! A push: the plan (validation, relation targets, diff) made before any write, and the sending
+//! of what the plan allows, with every entity's outcome journaled as it happens.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::catalog::Catalog;
+use super::diff::{self, Change, FieldChange};
+use super::journal::{self, Journal, JournalError, Line, Outcome};
+use super::validate::{self, MAX_BODY_BYTES};
+use super::{BulkItem, PortError};
+use crate::model::time::format_rfc3339;
+
+/// Bulk requests in flight at once: Port's limits are per organization, and a few keep the
+/// latency hidden without bursting into 429s.
+pub const DEFAULT_IN_FLIGHT: usize = 4;
+
+/// One selected repository and what the mapping made of it.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// `name (region)`, for messages.
+    pub repo: String,
+    /// The entity, or why the mapping produced none.
+    pub entity: Result<Value, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Create,
+    Update(Vec<FieldChange>),
+    Unchanged,
+    /// Not sent: what is wrong with it.
+    Invalid(Vec<String>),
+    /// Not sent: relation targets that do not exist in Port.
+    Dangling(Vec<String>),
+}
+
+impl Verdict {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Create => "create",
+            Verdict::Update(_) => "update",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Invalid(_) => "invalid",
+            Verdict::Dangling(_) => "dangling",
+        }
+    }
+
+    fn from_label(label: &str, reasons: Vec<String>) -> Verdict {
+        match label {
+            "create" => Verdict::Create,
+            "update" => Verdict::Update(Vec::new()),
+            "unchanged" => Verdict::Unchanged,
+            "dangling" => Verdict::Dangling(reasons),
+            _ => Verdict::Invalid(reasons),
+        }
+    }
+
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Verdict::Invalid(r) | Verdict::Dangling(r) => r,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub repo: String,
+    /// Empty when the mapping produced no usable identifier.
+    pub identifier: String,
+    /// The body that would be sent (the draft without its `blueprint`, which the URL carries).
+    pub entity: Option<Value>,
+    pub verdict: Verdict,
+    /// Relation targets Port will create (with `create_missing_related_entities`).
+    pub creates: Vec<String>,
+}
+
+impl Entry {
+    fn sendable(&self, include_unchanged: bool) -> bool {
+        match self.verdict {
+            Verdict::Create | Verdict::Update(_) => true,
+            Verdict::Unchanged => include_unchanged,
+            Verdict::Invalid(_) | Verdict::Dangling(_) => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PushPlan {
+    pub blueprint: String,
+    pub create_missing_related: bool,
+    pub entries: Vec<Entry>,
+}
+
+/// Counts of a plan, for the confirmation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PlanCounts {
+    pub create: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub invalid: usize,
+    pub dangling: usize,
+}
+
+impl PushPlan {
+    pub fn counts(&self) -> PlanCounts {
+        let mut c = PlanCounts::default();
+        for e in &self.entries {
+            match e.verdict {
+                Verdict::Create => c.create += 1,
+                Verdict::Update(_) => c.update += 1,
+                Verdict::Unchanged => c.unchanged += 1,
+                Verdict::Invalid(_) => c.invalid += 1,
+                Verdict::Dangling(_) => c.dangling += 1,
+            }
+        }
+        c
+    }
+
+    /// How many entries a push would send.
+    pub fn to_send(&self, include_unchanged: bool) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.sendable(include_unchanged))
+            .count()
+    }
+}
+
+/// Checks every draft against the blueprint, looks up relation targets (one search per target
+/// blueprint) and the existing entities, and decides what each draft would do. Sends no write.
+pub async fn plan(
+    catalog: &dyn Catalog,
+    blueprint_id: &str,
+    blueprint: &Value,
+    drafts: Vec<Draft>,
+    create_missing_related: bool,
+) -> Result<PushPlan, PortError> {
+    let mut entries: Vec<Entry> = drafts
+        .into_iter()
+        .map(|d| match d.entity {
+            Err(why) => Entry {
+                repo: d.repo,
+                identifier: String::new(),
+                entity: None,
+                verdict: Verdict::Invalid(vec![format!("mapping: {why}")]),
+                creates: Vec::new(),
+            },
+            Ok(entity) => {
+                let problems: Vec<String> = validate::validate(&entity, blueprint)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                let identifier = entity
+                    .get("identifier")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut body = entity;
+                if let Some(obj) = body.as_object_mut() {
+                    obj.remove("blueprint");
+                }
+                Entry {
+                    repo: d.repo,
+                    identifier,
+                    entity: Some(body),
+                    verdict: if problems.is_empty() {
+                        Verdict::Create
+                    } else {
+                        Verdict::Invalid(problems)
+                    },
+                    creates: Vec::new(),
+                }
+            }
+        })
+        .collect();
+
+    refuse_duplicates(&mut entries);
+
+    // Relation targets of the valid drafts, one search per target blueprint.
+    let valid: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].verdict == Verdict::Create)
+        .collect();
+    let bodies: Vec<Value> = valid
+        .iter()
+        .filter_map(|&i| entries[i].entity.clone())
+        .collect();
+    let mut existing_targets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (target, ids) in validate::relation_targets(&bodies, blueprint) {
+        let found = catalog.search_identifiers(&target, &ids).await?;
+        existing_targets.insert(target, found.into_iter().collect());
+    }
+    let mut missing: HashMap<usize, Vec<String>> = HashMap::new();
+    for (k, relation, id) in validate::dangling(&bodies, blueprint, &existing_targets) {
+        let target = blueprint["relations"][&relation]["target"]
+            .as_str()
+            .unwrap_or(&relation)
+            .to_owned();
+        missing
+            .entry(valid[k])
+            .or_default()
+            .push(format!("relations.{relation}: `{id}` is not an entity of blueprint `{target}`"));
+    }
+    for (i, reasons) in missing {
+        if create_missing_related {
+            entries[i].creates = reasons;
+        } else {
+            entries[i].verdict = Verdict::Dangling(reasons);
+        }
+    }
+
+    // The diff against what Port holds now.
+    let ids: Vec<String> = entries
+        .iter()
+        .filter(|e| e.verdict == Verdict::Create)
+        .map(|e| e.identifier.clone())
+        .collect();
+    let current: HashMap<String, Value> = catalog
+        .entities(blueprint_id, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let id = e.get("identifier")?.as_str()?.to_owned();
+            Some((id, e))
+        })
+        .collect();
+    for e in entries.iter_mut().filter(|e| e.verdict == Verdict::Create) {
+        if let Some(body) = &e.entity {
+            e.verdict = match diff::diff(body, current.get(&e.identifier)) {
+                Change::Create => Verdict::Create,
+                Change::Update(fields) => Verdict::Update(fields),
+                Change::Unchanged => Verdict::Unchanged,
+            };
+        }
+    }
+    Ok(PushPlan {
+        blueprint: blueprint_id.to_owned(),
+        create_missing_related,
+        entries,
+    })
+}
+
+/// Two repositories mapping to one identifier would overwrite each other in Port: neither is
+/// sent, and each names the other.
+fn refuse_duplicates(entries: &mut [Entry]) {
+    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if e.entity.is_some() && !e.identifier.is_empty() {
+            by_id.entry(e.identifier.as_str()).or_default().push(i);
+        }
+    }
+    let dups: Vec<(String, Vec<usize>)> = by_id
+        .into_iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(id, v)| (id.to_owned(), v))
+        .collect();
+    for (id, group) in dups {
+        for &i in &group {
+            let others: Vec<&str> = group
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| entries[j].repo.as_str())
+                .collect();
+            let reason = format!(
+                "identifier `{id}` is also produced by {}; Port would keep only one (make the \
+                 identifier unique, e.g. add the region)",
+                others.join(", ")
+            );
+            let entry = &mut entries[i];
+            match &mut entry.verdict {
+                Verdict::Invalid(reasons) => reasons.push(reason),
+                v => *v = Verdict::Invalid(vec![reason]),
+            }
+        }
+    }
+}
+
+/// Final counts of a push; every entry is in exactly one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub total: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub refused: usize,
+    pub not_attempted: usize,
+}
+
+impl Counts {
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.refused == 0 && self.not_attempted == 0
+    }
+}
+
+/// A push in progress: the plan, each entry's outcome so far, and its journal.
+pub struct Push {
+    pub plan: PushPlan,
+    pub outcomes: Vec<Option<Outcome>>,
+    pub include_unchanged: bool,
+    journal: Journal,
+}
+
+fn stamp(now: i64) -> String {
+    format_rfc3339(now).replace(['-', ':'], "")
+}
+
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Push {
+    /// Opens a journal in `dir` and records the plan and every outcome already decided
+    /// (refused, unchanged-and-not-sent) before anything is sent.
+    pub fn start(
+        plan: PushPlan,
+        include_unchanged: bool,
+        target: &str,
+        dir: &Path,
+    ) -> Result<Push, JournalError> {
+        let now = now_secs();
+        let mut journal = Journal::create(dir, &stamp(now))?;
+        journal.write(&Line::Push {
+            version: 1,
+            blueprint: plan.blueprint.clone(),
+            target: target.to_owned(),
+            create_missing_related: plan.create_missing_related,
+            started: format_rfc3339(now),
+        })?;
+        let mut outcomes = Vec::with_capacity(plan.entries.len());
+        for (n, e) in plan.entries.iter().enumerate() {
+            journal.write(&Line::Entry {
+                n,
+                repo: e.repo.clone(),
+                identifier: e.identifier.clone(),
+                plan: e.verdict.label().to_owned(),
+                reasons: e.verdict.reasons().to_vec(),
+                entity: e.entity.clone().filter(|_| e.sendable(true)),
+            })?;
+            outcomes.push(decided(e, include_unchanged));
+        }
+        for (n, o) in outcomes.iter().enumerate() {
+            if let Some(outcome) = o {
+                journal.write(&Line::Outcome {
+                    n,
+                    outcome: outcome.clone(),
+                })?;
+            }
+        }
+        journal.sync()?;
+        Ok(Push {
+            plan,
+            outcomes,
+            include_unchanged,
+            journal,
+        })
+    }
+
+    /// Picks up a journal: entries whose outcome is missing, failed or not attempted are
+    /// pending again.
+    pub fn resume(path: &Path) -> Result<Push, JournalError> {
+        let lines = journal::read(path)?;
+        let mut plan = PushPlan {
+            blueprint: String::new(),
+            create_missing_related: false,
+            entries: Vec::new(),
+        };
+        let mut outcomes: Vec<Option<Outcome>> = Vec::new();
+        for line in lines {
+            match line {
+                Line::Push {
+                    blueprint,
+                    create_missing_related,
+                    ..
+                } => {
+                    plan.blueprint = blueprint;
+                    plan.create_missing_related = create_missing_related;
+                }
+                Line::Entry {
+                    n,
+                    repo,
+                    identifier,
+                    plan: label,
+                    reasons,
+                    entity,
+                } => {
+                    if n != plan.entries.len() {
+                        return Err(JournalError::Corrupt {
+                            path: path.to_owned(),
+                            line: 0,
+                            message: format!("entry {n} out of order"),
+                        });
+                    }
+                    plan.entries.push(Entry {
+                        repo,
+                        identifier,
+                        entity,
+                        verdict: Verdict::from_label(&label, reasons),
+                        creates: Vec::new(),
+                    });
+                    outcomes.push(None);
+                }
+                Line::Outcome { n, outcome } => {
+                    if let Some(slot) = outcomes.get_mut(n) {
+                        *slot = Some(outcome);
+                    }
+                }
+                Line::Resume { .. } | Line::End { .. } => {}
+            }
+        }
+        let mut journal = Journal::reopen(path)?;
+        journal.write(&Line::Resume {
+            at: format_rfc3339(now_secs()),
+        })?;
+        Ok(Push {
+            plan,
+            // A journal says "unchanged, not sent" only when it was not to be sent.
+            include_unchanged: false,
+            outcomes,
+            journal,
+        })
+    }
+
+    pub fn journal_path(&self) -> &Path {
+        self.journal.path()
+    }
+
+    /// Entries a send would (re)try: sendable, and no outcome yet, or failed / not attempted.
+    pub fn pending(&self) -> Vec<usize> {
+        (0..self.plan.entries.len())
+            .filter(|&i| {
+                self.plan.entries[i].entity.is_some()
+                    && match &self.outcomes[i] {
+                        None => self.plan.entries[i].sendable(self.include_unchanged),
+                        Some(o) => o.retryable(),
+                    }
+            })
+            .collect()
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts {
+            total: self.outcomes.len(),
+            ..Counts::default()
+        };
+        for o in &self.outcomes {
+            match o {
+                Some(Outcome::Created) => c.created += 1,
+                Some(Outcome::Updated) => c.updated += 1,
+                Some(Outcome::Unchanged) => c.unchanged += 1,
+                Some(Outcome::Failed { .. }) => c.failed += 1,
+                Some(Outcome::Refused { .. }) => c.refused += 1,
+                Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
+            }
+        }
+        c
+    }
+
+    fn record(&mut self, n: usize, outcome: Outcome) -> Result<(), JournalError> {
+        self.journal.write(&Line::Outcome {
+            n,
+            outcome: outcome.clone(),
+        })?;
+        self.outcomes[n] = Some(outcome);
+        Ok(())
+    }
+
+    /// Sends `which` (entry indexes) in bulk batches of ≤ 20 entities and ≤ 1 MiB, `in_flight`
+    /// at a time, journaling each outcome as its batch answers. When `stop` is set (Ctrl-C, or
+    /// an error that will fail every request: network, credentials, rate limit), no further
+    /// batch starts and the unsent entries are recorded as not attempted.
+    pub async fn send(
+        &mut self,
+        catalog: &dyn Catalog,
+        which: &[usize],
+        in_flight: usize,
+        stop: &AtomicBool,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<(), JournalError> {
+        let bodies: Vec<Value> = which
+            .iter()
+            .map(|&n| self.plan.entries[n].entity.clone().unwrap_or(Value::Null))
+            .collect();
+        let (batches, too_large) = validate::batches(&bodies, MAX_BODY_BYTES);
+        for k in too_large {
+            self.record(
+                which[k],
+                Outcome::Failed {
+                    status: 413,
+                    error: "entity_too_large".into(),
+                    message: "not sent: larger than Port's 1 MiB request limit".into(),
+                },
+            )?;
+        }
+        let total = which.len();
+        let mut done = total - batches.iter().map(Vec::len).sum::<usize>();
+        progress(done, total);
+        let blueprint = self.plan.blueprint.clone();
+        let create_missing = self.plan.create_missing_related;
+        let jobs: Vec<(Vec<usize>, Vec<Value>)> = batches
+            .into_iter()
+            .map(|batch| {
+                let entries = batch.iter().map(|&k| which[k]).collect();
+                let sent = batch.iter().map(|&k| bodies[k].clone()).collect();
+                (entries, sent)
+            })
+            .collect();
+        let mut answers = futures::stream::iter(jobs.iter())
+            .map(|(entries, sent)| {
+                let blueprint = blueprint.as_str();
+                async move {
+                    if stop.load(Ordering::SeqCst) {
+                        return (entries, None);
+                    }
+                    let result = catalog.bulk_upsert(blueprint, sent, create_missing).await;
+                    if let Err(e) = &result
+                        && stops_the_push(e)
+                    {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    (entries, Some(result))
+                }
+            })
+            .buffer_unordered(in_flight.max(1));
+        let mut stopped_by: Option<String> = None;
+        while let Some((entries, result)) = answers.next().await {
+            match result {
+                Some(Ok(bulk)) => {
+                    for (&n, item) in entries.iter().zip(bulk.items) {
+                        self.record(n, outcome_of(item))?;
+                    }
+                }
+                Some(Err(e)) => {
+                    let message = e.to_string();
+                    if stops_the_push(&e) {
+                        stopped_by.get_or_insert_with(|| message.clone());
+                    }
+                    tracing::warn!(error = %message, entities = entries.len(), "bulk upsert failed");
+                    for &n in entries {
+                        self.record(
+                            n,
+                            Outcome::Failed {
+                                status: status_of(&e),
+                                error: "request_failed".into(),
+                                message: message.clone(),
+                            },
+                        )?;
+                    }
+                }
+                None => {
+                    let reason = match &stopped_by {
+                        Some(why) => format!("not sent: the push stopped after: {why}"),
+                        None => "not sent: the push was interrupted".to_owned(),
+                    };
+                    for &n in entries {
+                        self.record(
+                            n,
+                            Outcome::NotAttempted {
+                                reason: reason.clone(),
+                            },
+                        )?;
+                    }
+                }
+            }
+            done += entries.len();
+            progress(done, total);
+        }
+        self.journal.sync()
+    }
+
+    /// Marks the end of this run in the journal (a resume starts a new run in the same file).
+    pub fn finish(&mut self) -> Result<PathBuf, JournalError> {
+        self.journal.write(&Line::End {
+            at: format_rfc3339(now_secs()),
+        })?;
+        self.journal.sync()?;
+        Ok(self.journal.path().to_owned())
+    }
+}
+
+/// Outcomes known from the plan alone.
+fn decided(e: &Entry, include_unchanged: bool) -> Option<Outcome> {
+    match &e.verdict {
+        Verdict::Invalid(r) | Verdict::Dangling(r) => Some(Outcome::Refused {
+            reason: r.join("; "),
+        }),
+        Verdict::Unchanged if !include_unchanged => Some(Outcome::Unchanged),
+        _ => None,
+    }
+}
+
+fn outcome_of(item: BulkItem) -> Outcome {
+    match item {
+        BulkItem::Created { .. } => Outcome::Created,
+        BulkItem::Updated { .. } => Outcome::Updated,
+        BulkItem::Failed {
+            status,
+            error,
+            message,
+            ..
+        } => Outcome::Failed {
+            status,
+            error,
+            message,
+        },
+    }
+}
+
+/// Errors after which every further request would fail the same way.
+fn stops_the_push(e: &PortError) -> bool {
+    matches!(
+        e,
+        PortError::Network(_)
+            | PortError::Auth { .. }
+            | PortError::RateLimited { .. }
+            | PortError::Config(_)
+    )
+}
+
+fn status_of(e: &PortError) -> u16 {
+    match e {
+        PortError::Auth { status, .. }
+        | PortError::Rejected { status, .. }
+        | PortError::Server { status, .. } => *status,
+        PortError::RateLimited { .. } => 429,
+        PortError::NotFound { .. } => 404,
+        _ => 0,
+    }
+}
+
+/// The newest journal in `dir` that still has entities to send.
+pub fn latest_unfinished(dir: &Path) -> Option<(PathBuf, usize)> {
+    journal::list(dir).into_iter().find_map(|path| {
+        let push = Push::peek(&path).ok()?;
+        let left = push;
+        (left > 0).then_some((path, left))
+    })
+}
+
+impl Push {
+    /// How many entities of the journal at `path` are still pending, without reopening it.
+    fn peek(path: &Path) -> Result<usize, JournalError> {
+        let lines = journal::read(path)?;
+        let mut sendable: BTreeMap<usize, bool> = BTreeMap::new();
+        for line in lines {
+            match line {
+                Line::Entry {
+                    n, entity, plan, ..
+                } => {
+                    sendable.insert(n, entity.is_some() && plan != "unchanged");
+                }
+                Line::Outcome { n, outcome } => {
+                    sendable.insert(n, outcome.retryable());
+                }
+                _ => {}
+            }
+        }
+        Ok(sendable.values().filter(|s| **s).count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
+    use crate::port::demo::DemoCatalog;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn draft(name: &str, service: Option<&str>) -> Draft {
+        Draft {
+            repo: format!("{name} (eu-west-1)"),
+            entity: Ok(json!({
+                "identifier": name, "title": name, "blueprint": "ecr_repository",
+                "properties": {"repositoryUri": format!("u/{name}")},
+                "relations": {"region": "eu-west-1", "service": service}
+            })),
+        }
+    }
+
+    async fn ready_demo() -> (DemoCatalog, Value) {
+        let demo = DemoCatalog::new().with_latency(Duration::ZERO);
+        let report = blueprint::check(&demo, DEFAULT_BLUEPRINT).await.unwrap();
+        blueprint::apply(&demo, &report.steps()).await.unwrap();
+        let bp = demo.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
+        (demo, bp)
+    }
+
+    #[tokio::test]
+    async fn plan_sorts_every_draft_and_push_accounts_for_all() {
+        let (demo, bp) = ready_demo().await;
+        let mut drafts = vec![
+            draft("a", Some("orders")),
+            draft("b", Some("no-such-service")),
+            draft("c", None),
+            Draft {
+                repo: "d (eu-west-1)".into(),
+                entity: Err("identifier: error: boom".into()),
+            },
+            draft("e", Some("orders")),
+        ];
+        let mut dup = draft("a", Some("orders"));
+        dup.repo = "a (us-east-1)".into();
+        drafts.push(dup);
+        let mut bad = draft("f", Some("orders"));
+        bad.entity.as_mut().unwrap()["properties"]["tags"] = json!("not an array");
+        drafts.push(bad);
+        // e already exists with other values, so it is an update.
+        demo.bulk_upsert("ecr_repository", &[json!({"identifier": "e", "title": "old"})], false)
+            .await
+            .unwrap();
+        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false).await.unwrap();
+        let labels: Vec<&str> = plan.entries.iter().map(|e| e.verdict.label()).collect();
+        assert_eq!(
+            labels,
+            ["invalid", "dangling", "create", "invalid", "update", "invalid", "invalid"]
+        );
+        assert!(plan.entries[0].verdict.reasons()[0].contains("a (us-east-1)"));
+        assert!(plan.entries[1].verdict.reasons()[0].contains("no-such-service"));
+        assert!(plan.entries[6].verdict.reasons()[0].contains("properties.tags"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut push = Push::start(plan, false, "demo", dir.path()).unwrap();
+        let pending = push.pending();
+        assert_eq!(pending, [2, 4]);
+        let stop = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        push.send(&demo, &pending, 2, &stop, |d, t| seen.push((d, t)))
+            .await
+            .unwrap();
+        assert_eq!(seen.last(), Some(&(2, 2)));
+        let c = push.counts();
+        assert_eq!((c.total, c.created, c.updated, c.refused), (7, 1, 1, 5));
+        assert!(!c.ok());
+        // The journal alone tells the same story.
+        let path = push.finish().unwrap();
+        let again = Push::resume(&path).unwrap();
+        assert_eq!(again.counts(), c);
+        assert!(again.pending().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_push_resumes_from_its_journal() {
+        let (demo, bp) = ready_demo().await;
+        let drafts: Vec<Draft> = (0..45)
+            .map(|i| draft(&format!("r{i:02}"), Some("orders")))
+            .collect();
+        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false).await.unwrap();
+        assert_eq!(plan.counts().create, 45);
+        let dir = tempfile::tempdir().unwrap();
+        let mut push = Push::start(plan, false, "demo", dir.path()).unwrap();
+        let pending = push.pending();
+        // Stopped after the first batch answered, as Ctrl-C would.
+        let stop = AtomicBool::new(false);
+        push.send(&demo, &pending, 1, &stop, |done, _| {
+            if done >= 20 {
+                stop.store(true, Ordering::SeqCst)
+            }
+        })
+        .await
+        .unwrap();
+        let c = push.counts();
+        assert_eq!((c.created, c.not_attempted), (20, 25));
+        let path = push.journal_path().to_owned();
+        drop(push);
+        assert_eq!(latest_unfinished(dir.path()), Some((path.clone(), 25)));
+        let mut resumed = Push::resume(&path).unwrap();
+        let pending = resumed.pending();
+        assert_eq!(pending.len(), 25);
+        resumed
+            .send(&demo, &pending, 4, &AtomicBool::new(false), |_, _| {})
+            .await
+            .unwrap();
+        resumed.finish().unwrap();
+        let c = resumed.counts();
+        assert_eq!((c.total, c.created, c.not_attempted), (45, 45, 0));
+        assert!(c.ok());
+        assert_eq!(latest_unfinished(dir.path()), None);
+    }
+
+    #[tokio::test]
+    async fn create_missing_related_sends_dangling_drafts_and_names_what_it_creates() {
+        let (demo, bp) = ready_demo().await;
+        let plan = plan(
+            &demo,
+            DEFAULT_BLUEPRINT,
+            &bp,
+            vec![draft("x", Some("brand-new"))],
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(plan.entries[0].verdict, Verdict::Create);
+        assert!(plan.entries[0].creates[0].contains("brand-new"));
+        assert!(plan.entries[0].entity.as_ref().unwrap().get("blueprint").is_none());
+    }
+}
