@@ -91,6 +91,86 @@ pub enum Command {
         #[arg(long, default_value_t = 2.0)]
         timeout: f64,
     },
+    /// Check the Port blueprint for the `service` relation, or set it up
+    Blueprint {
+        #[command(subcommand)]
+        action: BlueprintAction,
+    },
+    /// Validate, diff and upsert the mapped entities into Port (journaled, resumable)
+    Push {
+        /// Exporter config.json or Ocean mapping YAML [default: as for `render`]
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Push only these repositories (name or ARN); repeatable
+        #[arg(long, value_name = "REPO", num_args = 1..)]
+        only: Vec<String>,
+        /// Target blueprint [default: the mapping's, else ecr_repository]
+        #[arg(long)]
+        blueprint: Option<String>,
+        #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
+        semantics: SemanticsArg,
+        /// Print the exact requests and send no write
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask before sending
+        #[arg(long, short)]
+        yes: bool,
+        /// Let Port create relation targets that do not exist (e.g. a new service)
+        #[arg(long)]
+        create_missing_related: bool,
+        /// Also send entities Port already holds unchanged
+        #[arg(long)]
+        include_unchanged: bool,
+        /// Resend what an earlier push did not land [default: the newest unfinished journal]
+        #[arg(long, value_name = "JOURNAL")]
+        resume: Option<Option<PathBuf>>,
+        /// Bulk requests in flight at once
+        #[arg(long, default_value_t = crate::port::push::DEFAULT_IN_FLIGHT)]
+        in_flight: usize,
+        #[arg(long, short, value_enum, default_value_t = crate::cli_port::Format::Text)]
+        output: crate::cli_port::Format,
+    },
+    /// Keep Port credentials in the settings file (mode 0600), checked with Port first
+    Login {
+        /// Client ID from Port's Credentials dialog [default: asked]
+        #[arg(long)]
+        client_id: Option<String>,
+        /// `eu` (api.port.io) or `us` (api.us.port.io)
+        #[arg(long)]
+        port_region: Option<String>,
+        /// Another API base URL
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlueprintAction {
+    /// Say whether the blueprint exists with the guide's `service` relation (exit 1 if not)
+    Check {
+        #[arg(long)]
+        blueprint: Option<String>,
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        #[arg(long, short, value_enum, default_value_t = crate::cli_port::Format::Text)]
+        output: crate::cli_port::Format,
+    },
+    /// Create the blueprint or add the relation, showing the exact requests first
+    Setup {
+        #[arg(long)]
+        blueprint: Option<String>,
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Do not ask before sending
+        #[arg(long, short)]
+        yes: bool,
+        /// Print the requests and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -233,6 +313,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 timeout,
             },
         )),
+        Some(Command::Blueprint { action }) => runtime.block_on(async {
+            match action {
+                BlueprintAction::Check {
+                    blueprint,
+                    mapping,
+                    output,
+                } => crate::cli_port::blueprint_check(&ctx, blueprint, mapping, output).await,
+                BlueprintAction::Setup {
+                    blueprint,
+                    mapping,
+                    yes,
+                    dry_run,
+                } => crate::cli_port::blueprint_setup(&ctx, blueprint, mapping, yes, dry_run).await,
+            }
+        }),
+        Some(Command::Push {
+            mapping,
+            input,
+            only,
+            blueprint,
+            semantics,
+            dry_run,
+            yes,
+            create_missing_related,
+            include_unchanged,
+            resume,
+            in_flight,
+            output,
+        }) => runtime.block_on(crate::cli_port::push(
+            &ctx,
+            crate::cli_port::PushArgs {
+                mapping,
+                input,
+                only,
+                blueprint,
+                semantics: semantics.into(),
+                dry_run,
+                yes,
+                create_missing_related,
+                include_unchanged,
+                resume,
+                in_flight,
+                output,
+            },
+        )),
+        Some(Command::Login {
+            client_id,
+            port_region,
+            base_url,
+        }) => runtime.block_on(crate::cli_port::login(&ctx, client_id, port_region, base_url)),
     };
     // Work still parked in the runtime (a blocking read, a worker pipe) must not hold the
     // exit once the command is done.

@@ -199,7 +199,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), Conf
     if path.exists() {
         let mut backup = path.as_os_str().to_owned();
         backup.push(".bak");
-        std::fs::copy(path, PathBuf::from(backup)).map_err(fail)?;
+        let backup = PathBuf::from(backup);
+        std::fs::copy(path, &backup).map_err(fail)?;
+        // The old version may hold the secret too: it gets the same protection.
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o600))
+                .map_err(fail)?;
+        }
     }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {

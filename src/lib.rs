@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod cli_port;
 pub mod config;
 pub mod inventory;
 pub mod logging;

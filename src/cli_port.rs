@@ -1,0 +1,595 @@
+//! The headless Port commands: `blueprint check|setup`, `push`, `login`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+use crate::inventory;
+use crate::mapping::eval::{Semantics, Shape};
+use crate::model::Repository;
+use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
+use crate::port::journal::Outcome;
+use crate::port::push::{self, Push, PushPlan, Verdict};
+use crate::port::{BULK_MAX_ENTITIES, Catalog, ClientOptions, Credentials, PortClient, Secret};
+use crate::session::{self, Context, load_mapping, open_catalog, open_inventory};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub struct PushArgs {
+    pub mapping: Option<PathBuf>,
+    pub input: Option<PathBuf>,
+    pub only: Vec<String>,
+    pub blueprint: Option<String>,
+    pub semantics: Semantics,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub create_missing_related: bool,
+    pub include_unchanged: bool,
+    pub resume: Option<Option<PathBuf>>,
+    pub in_flight: usize,
+    pub output: Format,
+}
+
+/// Asks on the terminal; without one, `--yes` is the only way to say yes.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("{question} — no terminal to ask on; pass --yes to go ahead");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+fn blueprint_id(ctx: &Context, flag: Option<String>, mapping: Option<PathBuf>) -> String {
+    flag.or_else(|| {
+        load_mapping(ctx, mapping)
+            .ok()
+            .and_then(|m| m.mapping().static_blueprint())
+    })
+    .filter(|b| !b.is_empty())
+    .unwrap_or_else(|| DEFAULT_BLUEPRINT.to_owned())
+}
+
+fn demo_banner(catalog: &dyn Catalog) {
+    if catalog.is_demo() {
+        eprintln!("demo: an in-memory Port catalog; nothing leaves this machine");
+    }
+}
+
+pub async fn blueprint_check(
+    ctx: &Context,
+    id: Option<String>,
+    mapping: Option<PathBuf>,
+    output: Format,
+) -> anyhow::Result<ExitCode> {
+    let catalog = open_catalog(ctx)?;
+    let id = blueprint_id(ctx, id, mapping);
+    let report = blueprint::check(catalog.as_ref(), &id).await?;
+    match output {
+        Format::Json => {
+            let steps: Vec<Value> = report
+                .steps()
+                .iter()
+                .map(|s| json!({"request": s.request_line(), "body": s.body()}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "blueprint": id,
+                    "target": catalog.describe(),
+                    "ready": report.ready(),
+                    "findings": report.describe(),
+                    "setup": steps,
+                }))?
+            );
+        }
+        Format::Text => {
+            demo_banner(catalog.as_ref());
+            for line in report.describe() {
+                println!("{line}");
+            }
+            if !report.ready() && !report.steps().is_empty() {
+                println!("run `ecr-port blueprint setup` to see and send the change");
+            }
+        }
+    }
+    Ok(if report.ready() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub async fn blueprint_setup(
+    ctx: &Context,
+    id: Option<String>,
+    mapping: Option<PathBuf>,
+    yes: bool,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let catalog = open_catalog(ctx)?;
+    demo_banner(catalog.as_ref());
+    let id = blueprint_id(ctx, id, mapping);
+    let report = blueprint::check(catalog.as_ref(), &id).await?;
+    for line in report.describe() {
+        eprintln!("{line}");
+    }
+    let steps = report.steps();
+    if steps.is_empty() {
+        if report.ready() {
+            eprintln!("nothing to do");
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!("not changed automatically: fix it in Port's Builder");
+        return Ok(ExitCode::FAILURE);
+    }
+    for step in &steps {
+        println!("{}", step.request_line());
+        println!("{}", serde_json::to_string_pretty(step.body())?);
+    }
+    if dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if ctx.read_only() {
+        bail!("read-only mode: the blueprint change was not sent");
+    }
+    let question = format!("Send {} request(s) to {}?", steps.len(), catalog.describe());
+    if !yes && !confirm(&question)? {
+        eprintln!("nothing sent");
+        return Ok(ExitCode::FAILURE);
+    }
+    blueprint::apply(catalog.as_ref(), &steps).await?;
+    let after = blueprint::check(catalog.as_ref(), &id).await?;
+    for line in after.describe() {
+        eprintln!("{line}");
+    }
+    Ok(if after.ready() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The repositories to push: the saved file or the live inventory, narrowed by `--only`.
+async fn push_repos(
+    ctx: &Context,
+    input: Option<PathBuf>,
+    only: &[String],
+) -> anyhow::Result<Vec<Repository>> {
+    let repos = match input {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let items: Vec<Value> = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not a JSON array as `ecr-port list --output json` prints",
+                    path.display()
+                )
+            })?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    Repository::from_exporter_json(item)
+                        .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?
+        }
+        None => {
+            let inv = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
+            let (repos, failures) = inventory::collect(inv.as_ref(), true).await;
+            if let Some((region, err)) = failures.first() {
+                bail!("{region}: {err}");
+            }
+            repos
+        }
+    };
+    if only.is_empty() {
+        return Ok(repos);
+    }
+    let unknown: Vec<&String> = only
+        .iter()
+        .filter(|o| !repos.iter().any(|r| r.name == **o || r.arn == **o))
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "not in the inventory: {}",
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(repos
+        .into_iter()
+        .filter(|r| only.iter().any(|o| *o == r.name || *o == r.arn))
+        .collect())
+}
+
+pub async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCode> {
+    let catalog = open_catalog(ctx)?;
+    demo_banner(catalog.as_ref());
+    if let Some(journal) = args.resume.clone() {
+        return resume(ctx, catalog, journal, &args).await;
+    }
+    let bp_id = blueprint_id(ctx, args.blueprint.clone(), args.mapping.clone());
+    let mapping = load_mapping(ctx, args.mapping.clone())?;
+    let repos = push_repos(ctx, args.input.clone(), &args.only).await?;
+    let drafts = session::render_drafts(mapping.mapping(), args.semantics, Shape::Exporter, &repos)
+        .await
+        .map_err(|e| anyhow::anyhow!("the mapping: {e}"))?;
+    let report = blueprint::check(catalog.as_ref(), &bp_id).await?;
+    let Some(bp) = report.blueprint.clone() else {
+        bail!("blueprint `{bp_id}` does not exist in Port; run `ecr-port blueprint setup`");
+    };
+    if !report.ready() {
+        for line in report.describe() {
+            eprintln!("note: {line} (`ecr-port blueprint setup` fixes it)");
+        }
+    }
+    let plan = push::plan(
+        catalog.as_ref(),
+        &bp_id,
+        &bp,
+        drafts.drafts,
+        args.create_missing_related,
+    )
+    .await?;
+    print_plan(&plan, drafts.skipped, args.include_unchanged);
+    let to_send = plan.to_send(args.include_unchanged);
+    if args.dry_run {
+        print_requests(&plan, &catalog.describe(), args.include_unchanged)?;
+        let c = plan.counts();
+        return Ok(if c.invalid + c.dangling == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    if ctx.read_only() && to_send > 0 {
+        bail!("read-only mode: nothing was sent to Port");
+    }
+    if to_send > 0 && !args.yes {
+        let question = format!(
+            "Push {to_send} entities to blueprint `{bp_id}` at {}?",
+            catalog.describe()
+        );
+        if !confirm(&question)? {
+            eprintln!("nothing sent");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let push = Push::start(
+        plan,
+        args.include_unchanged,
+        &catalog.describe(),
+        &ctx.journal_dir(),
+    )?;
+    run_push(catalog, push, &args).await
+}
+
+async fn resume(
+    ctx: &Context,
+    catalog: Arc<dyn Catalog>,
+    journal: Option<PathBuf>,
+    args: &PushArgs,
+) -> anyhow::Result<ExitCode> {
+    let path = match journal {
+        Some(p) => p,
+        None => match push::latest_unfinished(&ctx.journal_dir()) {
+            Some((p, left)) => {
+                eprintln!("resuming {} ({left} entities to send)", p.display());
+                p
+            }
+            None => bail!(
+                "no unfinished push in {} to resume",
+                ctx.journal_dir().display()
+            ),
+        },
+    };
+    if ctx.read_only() {
+        bail!("read-only mode: nothing was sent to Port");
+    }
+    let push = Push::resume(&path)?;
+    run_push(catalog, push, args).await
+}
+
+async fn run_push(
+    catalog: Arc<dyn Catalog>,
+    mut push: Push,
+    args: &PushArgs,
+) -> anyhow::Result<ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nstopping: waiting for the requests in flight (Ctrl-C again to quit)");
+                stop.store(true, Ordering::SeqCst);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        })
+    };
+    let pending = push.pending();
+    let tty = std::io::stderr().is_terminal();
+    push.send(
+        catalog.as_ref(),
+        &pending,
+        args.in_flight,
+        &stop,
+        |done, total| {
+            if tty && total > 0 {
+                eprint!("\rpushing {done}/{total}");
+            }
+        },
+    )
+    .await?;
+    watcher.abort();
+    if tty && !pending.is_empty() {
+        eprintln!();
+    }
+    let journal = push.finish()?;
+    let counts = push.counts();
+    match args.output {
+        Format::Json => {
+            let entities: Vec<Value> = push
+                .plan
+                .entries
+                .iter()
+                .zip(&push.outcomes)
+                .map(|(e, o)| {
+                    let o = o.clone().unwrap_or(Outcome::NotAttempted {
+                        reason: "no outcome recorded".into(),
+                    });
+                    json!({"repo": e.repo, "identifier": e.identifier, "plan": e.verdict.label(),
+                           "outcome": o.label(), "detail": o.detail()})
+                })
+                .collect();
+            let mut out = serde_json::to_value(counts)?;
+            out["blueprint"] = json!(push.plan.blueprint);
+            out["target"] = json!(catalog.describe());
+            out["journal"] = json!(journal);
+            out["entities"] = json!(entities);
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            for (e, o) in push.plan.entries.iter().zip(&push.outcomes) {
+                match o {
+                    Some(Outcome::Created | Outcome::Updated | Outcome::Unchanged) => {}
+                    Some(o @ Outcome::Refused { .. }) => {
+                        eprintln!("{}: refused: {}", e.repo, o.detail().unwrap_or_default())
+                    }
+                    Some(o) => eprintln!(
+                        "{}: {}: {}",
+                        e.repo,
+                        o.label(),
+                        o.detail().unwrap_or_default()
+                    ),
+                    None => eprintln!("{}: not attempted", e.repo),
+                }
+            }
+            println!(
+                "{} entities: {} created, {} updated, {} unchanged, {} failed, {} refused, {} not attempted",
+                counts.total,
+                counts.created,
+                counts.updated,
+                counts.unchanged,
+                counts.failed,
+                counts.refused,
+                counts.not_attempted
+            );
+            println!("journal: {}", journal.display());
+            if counts.failed + counts.not_attempted > 0 {
+                println!("resend what did not land: ecr-port push --resume {}", journal.display());
+            }
+        }
+    }
+    Ok(if counts.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The plan on stderr: every entity that will not simply be created, and the counts.
+fn print_plan(plan: &PushPlan, skipped: usize, include_unchanged: bool) {
+    for e in &plan.entries {
+        match &e.verdict {
+            Verdict::Invalid(reasons) | Verdict::Dangling(reasons) => {
+                for r in reasons {
+                    eprintln!("{}: {}: {r}", e.repo, e.verdict.label());
+                }
+            }
+            Verdict::Update(fields) => {
+                let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+                eprintln!("{}: update: {}", e.repo, names.join(", "));
+            }
+            _ => {}
+        }
+        for c in &e.creates {
+            eprintln!("{}: creates related entity: {c}", e.repo);
+        }
+    }
+    let c = plan.counts();
+    let mut line = format!(
+        "plan: {} create, {} update, {} unchanged{}, {} invalid, {} dangling",
+        c.create,
+        c.update,
+        c.unchanged,
+        if include_unchanged {
+            " (sent)"
+        } else {
+            " (not sent)"
+        },
+        c.invalid,
+        c.dangling
+    );
+    if skipped > 0 {
+        line.push_str(&format!("; {skipped} left out by the mapping's selector"));
+    }
+    eprintln!("{line}");
+}
+
+/// `--dry-run`: the exact bulk requests a push would send, in order.
+fn print_requests(plan: &PushPlan, target: &str, include_unchanged: bool) -> anyhow::Result<()> {
+    let bodies: Vec<&Value> = plan
+        .entries
+        .iter()
+        .filter(|e| match e.verdict {
+            Verdict::Create | Verdict::Update(_) => true,
+            Verdict::Unchanged => include_unchanged,
+            _ => false,
+        })
+        .filter_map(|e| e.entity.as_ref())
+        .collect();
+    let owned: Vec<Value> = bodies.iter().map(|v| (*v).clone()).collect();
+    let (batches, _) = crate::port::validate::batches(&owned, crate::port::validate::MAX_BODY_BYTES);
+    let mut query = String::from("upsert=true&merge=true");
+    if plan.create_missing_related {
+        query.push_str("&create_missing_related_entities=true");
+    }
+    let mut out = std::io::stdout().lock();
+    for batch in batches {
+        debug_assert!(batch.len() <= BULK_MAX_ENTITIES);
+        let entities: Vec<&Value> = batch.iter().map(|&i| &owned[i]).collect();
+        writeln!(
+            out,
+            "POST {target}/v1/blueprints/{}/entities/bulk?{query}",
+            plan.blueprint
+        )?;
+        writeln!(out, "{}", serde_json::to_string(&json!({ "entities": entities }))?)?;
+    }
+    Ok(())
+}
+
+/// `login`: asks for the client ID and secret, checks them with Port, and keeps them in the
+/// settings file (mode 0600).
+pub async fn login(
+    ctx: &Context,
+    client_id: Option<String>,
+    region: Option<String>,
+    base_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let client_id = match client_id {
+        Some(id) => id,
+        None => prompt_line("Port client ID: ")?,
+    };
+    let secret = Secret::new(prompt_secret("Port client secret (not shown): ")?);
+    let mut settings = ctx.settings.clone();
+    if let Some(region) = region {
+        if crate::port::Region::from_name(&region).is_none() {
+            bail!("Port region `{region}` is unknown; use `eu` or `us`");
+        }
+        settings.port.region = Some(region);
+    }
+    if base_url.is_some() {
+        settings.port.base_url = base_url;
+    }
+    settings.port.client_id = Some(client_id.trim().to_owned());
+    settings.port.client_secret = Some(secret);
+    let check = Context {
+        paths: ctx.paths.clone(),
+        settings: settings.clone(),
+        global: ctx.global.clone(),
+    };
+    let target = check.port_base_url()?;
+    let creds = Credentials {
+        client_id: client_id.trim().to_owned(),
+        client_secret: settings.port.client_secret.clone().unwrap_or_default(),
+    };
+    let client = PortClient::new(
+        creds,
+        ClientOptions {
+            base_url: target.clone(),
+            ..ClientOptions::default()
+        },
+    )?;
+    client.token().await?;
+    settings.save(&ctx.paths.config_file)?;
+    eprintln!(
+        "Port accepted the credentials ({target}); saved to {} (mode 0600)",
+        ctx.paths.config_file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prompt_line(question: &str) -> anyhow::Result<String> {
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let line = line.trim().to_owned();
+    if line.is_empty() {
+        bail!("nothing entered");
+    }
+    Ok(line)
+}
+
+/// Reads a line with the terminal's echo off (restored even on error); from a pipe, a line.
+fn prompt_secret(question: &str) -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if line.is_empty() {
+            bail!("no client secret on standard input");
+        }
+        return Ok(line);
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let _echo_off = EchoOff::new()?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() {
+        bail!("nothing entered");
+    }
+    Ok(line)
+}
+
+/// Terminal echo off for as long as it lives.
+struct EchoOff {
+    saved: libc::termios,
+}
+
+impl EchoOff {
+    fn new() -> anyhow::Result<EchoOff> {
+        // SAFETY: termios is plain data; tcgetattr fills it for a valid descriptor.
+        let mut term: libc::termios = unsafe { std::mem::zeroed() };
+        if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut term) } != 0 {
+            bail!("cannot read the terminal settings");
+        }
+        let saved = term;
+        term.c_lflag &= !libc::ECHO;
+        term.c_lflag |= libc::ECHONL;
+        if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &term) } != 0 {
+            bail!("cannot turn the terminal echo off");
+        }
+        Ok(EchoOff { saved })
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: restores the settings read in `new` on the same descriptor.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
+}
