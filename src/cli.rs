@@ -362,7 +362,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             client_id,
             port_region,
             base_url,
-        }) => runtime.block_on(crate::cli_port::login(&ctx, client_id, port_region, base_url)),
+        }) => runtime.block_on(crate::cli_port::login(
+            &ctx,
+            client_id,
+            port_region,
+            base_url,
+        )),
     };
     // Work still parked in the runtime (a blocking read, a worker pipe) must not hold the
     // exit once the command is done.

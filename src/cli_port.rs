@@ -394,7 +394,10 @@ async fn run_push(
             );
             println!("journal: {}", journal.display());
             if counts.failed + counts.not_attempted > 0 {
-                println!("resend what did not land: ecr-port push --resume {}", journal.display());
+                println!(
+                    "resend what did not land: ecr-port push --resume {}",
+                    journal.display()
+                );
             }
         }
     }
@@ -457,7 +460,8 @@ fn print_requests(plan: &PushPlan, target: &str, include_unchanged: bool) -> any
         .filter_map(|e| e.entity.as_ref())
         .collect();
     let owned: Vec<Value> = bodies.iter().map(|v| (*v).clone()).collect();
-    let (batches, _) = crate::port::validate::batches(&owned, crate::port::validate::MAX_BODY_BYTES);
+    let (batches, _) =
+        crate::port::validate::batches(&owned, crate::port::validate::MAX_BODY_BYTES);
     let mut query = String::from("upsert=true&merge=true");
     if plan.create_missing_related {
         query.push_str("&create_missing_related_entities=true");
@@ -471,7 +475,11 @@ fn print_requests(plan: &PushPlan, target: &str, include_unchanged: bool) -> any
             "POST {target}/v1/blueprints/{}/entities/bulk?{query}",
             plan.blueprint
         )?;
-        writeln!(out, "{}", serde_json::to_string(&json!({ "entities": entities }))?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&json!({ "entities": entities }))?
+        )?;
     }
     Ok(())
 }

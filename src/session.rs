@@ -8,12 +8,12 @@ use crate::config::{Paths, Settings};
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
 use crate::inventory::{Inventory, InventoryError};
-use crate::mapping::file::{self, MappingFile};
 use crate::mapping::eval::{Semantics, Shape};
+use crate::mapping::file::{self, MappingFile};
 use crate::mapping::worker::{WorkerClient, WorkerOptions};
 use crate::model::{Repository, tags};
-use crate::port::push::Draft;
 use crate::port::demo::DemoCatalog;
+use crate::port::push::Draft;
 use crate::port::{Catalog, ClientOptions, Credentials, PortClient, PortError, Region, Secret};
 
 /// The flags that shape a session (a subset of the CLI's global flags).
@@ -238,9 +238,10 @@ pub async fn render_drafts(
         .load(Arc::new(inputs))
         .await
         .map_err(|e| format!("loading the inputs: {e}"))?;
-    let (compile, rendered) = crate::mapping::render_all(&mut client, &plan, semantics, repos.len())
-        .await
-        .map_err(|e| format!("evaluating the mapping: {e}"))?;
+    let (compile, rendered) =
+        crate::mapping::render_all(&mut client, &plan, semantics, repos.len())
+            .await
+            .map_err(|e| format!("evaluating the mapping: {e}"))?;
     let errors: Vec<String> = plan
         .fields
         .iter()

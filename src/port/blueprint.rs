@@ -91,7 +91,10 @@ pub fn status(blueprint: Option<&Value>) -> Status {
 pub enum Step {
     Create(Value),
     /// `PATCH /v1/blueprints/{id}` with this body.
-    Patch { id: String, body: Value },
+    Patch {
+        id: String,
+        body: Value,
+    },
 }
 
 impl Step {
@@ -141,7 +144,9 @@ impl Report {
             Status::Conflict(why) => format!("blueprint `{}`: {why}", self.id),
         }];
         for target in &self.missing_targets {
-            lines.push(format!("relation target blueprint `{target}` does not exist"));
+            lines.push(format!(
+                "relation target blueprint `{target}` does not exist"
+            ));
         }
         lines
     }
@@ -253,7 +258,10 @@ mod tests {
     #[test]
     fn status_names_what_is_wrong() {
         assert_eq!(status(None), Status::Missing);
-        assert_eq!(status(Some(&json!({"relations": {}}))), Status::NoServiceRelation);
+        assert_eq!(
+            status(Some(&json!({"relations": {}}))),
+            Status::NoServiceRelation
+        );
         assert_eq!(status(Some(&guide_blueprint("x"))), Status::Ready);
         let many = json!({"relations": {"service": {"target": "service", "many": true}}});
         assert!(matches!(status(Some(&many)), Status::Conflict(m) if m.contains("many=true")));
@@ -269,7 +277,10 @@ mod tests {
         assert!(report.missing_targets.is_empty());
         let steps = report.steps();
         assert_eq!(steps.len(), 1);
-        assert_eq!(steps[0].request_line(), "PATCH /v1/blueprints/ecr_repository");
+        assert_eq!(
+            steps[0].request_line(),
+            "PATCH /v1/blueprints/ecr_repository"
+        );
         assert_eq!(steps[0].body()["relations"]["region"]["target"], "region");
         assert_eq!(steps[0].body()["relations"]["service"], service_relation());
         apply(&demo, &steps).await.unwrap();

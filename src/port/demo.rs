@@ -64,7 +64,10 @@ impl DemoCatalog {
             let id = bp["identifier"].as_str().unwrap_or_default().to_owned();
             store.blueprints.insert(id, bp);
         }
-        for (bp, ids) in [("service", &DEMO_SERVICES[..]), ("region", &DEMO_REGIONS[..])] {
+        for (bp, ids) in [
+            ("service", &DEMO_SERVICES[..]),
+            ("region", &DEMO_REGIONS[..]),
+        ] {
             for id in ids {
                 store.entities.insert(
                     (bp.to_owned(), (*id).to_owned()),
@@ -114,7 +117,11 @@ impl Store {
             message,
         };
         let Some(schema) = self.blueprints.get(bp).cloned() else {
-            return fail(404, "not_found", format!("blueprint \"{bp}\" was not found"));
+            return fail(
+                404,
+                "not_found",
+                format!("blueprint \"{bp}\" was not found"),
+            );
         };
         let rels = entity
             .get("relations")
@@ -327,16 +334,25 @@ mod tests {
     async fn missing_targets_fail_alone_unless_created() {
         let demo = DemoCatalog::new().with_latency(Duration::ZERO);
         let mut bp = demo.blueprint("ecr_repository").await.unwrap().unwrap();
-        assert!(bp["relations"].get("service").is_none(), "setup has work to do");
+        assert!(
+            bp["relations"].get("service").is_none(),
+            "setup has work to do"
+        );
         bp["relations"]["service"] = json!({"target": "service", "many": false, "required": false});
         demo.update_blueprint("ecr_repository", &json!({"relations": bp["relations"]}))
             .await
             .unwrap();
         let sent = [repo("a", "orders"), repo("b", "nope")];
-        let r = demo.bulk_upsert("ecr_repository", &sent, false).await.unwrap();
+        let r = demo
+            .bulk_upsert("ecr_repository", &sent, false)
+            .await
+            .unwrap();
         assert!(matches!(&r.items[0], BulkItem::Created { identifier } if identifier == "a"));
         assert!(matches!(&r.items[1], BulkItem::Failed { status: 404, .. }));
-        let r = demo.bulk_upsert("ecr_repository", &sent, true).await.unwrap();
+        let r = demo
+            .bulk_upsert("ecr_repository", &sent, true)
+            .await
+            .unwrap();
         assert!(matches!(&r.items[0], BulkItem::Updated { .. }));
         assert!(matches!(&r.items[1], BulkItem::Created { .. }));
         let found = demo

@@ -90,9 +90,13 @@ pub enum Outcome {
         message: String,
     },
     /// Not sent because of the plan: invalid, dangling relation, duplicate identifier.
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
     /// The push stopped before this entity was sent (or before its batch answered).
-    NotAttempted { reason: String },
+    NotAttempted {
+        reason: String,
+    },
 }
 
 impl Outcome {

@@ -18,7 +18,7 @@ use crate::model::time::format_rfc3339;
 
 /// Bulk requests in flight at once: Port's limits are per organization, and a few keep the
 /// latency hidden without bursting into 429s.
-pub const DEFAULT_IN_FLIGHT: usize = 4;
+pub const DEFAULT_IN_FLIGHT: usize = 8;
 
 /// One selected repository and what the mapping made of it.
 #[derive(Debug, Clone)]
@@ -201,10 +201,9 @@ pub async fn plan(
             .as_str()
             .unwrap_or(&relation)
             .to_owned();
-        missing
-            .entry(valid[k])
-            .or_default()
-            .push(format!("relations.{relation}: `{id}` is not an entity of blueprint `{target}`"));
+        missing.entry(valid[k]).or_default().push(format!(
+            "relations.{relation}: `{id}` is not an entity of blueprint `{target}`"
+        ));
     }
     for (i, reasons) in missing {
         if create_missing_related {
@@ -715,14 +714,22 @@ mod tests {
         bad.entity.as_mut().unwrap()["properties"]["tags"] = json!("not an array");
         drafts.push(bad);
         // e already exists with other values, so it is an update.
-        demo.bulk_upsert("ecr_repository", &[json!({"identifier": "e", "title": "old"})], false)
+        demo.bulk_upsert(
+            "ecr_repository",
+            &[json!({"identifier": "e", "title": "old"})],
+            false,
+        )
+        .await
+        .unwrap();
+        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false)
             .await
             .unwrap();
-        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false).await.unwrap();
         let labels: Vec<&str> = plan.entries.iter().map(|e| e.verdict.label()).collect();
         assert_eq!(
             labels,
-            ["invalid", "dangling", "create", "invalid", "update", "invalid", "invalid"]
+            [
+                "invalid", "dangling", "create", "invalid", "update", "invalid", "invalid"
+            ]
         );
         assert!(plan.entries[0].verdict.reasons()[0].contains("a (us-east-1)"));
         assert!(plan.entries[1].verdict.reasons()[0].contains("no-such-service"));
@@ -753,7 +760,9 @@ mod tests {
         let drafts: Vec<Draft> = (0..45)
             .map(|i| draft(&format!("r{i:02}"), Some("orders")))
             .collect();
-        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false).await.unwrap();
+        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false)
+            .await
+            .unwrap();
         assert_eq!(plan.counts().create, 45);
         let dir = tempfile::tempdir().unwrap();
         let mut push = Push::start(plan, false, "demo", dir.path()).unwrap();
@@ -800,6 +809,13 @@ mod tests {
         .unwrap();
         assert_eq!(plan.entries[0].verdict, Verdict::Create);
         assert!(plan.entries[0].creates[0].contains("brand-new"));
-        assert!(plan.entries[0].entity.as_ref().unwrap().get("blueprint").is_none());
+        assert!(
+            plan.entries[0]
+                .entity
+                .as_ref()
+                .unwrap()
+                .get("blueprint")
+                .is_none()
+        );
     }
 }

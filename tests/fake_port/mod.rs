@@ -49,6 +49,8 @@ pub enum Fault {
     },
     /// Read the request, then close the connection without answering.
     Drop,
+    /// Answer normally, this much later.
+    Slow(std::time::Duration),
 }
 
 impl Fault {
@@ -77,6 +79,8 @@ pub struct State {
     /// (blueprint, identifier) → entity.
     pub entities: BTreeMap<(String, String), Value>,
     pub search_page_size: usize,
+    /// The network is gone: every request is read and its connection closed unanswered.
+    pub down: bool,
     traces: u64,
 }
 
@@ -92,6 +96,7 @@ impl Default for State {
             blueprints: BTreeMap::new(),
             entities: BTreeMap::new(),
             search_page_size: 1000,
+            down: false,
             traces: 0,
         }
     }
@@ -100,6 +105,10 @@ impl Default for State {
 impl State {
     pub fn fault(&mut self, route_prefix: &str, fault: Fault) {
         self.faults.push_back((route_prefix.to_owned(), fault));
+    }
+
+    pub fn faults_clear(&mut self) {
+        self.faults.clear();
     }
 
     pub fn add_entity(&mut self, blueprint: &str, id: &str) {
@@ -200,10 +209,15 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
         let Some(request) = read_request(&mut reader).await? else {
             return Ok(());
         };
+        let mut delay = None;
         let outcome = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(request.clone());
-            match st.take_fault(&request.route()) {
+            let fault = match st.down {
+                true => Some(Fault::Drop),
+                false => st.take_fault(&request.route()),
+            };
+            match fault {
                 Some(Fault::Drop) => None,
                 Some(Fault::Respond {
                     status,
@@ -214,7 +228,10 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
                     headers,
                     body,
                 }),
-                None => {
+                other => {
+                    if let Some(Fault::Slow(d)) = other {
+                        delay = Some(d);
+                    }
                     let mut a = handle(&mut st, &request);
                     a.headers.append(&mut st.next_headers);
                     Some(a)
@@ -224,6 +241,9 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
         let Some(mut answer) = outcome else {
             return Ok(()); // dropping both halves closes the socket mid-request
         };
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
         let trace = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.traces += 1;

@@ -21,6 +21,12 @@ pub struct Env {
     pub home: tempfile::TempDir,
 }
 
+impl Default for Env {
+    fn default() -> Self {
+        Env::new()
+    }
+}
+
 impl Env {
     pub fn new() -> Env {
         Env {

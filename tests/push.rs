@@ -1,0 +1,516 @@
+//! The push end to end against a stateful fake Port: the real binary and the library, with
+//! 429s, 5xx, slow answers, dropped connections and a network that dies mid-push. Every entity
+//! must be accounted for, the journal must resume, and the secret must be in no output or log.
+
+#[allow(dead_code)] // each test binary uses a different part of the fake
+mod fake_port;
+mod support;
+
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use ecr_port::port::blueprint::{self, DEFAULT_BLUEPRINT};
+use ecr_port::port::journal::{self, Line, Outcome};
+use ecr_port::port::push::{self, Draft, Push};
+use ecr_port::port::{ClientOptions, Credentials, PortClient, Secret};
+use fake_port::{CLIENT_ID, CLIENT_SECRET, FakePort, Fault};
+use serde_json::{Value, json};
+use support::{Env, stderr, stdout};
+
+const SERVICES: [&str; 3] = ["orders", "payments", "search"];
+
+/// A fake Port with the guide's blueprints and a few services and regions.
+async fn ready_port() -> FakePort {
+    let port = FakePort::start().await;
+    {
+        let mut st = port.state();
+        st.blueprints.insert(
+            DEFAULT_BLUEPRINT.into(),
+            blueprint::guide_blueprint(DEFAULT_BLUEPRINT),
+        );
+        for (id, title) in [("service", "Service"), ("region", "Region")] {
+            st.blueprints
+                .insert(id.into(), blueprint::target_blueprint(id, title));
+        }
+        for s in SERVICES {
+            st.add_entity("service", s);
+        }
+        st.add_entity("region", "eu-west-1");
+    }
+    port
+}
+
+/// `n` repositories as `ecr-port list --output json` prints them; `unknown` of them are
+/// tagged with a service Port does not have.
+fn repos_json(n: usize, unknown: usize) -> Value {
+    let repos: Vec<Value> = (0..n)
+        .map(|i| {
+            let service = match i < unknown {
+                true => "ghost".to_owned(),
+                false => SERVICES[i % SERVICES.len()].to_owned(),
+            };
+            let name = format!("team/app-{i:03}");
+            json!({
+                "RepositoryName": name,
+                "Arn": format!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}"),
+                "RepositoryUri": format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"),
+                "ImageTagMutability": "MUTABLE",
+                "ImageScanningConfiguration": {"ScanOnPush": true},
+                "EncryptionConfiguration": {"EncryptionType": "AES256"},
+                "Tags": [{"Key": format!("port-{service}"), "Value": "true"}]
+            })
+        })
+        .collect();
+    Value::Array(repos)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    env: Env,
+}
+
+/// `ecr-port push` with the fake's credentials, off the async runtime (the fake runs on it).
+async fn push_binary(port: &FakePort, repos: Value, args: &[&str], env: Option<Env>) -> Run {
+    let env = env.unwrap_or_default();
+    let input = env.path("repos.json");
+    std::fs::write(&input, repos.to_string()).unwrap();
+    let mut cmd = env.cmd();
+    cmd.env("PORT_CLIENT_ID", CLIENT_ID)
+        .env("PORT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("PORT_BASE_URL", port.url())
+        .env("ECR_PORT_LOG", "debug")
+        .arg("push")
+        .arg("--input")
+        .arg(&input)
+        .args(args);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+        .await
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: stdout(&out),
+        stderr: stderr(&out),
+        env,
+    }
+}
+
+/// Every file ecr-port wrote (log, journals), concatenated.
+fn written_files(env: &Env) -> String {
+    let mut text = String::new();
+    let mut stack = vec![env.path("state")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    text
+}
+
+fn assert_no_secret(run: &Run, port: &FakePort) {
+    let files = written_files(&run.env);
+    assert!(files.contains("push"), "the log and journal exist");
+    let mut secrets = vec![CLIENT_SECRET.to_owned()];
+    secrets.extend(port.state().issued_tokens());
+    for s in secrets {
+        for (what, text) in [
+            ("stdout", &run.stdout),
+            ("stderr", &run.stderr),
+            ("files", &files),
+        ] {
+            assert!(!text.contains(&s), "{what} shows a secret or token");
+        }
+    }
+}
+
+fn journal_of(run: &Run) -> Vec<Line> {
+    let dir = run.env.path("state").join("pushes");
+    let path = journal::list(&dir).into_iter().next().expect("a journal");
+    journal::read(&path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_rides_out_429_5xx_slow_answers_and_a_dropped_connection() {
+    let port = ready_port().await;
+    {
+        let mut st = port.state();
+        let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+        st.fault(
+            bulk,
+            Fault::status(
+                429,
+                &[
+                    ("Retry-After", "1"),
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", "1"),
+                ],
+            ),
+        );
+        st.fault(bulk, Fault::status(503, &[]));
+        st.fault(bulk, Fault::Drop);
+        st.fault(bulk, Fault::Slow(Duration::from_millis(700)));
+        st.fault(bulk, Fault::status(502, &[]));
+    }
+    let run = push_binary(
+        &port,
+        repos_json(95, 0),
+        &["--yes", "--output", "json"],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["total"], 95);
+    assert_eq!(report["created"], 95);
+    assert_eq!(report["notAttempted"], 0);
+    let st = port.state();
+    let stored = st
+        .entities
+        .keys()
+        .filter(|(bp, _)| bp == DEFAULT_BLUEPRINT)
+        .count();
+    assert_eq!(stored, 95);
+    // 5 batches of ≤ 20, plus the 4 answers that had to be retried (the slow one was not).
+    let bulks = st.count("POST /v1/blueprints/ecr_repository/entities/bulk");
+    assert_eq!(bulks, 5 + 4, "{:?}", st.routes());
+    assert!(st.requests.iter().all(|r| {
+        r.route() != "POST /v1/blueprints/ecr_repository/entities/bulk"
+            || r.body["entities"].as_array().is_some_and(|e| e.len() <= 20)
+    }));
+    drop(st);
+    // The journal accounts for all 95, each with one final outcome.
+    let lines = journal_of(&run);
+    let outcomes: Vec<&Outcome> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Outcome { outcome, .. } => Some(outcome),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outcomes.len(), 95);
+    assert!(outcomes.iter().all(|o| **o == Outcome::Created));
+    assert!(matches!(lines.last(), Some(Line::End { .. })));
+    assert_no_secret(&run, &port);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dangling_services_are_refused_and_named_unless_port_may_create_them() {
+    let port = ready_port().await;
+    let run = push_binary(&port, repos_json(10, 3), &["--yes"], None).await;
+    assert_eq!(run.code, 1, "refused entities fail the run: {}", run.stderr);
+    for i in 0..3 {
+        assert!(
+            run.stderr.contains(&format!(
+                "team/app-{i:03} (eu-west-1): dangling: relations.service: `ghost` is not an entity of blueprint `service`"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stdout.contains(
+            "10 entities: 7 created, 0 updated, 0 unchanged, 0 failed, 3 refused, 0 not attempted"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Only the 7 valid ones went out.
+    let sent: usize = port
+        .state()
+        .requests
+        .iter()
+        .filter(|r| r.route().ends_with("/entities/bulk"))
+        .map(|r| r.body["entities"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(sent, 7);
+    // Again with create_missing_related: the 3 go out, nothing else changes (unchanged, not sent).
+    let again = push_binary(
+        &port,
+        repos_json(10, 3),
+        &["--yes", "--create-missing-related"],
+        None,
+    )
+    .await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("10 entities: 3 created, 0 updated, 7 unchanged"),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stderr.contains("creates related entity"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_prints_the_exact_requests_and_writes_nothing() {
+    let port = ready_port().await;
+    let run = push_binary(&port, repos_json(25, 0), &["--dry-run"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "two requests, each a line and a body");
+    assert!(lines[0].starts_with("POST http://127.0.0.1:"));
+    assert!(
+        lines[0].ends_with("/v1/blueprints/ecr_repository/entities/bulk?upsert=true&merge=true")
+    );
+    let body: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(body["entities"].as_array().unwrap().len(), 20);
+    assert_eq!(body["entities"][0]["relations"]["service"], "orders");
+    assert_eq!(
+        port.state()
+            .count("POST /v1/blueprints/ecr_repository/entities/bulk"),
+        0
+    );
+    assert!(run.stderr.contains("plan: 25 create"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_or_yes_nothing_is_sent() {
+    let port = ready_port().await;
+    let run = push_binary(&port, repos_json(3, 0), &[], None).await;
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("pass --yes"), "{}", run.stderr);
+    assert_eq!(
+        port.state()
+            .count("POST /v1/blueprints/ecr_repository/entities/bulk"),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_blueprint_is_set_up_by_the_command_after_showing_it() {
+    let port = FakePort::start().await;
+    let env = Env::new();
+    let mut cmd = env.cmd();
+    cmd.env("PORT_CLIENT_ID", CLIENT_ID)
+        .env("PORT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("PORT_BASE_URL", port.url());
+    let check = |mut cmd: std::process::Command, args: &'static [&'static str]| async move {
+        cmd.args(args);
+        tokio::task::spawn_blocking(move || support::run(&mut cmd))
+            .await
+            .unwrap()
+    };
+    let out = check(env_cmd(&env, &port), &["blueprint", "check"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("blueprint `ecr_repository` does not exist"));
+    assert!(stdout(&out).contains("relation target blueprint `region` does not exist"));
+    let out = check(cmd, &["blueprint", "setup", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let posts: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("POST /v1/blueprints"))
+        .collect();
+    assert_eq!(
+        posts.len(),
+        3,
+        "region, service, then the blueprint: {shown}"
+    );
+    assert_eq!(
+        port.state().blueprints["ecr_repository"]["relations"]["service"],
+        blueprint::service_relation()
+    );
+    let out = check(env_cmd(&env, &port), &["blueprint", "check", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["ready"], true);
+}
+
+fn env_cmd(env: &Env, port: &FakePort) -> std::process::Command {
+    let mut cmd = env.cmd();
+    cmd.env("PORT_CLIENT_ID", CLIENT_ID)
+        .env("PORT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("PORT_BASE_URL", port.url());
+    cmd
+}
+
+fn client(port: &FakePort) -> PortClient {
+    PortClient::new(
+        Credentials {
+            client_id: CLIENT_ID.into(),
+            client_secret: Secret::new(CLIENT_SECRET),
+        },
+        ClientOptions {
+            base_url: port.url(),
+            timeout: Duration::from_millis(400),
+            max_retries: 2,
+            max_backoff: Duration::from_secs(2),
+            initial_backoff: Duration::from_millis(20),
+        },
+    )
+    .unwrap()
+}
+
+fn drafts(n: usize) -> Vec<Draft> {
+    (0..n)
+        .map(|i| Draft {
+            repo: format!("app-{i:03} (eu-west-1)"),
+            entity: Ok(json!({
+                "identifier": format!("app-{i:03}"),
+                "title": format!("app-{i:03}"),
+                "blueprint": DEFAULT_BLUEPRINT,
+                "properties": {"imageTagMutability": "MUTABLE"},
+                "relations": {"service": SERVICES[i % 3], "region": "eu-west-1"}
+            })),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_dying_mid_push_loses_nothing_and_the_journal_resumes() {
+    let port = ready_port().await;
+    let catalog = client(&port);
+    let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
+    let plan = push::plan(&catalog, DEFAULT_BLUEPRINT, &bp, drafts(100), false)
+        .await
+        .unwrap();
+    assert_eq!(plan.counts().create, 100);
+    let dir = tempfile::tempdir().unwrap();
+    let mut push = Push::start(plan, false, &port.url(), dir.path()).unwrap();
+    let pending = push.pending();
+    // The network goes away once the first batch has answered.
+    push.send(&catalog, &pending, 1, &AtomicBool::new(false), |done, _| {
+        if done >= 20 {
+            port.state().down = true;
+        }
+    })
+    .await
+    .unwrap();
+    let c = push.counts();
+    assert_eq!(c.total, 100);
+    assert_eq!(c.created, 20);
+    assert_eq!(c.failed + c.not_attempted, 80, "{c:?}");
+    assert!(
+        c.failed <= 20,
+        "one batch failed on the network, the rest were not sent"
+    );
+    let path = push.journal_path().to_owned();
+    // A crash here: the journal alone knows what is left.
+    drop(push);
+    assert_eq!(
+        push::latest_unfinished(dir.path()).map(|(_, n)| n),
+        Some(80)
+    );
+    port.state().down = false;
+    let mut resumed = Push::resume(&path).unwrap();
+    let pending = resumed.pending();
+    assert_eq!(pending.len(), 80);
+    resumed
+        .send(&catalog, &pending, 4, &AtomicBool::new(false), |_, _| {})
+        .await
+        .unwrap();
+    resumed.finish().unwrap();
+    let c = resumed.counts();
+    assert_eq!((c.created, c.failed, c.not_attempted), (100, 0, 0));
+    assert_eq!(port.state().entities.len(), 100 + 3 + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_entity_errors_of_a_207_fail_alone_and_retry_sends_only_them() {
+    let port = ready_port().await;
+    let catalog = client(&port);
+    let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
+    let plan = push::plan(&catalog, DEFAULT_BLUEPRINT, &bp, drafts(30), false)
+        .await
+        .unwrap();
+    // `search` disappears from Port between the plan and the push.
+    port.state()
+        .entities
+        .remove(&("service".to_owned(), "search".to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut push = Push::start(plan, false, &port.url(), dir.path()).unwrap();
+    let pending = push.pending();
+    push.send(&catalog, &pending, 2, &AtomicBool::new(false), |_, _| {})
+        .await
+        .unwrap();
+    let failed: Vec<usize> = push.pending();
+    assert_eq!(failed.len(), 10, "every third draft names `search`");
+    for &n in &failed {
+        assert_eq!(
+            push.plan.entries[n].entity.as_ref().unwrap()["relations"]["service"],
+            "search"
+        );
+        assert!(matches!(
+            &push.outcomes[n],
+            Some(Outcome::Failed { status: 404, error, .. }) if error == "not_found"
+        ));
+    }
+    assert_eq!(push.counts().created, 20);
+    // `R`: the service is back; only the 10 go out again.
+    port.state().add_entity("service", "search");
+    let before = port.state().requests.len();
+    push.send(&catalog, &failed, 2, &AtomicBool::new(false), |_, _| {})
+        .await
+        .unwrap();
+    let resent: usize = port.state().requests[before..]
+        .iter()
+        .filter(|r| r.route().ends_with("/entities/bulk"))
+        .map(|r| r.body["entities"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(resent, 10);
+    assert!(push.counts().ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_mid_push_is_refreshed() {
+    let port = ready_port().await;
+    port.state().token_uses = Some(4);
+    let run = push_binary(&port, repos_json(100, 0), &["--yes", "-o", "json"], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        port.state().issued_tokens().len() >= 2,
+        "the token was renewed"
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["created"], 100);
+    assert_no_secret(&run, &port);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_push_through_the_binary_sends_only_what_was_left() {
+    let port = ready_port().await;
+    // A first run whose two bulk requests are both rejected.
+    {
+        let mut st = port.state();
+        for _ in 0..2 {
+            st.fault(
+                "POST /v1/blueprints/ecr_repository/entities/bulk",
+                Fault::status(422, &[]),
+            );
+        }
+    }
+    let env = Env::new();
+    let first = push_binary(
+        &port,
+        repos_json(40, 0),
+        &["--yes", "--in-flight", "1"],
+        Some(env),
+    )
+    .await;
+    assert_eq!(first.code, 1);
+    assert!(
+        first
+            .stdout
+            .contains("resend what did not land: ecr-port push --resume")
+    );
+    assert!(
+        first.stderr.contains("failed: HTTP 422"),
+        "{}",
+        first.stderr
+    );
+    port.state().faults_clear();
+    let second = push_binary(&port, json!([]), &["--resume", "--yes"], Some(first.env)).await;
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert!(
+        second.stdout.contains("40 entities: 40 created"),
+        "{}",
+        second.stdout
+    );
+}
