@@ -16,7 +16,7 @@ use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
 use crate::port::journal::Outcome;
 use crate::port::push::{self, Push, PushPlan, Verdict};
 use crate::port::{BULK_MAX_ENTITIES, Catalog, ClientOptions, Credentials, PortClient, Secret};
-use crate::session::{self, Context, load_mapping, open_catalog, open_inventory};
+use crate::session::{self, Context, Preflight, load_mapping, open_catalog, open_inventory};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -224,30 +224,44 @@ pub async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCode> {
     if let Some(journal) = args.resume.clone() {
         return resume(ctx, catalog, journal, &args).await;
     }
-    let bp_id = blueprint_id(ctx, args.blueprint.clone(), args.mapping.clone());
-    let mapping = load_mapping(ctx, args.mapping.clone())?;
-    let repos = push_repos(ctx, args.input.clone(), &args.only).await?;
-    let drafts = session::render_drafts(mapping.mapping(), args.semantics, Shape::Exporter, &repos)
-        .await
-        .map_err(|e| anyhow::anyhow!("the mapping: {e}"))?;
-    let report = blueprint::check(catalog.as_ref(), &bp_id).await?;
-    let Some(bp) = report.blueprint.clone() else {
-        bail!("blueprint `{bp_id}` does not exist in Port; run `ecr-port blueprint setup`");
-    };
-    if !report.ready() {
-        for line in report.describe() {
-            eprintln!("note: {line} (`ecr-port blueprint setup` fixes it)");
-        }
+    let mut mapping = load_mapping(ctx, args.mapping.clone())?;
+    if let Some(bp) = &args.blueprint {
+        mapping.mapping_mut().set_static_blueprint(bp);
     }
-    let plan = push::plan(
+    let repos = push_repos(ctx, args.input.clone(), &args.only).await?;
+    let preflight = session::preflight(
         catalog.as_ref(),
-        &bp_id,
-        &bp,
-        drafts.drafts,
+        mapping.mapping(),
+        args.semantics,
+        Shape::Exporter,
+        &repos,
         args.create_missing_related,
     )
-    .await?;
-    print_plan(&plan, drafts.skipped, args.include_unchanged);
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let (plan, skipped) = match preflight {
+        Preflight::NeedsSetup(report) => {
+            for line in report.describe() {
+                eprintln!("error: {line}");
+            }
+            bail!(
+                "the blueprint is not ready: `ecr-port blueprint setup` shows and sends the change"
+            );
+        }
+        Preflight::Ready {
+            plan,
+            skipped,
+            report,
+        } => {
+            if !report.ready() {
+                for line in report.describe() {
+                    eprintln!("note: {line}");
+                }
+            }
+            (plan, skipped)
+        }
+    };
+    print_plan(&plan, skipped, args.include_unchanged);
     let to_send = plan.to_send(args.include_unchanged);
     if args.dry_run {
         print_requests(&plan, &catalog.describe(), args.include_unchanged)?;
@@ -263,7 +277,8 @@ pub async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCode> {
     }
     if to_send > 0 && !args.yes {
         let question = format!(
-            "Push {to_send} entities to blueprint `{bp_id}` at {}?",
+            "Push {to_send} entities to blueprint `{}` at {}?",
+            plan.blueprint,
             catalog.describe()
         );
         if !confirm(&question)? {

@@ -12,8 +12,9 @@ use crate::mapping::eval::{Semantics, Shape};
 use crate::mapping::file::{self, MappingFile};
 use crate::mapping::worker::{WorkerClient, WorkerOptions};
 use crate::model::{Repository, tags};
+use crate::port::blueprint;
 use crate::port::demo::DemoCatalog;
-use crate::port::push::Draft;
+use crate::port::push::{self, Draft, PushPlan};
 use crate::port::{Catalog, ClientOptions, Credentials, PortClient, PortError, Region, Secret};
 
 /// The flags that shape a session (a subset of the CLI's global flags).
@@ -282,4 +283,55 @@ pub async fn render_drafts(
         });
     }
     Ok(Drafts { drafts, skipped })
+}
+
+/// Before a push: the blueprint needs setting up first, or the plan is made.
+pub enum Preflight {
+    NeedsSetup(blueprint::Report),
+    Ready {
+        plan: PushPlan,
+        skipped: usize,
+        /// The blueprint check, which may carry findings that do not block (a conflict).
+        report: blueprint::Report,
+    },
+}
+
+/// The blueprint check, then the mapping over `repos`, then the plan. Sends no write.
+pub async fn preflight(
+    catalog: &dyn Catalog,
+    mapping: &crate::mapping::file::Mapping,
+    semantics: Semantics,
+    shape: Shape,
+    repos: &[Repository],
+    create_missing_related: bool,
+) -> Result<Preflight, String> {
+    let blueprint_id = mapping
+        .static_blueprint()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| blueprint::DEFAULT_BLUEPRINT.to_owned());
+    let report = blueprint::check(catalog, &blueprint_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(bp) = report
+        .blueprint
+        .clone()
+        .filter(|_| report.steps().is_empty())
+    else {
+        return Ok(Preflight::NeedsSetup(report));
+    };
+    let drafts = render_drafts(mapping, semantics, shape, repos).await?;
+    let plan = push::plan(
+        catalog,
+        &blueprint_id,
+        &bp,
+        drafts.drafts,
+        create_missing_related,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(Preflight::Ready {
+        plan,
+        skipped: drafts.skipped,
+        report,
+    })
 }

@@ -13,11 +13,17 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::app::push::Prepared;
 use crate::app::{Effect, Key, Msg, State, update};
 use crate::inventory::{self, Inventory, InventoryError, LoadOptions};
 use crate::mapping::worker::{WorkerClient, WorkerOptions};
+use crate::port::Catalog;
+use crate::port::journal::Outcome;
+use crate::port::push::Push;
+use crate::session::Preflight;
 use crate::session::{Context, open_inventory};
 use ratatui_textarea::TextArea;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Most inventory events folded into one update, so 5,000 rows cost a few redraws.
 const MAX_BATCH: usize = 20_000;
@@ -92,6 +98,11 @@ struct Runtime {
     events: mpsc::UnboundedSender<inventory::Event>,
     connected: mpsc::UnboundedSender<Result<Arc<dyn Inventory>, InventoryError>>,
     written: mpsc::UnboundedSender<inventory::Applied>,
+    /// Opened at the first push; the demo catalog lives as long as the session.
+    catalog: Option<Arc<dyn Catalog>>,
+    /// The last push, kept for `R`.
+    push: Arc<tokio::sync::Mutex<Option<Push>>>,
+    push_stop: Arc<AtomicBool>,
 }
 
 async fn event_loop(
@@ -123,7 +134,19 @@ async fn event_loop(
         events: event_tx,
         connected: conn_tx,
         written: written_tx,
+        catalog: None,
+        push: Arc::new(tokio::sync::Mutex::new(None)),
+        push_stop: Arc::new(AtomicBool::new(false)),
     };
+    if let Some((path, left)) = crate::port::push::latest_unfinished(&ctx.journal_dir()) {
+        state.status = Some(crate::app::Status {
+            level: crate::app::StatusLevel::Info,
+            text: format!(
+                "an earlier push left {left} entities unsent: `ecr-port push --resume {}`",
+                path.display()
+            ),
+        });
+    }
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
 
@@ -281,8 +304,163 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 .map_err(|e| e.to_string());
             let _ = rt.msgs.send(Msg::Saved(result));
         }
+        Effect::PreparePush {
+            repos,
+            mapping,
+            semantics,
+            shape,
+            create_missing,
+        } => {
+            let tx = rt.msgs.clone();
+            let catalog = match open_push_catalog(rt, ctx) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Msg::PushPrepared(Err(e)));
+                    return;
+                }
+            };
+            let mapping = match mapping {
+                Some(m) => m,
+                None => match crate::session::load_mapping(ctx, None) {
+                    Ok(file) => file.mapping().clone(),
+                    Err(e) => {
+                        let _ = tx.send(Msg::PushPrepared(Err(format!("{e:#}"))));
+                        return;
+                    }
+                },
+            };
+            tokio::spawn(async move {
+                let target = catalog.describe();
+                let result = crate::session::preflight(
+                    catalog.as_ref(),
+                    &mapping,
+                    semantics,
+                    shape,
+                    &repos,
+                    create_missing,
+                )
+                .await
+                .map(|p| match p {
+                    Preflight::NeedsSetup(report) => Prepared::Blueprint {
+                        target,
+                        findings: report.describe(),
+                        steps: report.steps(),
+                    },
+                    Preflight::Ready {
+                        plan,
+                        skipped,
+                        report,
+                    } => Prepared::Plan {
+                        target,
+                        plan,
+                        skipped,
+                        notes: if report.ready() {
+                            Vec::new()
+                        } else {
+                            report.describe()
+                        },
+                    },
+                });
+                let _ = tx.send(Msg::PushPrepared(result));
+            });
+        }
+        Effect::SetupBlueprint { steps } => {
+            let (tx, catalog) = (rt.msgs.clone(), rt.catalog.clone());
+            let read_only = state.read_only;
+            tokio::spawn(async move {
+                let result = match catalog {
+                    _ if read_only => Err("read-only mode".to_owned()),
+                    Some(c) => crate::port::blueprint::apply(c.as_ref(), &steps)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    None => Err("not connected to Port".to_owned()),
+                };
+                let _ = tx.send(Msg::BlueprintApplied(result));
+            });
+        }
+        Effect::StartPush {
+            plan,
+            include_unchanged,
+        } => {
+            let Some(catalog) = rt.catalog.clone() else {
+                let _ = rt
+                    .msgs
+                    .send(Msg::PushFinished(Err("not connected to Port".into())));
+                return;
+            };
+            if state.read_only {
+                let _ = rt
+                    .msgs
+                    .send(Msg::PushFinished(Err("read-only mode".into())));
+                return;
+            }
+            let (tx, slot, stop) = (rt.msgs.clone(), rt.push.clone(), rt.push_stop.clone());
+            let dir = ctx.journal_dir();
+            stop.store(false, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut guard = slot.lock().await;
+                match Push::start(plan, include_unchanged, &catalog.describe(), &dir) {
+                    Ok(push) => {
+                        let push = guard.insert(push);
+                        let result = send_push(push, catalog.as_ref(), &stop, &tx).await;
+                        let _ = tx.send(Msg::PushFinished(result));
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Msg::PushFinished(Err(e.to_string())));
+                    }
+                }
+            });
+        }
+        Effect::RetryPush => {
+            let (tx, slot, stop) = (rt.msgs.clone(), rt.push.clone(), rt.push_stop.clone());
+            let catalog = rt.catalog.clone();
+            stop.store(false, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut guard = slot.lock().await;
+                let result = match (guard.as_mut(), catalog) {
+                    (Some(push), Some(catalog)) => {
+                        send_push(push, catalog.as_ref(), &stop, &tx).await
+                    }
+                    _ => Err("no push to retry".to_owned()),
+                };
+                let _ = tx.send(Msg::PushFinished(result));
+            });
+        }
+        Effect::StopPush => rt.push_stop.store(true, Ordering::SeqCst),
         Effect::Quit => {}
     }
+}
+
+fn open_push_catalog(rt: &mut Runtime, ctx: &Context) -> Result<Arc<dyn Catalog>, String> {
+    if let Some(c) = &rt.catalog {
+        return Ok(c.clone());
+    }
+    let catalog = crate::session::open_catalog(ctx).map_err(|e| e.to_string())?;
+    rt.catalog = Some(catalog.clone());
+    Ok(catalog)
+}
+
+/// Sends what the push still has pending, reporting progress, and returns every outcome.
+async fn send_push(
+    push: &mut Push,
+    catalog: &dyn Catalog,
+    stop: &AtomicBool,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> Result<(Vec<Option<Outcome>>, std::path::PathBuf), String> {
+    let pending = push.pending();
+    push.send(
+        catalog,
+        &pending,
+        crate::port::push::DEFAULT_IN_FLIGHT,
+        stop,
+        |done, total| {
+            let _ = tx.send(Msg::PushProgress { done, total });
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let journal = push.finish().map_err(|e| e.to_string())?;
+    Ok((push.outcomes.clone(), journal))
 }
 
 /// In the workbench editor, text keys go to the text area; Esc and Ctrl-c go to `update`.

@@ -438,3 +438,149 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     assert_eq!(path.to_str(), Some("guide-mapping.json"));
     assert!(text.contains("ltrimstr"));
 }
+
+/// The push screen for the first `n` demo repositories, planned against the demo catalog
+/// with hand-made drafts (the mapping worker is not needed to draw): one update with a field
+/// diff, one dangling service, the rest new.
+async fn push_state(n: usize) -> State {
+    use ecr_port::app::push::Prepared;
+    use ecr_port::port::Catalog;
+    use ecr_port::port::blueprint;
+    use ecr_port::port::demo::DemoCatalog;
+    use ecr_port::port::push::{Draft, plan};
+    use serde_json::json;
+
+    let mut state = demo_state().await;
+    let names = ["data/airflow", "data/dbt", "legacy-billing", "orders/api"];
+    let arns: Vec<String> = state
+        .repos
+        .iter()
+        .filter(|r| names[..n].contains(&r.name.as_str()))
+        .map(|r| r.arn.clone())
+        .collect();
+    state.selected.extend(arns);
+    keys(&mut state, &[Key::Char('p')]);
+    let demo = DemoCatalog::new().with_latency(std::time::Duration::ZERO);
+    let report = blueprint::check(&demo, "ecr_repository").await.unwrap();
+    blueprint::apply(&demo, &report.steps()).await.unwrap();
+    let bp = demo.blueprint("ecr_repository").await.unwrap().unwrap();
+    let drafts: Vec<Draft> = state
+        .selected
+        .iter()
+        .enumerate()
+        .map(|(i, arn)| {
+            let repo = state.repo(arn).unwrap();
+            let service = match i {
+                1 => "ghost-service",
+                _ => "orders",
+            };
+            Draft {
+                repo: format!("{} ({})", repo.name, repo.region),
+                entity: Ok(json!({
+                    "identifier": repo.name, "title": repo.name, "blueprint": "ecr_repository",
+                    "properties": {"imageTagMutability": repo.image_tag_mutability},
+                    "relations": {"service": service, "region": repo.region}
+                })),
+            }
+        })
+        .collect();
+    let first = drafts[0].entity.as_ref().unwrap()["identifier"].clone();
+    demo.bulk_upsert(
+        "ecr_repository",
+        &[json!({"identifier": first, "title": first,
+                 "properties": {"imageTagMutability": "MUTABLE"}})],
+        false,
+    )
+    .await
+    .unwrap();
+    let plan = plan(&demo, "ecr_repository", &bp, drafts, false)
+        .await
+        .unwrap();
+    update(
+        &mut state,
+        Msg::PushPrepared(Ok(Prepared::Plan {
+            target: "https://api.port.io".into(),
+            plan,
+            skipped: 0,
+            notes: vec![],
+        })),
+    );
+    state
+}
+
+#[tokio::test]
+async fn push_blueprint_setup_shows_the_exact_request() {
+    use ecr_port::app::push::Prepared;
+    use ecr_port::port::blueprint;
+    use ecr_port::port::demo::DemoCatalog;
+
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('p')]);
+    insta::assert_snapshot!("push_preparing", draw(&state));
+    let report = blueprint::check(&DemoCatalog::new(), "ecr_repository")
+        .await
+        .unwrap();
+    update(
+        &mut state,
+        Msg::PushPrepared(Ok(Prepared::Blueprint {
+            target: "demo catalog (in memory)".into(),
+            findings: report.describe(),
+            steps: report.steps(),
+        })),
+    );
+    keys(&mut state, &[Key::Enter]);
+    insta::assert_snapshot!("push_blueprint_confirm", draw(&state));
+}
+
+#[tokio::test]
+async fn push_plan_diff_confirm_progress_and_results() {
+    use ecr_port::port::journal::Outcome;
+
+    let mut state = push_state(4).await;
+    insta::assert_snapshot!("push_plan_update_diff", draw(&state));
+    keys(&mut state, &[Key::Down]);
+    insta::assert_snapshot!("push_plan_dangling", draw(&state));
+    // Enter asks; anything but y cancels; y sends.
+    keys(&mut state, &[Key::Enter]);
+    insta::assert_snapshot!("push_confirm", draw(&state));
+    keys(&mut state, &[Key::Char('n')]);
+    assert!(ecr_port::app::push::question(state.push.as_ref().unwrap()).is_none());
+    keys(&mut state, &[Key::Enter, Key::Char('y')]);
+    update(&mut state, Msg::PushProgress { done: 1, total: 3 });
+    insta::assert_snapshot!("push_progress", draw(&state));
+    let labels: Vec<&str> = state
+        .push
+        .as_ref()
+        .unwrap()
+        .plan()
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.verdict.label())
+        .collect();
+    assert_eq!(labels, ["update", "dangling", "create", "create"]);
+    let outcomes = vec![
+        Some(Outcome::Updated),
+        Some(Outcome::Refused {
+            reason: "relations.service: `ghost-service` is not an entity of blueprint `service`"
+                .into(),
+        }),
+        Some(Outcome::Created),
+        Some(Outcome::Failed {
+            status: 503,
+            error: "request_failed".into(),
+            message:
+                "Port server error on POST /v1/blueprints/ecr_repository/entities/bulk (HTTP 503)"
+                    .into(),
+        }),
+    ];
+    update(
+        &mut state,
+        Msg::PushFinished(Ok((
+            outcomes,
+            "/state/pushes/push-20261127T120000Z.jsonl".into(),
+        ))),
+    );
+    keys(&mut state, &[Key::End]);
+    insta::assert_snapshot!("push_results", draw(&state));
+}

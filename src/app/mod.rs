@@ -1,6 +1,7 @@
 //! The application as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! Keys arrive as [`Key`] values (no terminal types here) and IO comes back as [`Msg`]s.
 
+pub mod push;
 mod state;
 pub mod tagging;
 mod update;
@@ -75,6 +76,15 @@ pub enum Msg {
         result: Result<Evaluated, WorkerError>,
     },
     Saved(Result<PathBuf, String>),
+    /// The blueprint check and the push plan, or why they could not be made.
+    PushPrepared(Result<push::Prepared, String>),
+    BlueprintApplied(Result<(), String>),
+    PushProgress {
+        done: usize,
+        total: usize,
+    },
+    /// Every entry's outcome and the journal, or why the push could not start.
+    PushFinished(Result<(Vec<Option<crate::port::journal::Outcome>>, PathBuf), String>),
     Tick,
 }
 
@@ -116,5 +126,25 @@ pub enum Effect {
         path: PathBuf,
         text: String,
     },
+    /// Render these repositories with the mapping (the workbench's, else the configured one),
+    /// check the blueprint and plan the push.
+    PreparePush {
+        repos: Vec<crate::model::Repository>,
+        mapping: Option<crate::mapping::file::Mapping>,
+        semantics: crate::mapping::eval::Semantics,
+        shape: crate::mapping::eval::Shape,
+        create_missing: bool,
+    },
+    SetupBlueprint {
+        steps: Vec<crate::port::blueprint::Step>,
+    },
+    StartPush {
+        plan: crate::port::push::PushPlan,
+        include_unchanged: bool,
+    },
+    /// Send the failed and unsent entries of the last push again.
+    RetryPush,
+    /// Start no further batch of the running push.
+    StopPush,
     Quit,
 }

@@ -76,6 +76,7 @@ pub enum Screen {
     Detail { arn: String, scroll: u16 },
     Activity { scroll: u16 },
     Workbench,
+    Push,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +119,7 @@ pub struct State {
     pub dialog: Option<super::tagging::Dialog>,
     /// Kept when the user leaves the workbench, so unsaved edits survive.
     pub workbench: Option<super::workbench::Workbench>,
+    pub push: Option<super::push::PushScreen>,
     pub activity: Vec<crate::model::activity::Activity>,
     /// The value written with new service tags.
     pub tag_value: String,
@@ -155,6 +157,7 @@ impl State {
             help: None,
             dialog: None,
             workbench: None,
+            push: None,
             activity: Vec::new(),
             tag_value: "true".to_owned(),
             status: None,

@@ -82,6 +82,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::workbench::saved(state, result);
             vec![]
         }
+        Msg::PushPrepared(result) => {
+            super::push::prepared(state, result);
+            vec![]
+        }
+        Msg::BlueprintApplied(result) => super::push::blueprint_applied(state, result),
+        Msg::PushProgress { done, total } => {
+            super::push::progress(state, done, total);
+            vec![]
+        }
+        Msg::PushFinished(result) => {
+            super::push::finished(state, result);
+            vec![]
+        }
         Msg::Tick => {
             state.tick = state.tick.wrapping_add(1);
             vec![]
@@ -189,6 +202,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         Screen::Detail { .. } => on_detail_key(state, key),
         Screen::Activity { .. } => super::tagging::on_activity_key(state, key),
         Screen::Workbench => super::workbench::on_key(state, key),
+        Screen::Push => super::push::on_key(state, key),
     }
 }
 
@@ -306,6 +320,7 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
         Key::Char('t') => super::tagging::open(state, false),
         Key::Char('T') => super::tagging::open(state, true),
         Key::Char('L') => state.screen = Screen::Activity { scroll: 0 },
+        Key::Char('p') => return super::push::open(state),
         Key::Char('m') => {
             if state.workbench.is_some() {
                 state.screen = Screen::Workbench;

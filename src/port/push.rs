@@ -69,7 +69,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub repo: String,
     /// Empty when the mapping produced no usable identifier.
@@ -91,7 +91,7 @@ impl Entry {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PushPlan {
     pub blueprint: String,
     pub create_missing_related: bool,
@@ -513,7 +513,10 @@ impl Push {
                 (entries, sent)
             })
             .collect();
-        let mut answers = futures::stream::iter(jobs.iter())
+        // Futures made up front (not in a stream `map`), so this future is `Send` for the
+        // TUI's spawned task (rust-lang/rust#102211).
+        let requests: Vec<_> = jobs
+            .iter()
             .map(|(entries, sent)| {
                 let blueprint = blueprint.as_str();
                 async move {
@@ -529,7 +532,8 @@ impl Push {
                     (entries, Some(result))
                 }
             })
-            .buffer_unordered(in_flight.max(1));
+            .collect();
+        let mut answers = futures::stream::iter(requests).buffer_unordered(in_flight.max(1));
         let mut stopped_by: Option<String> = None;
         while let Some((entries, result)) = answers.next().await {
             match result {

@@ -15,6 +15,11 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
         Context::List,
         Context::Filter,
         Context::Detail,
+        Context::Tagging,
+        Context::Activity,
+        Context::Workbench,
+        Context::Editor,
+        Context::Push,
     ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));

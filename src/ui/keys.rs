@@ -11,6 +11,7 @@ pub enum Context {
     Activity,
     Workbench,
     Editor,
+    Push,
 }
 
 impl Context {
@@ -24,6 +25,7 @@ impl Context {
             Context::Activity => "Activity log (L)",
             Context::Workbench => "Mapping workbench (m)",
             Context::Editor => "Expression editor",
+            Context::Push => "Push to Port (p)",
         }
     }
 }
@@ -114,6 +116,12 @@ pub const BINDINGS: &[Binding] = &[
         "r",
         "reload from ECR (retry after an error)",
         Some("refresh"),
+    ),
+    b(
+        Context::List,
+        "p",
+        "push the selection (or every shown row) to Port: plan, diff, confirm",
+        Some("push"),
     ),
     b(Context::Filter, "type", "narrow the list as you type", None),
     b(
@@ -227,4 +235,40 @@ pub const BINDINGS: &[Binding] = &[
         None,
     ),
     b(Context::Editor, "Esc", "stop editing", Some("done")),
+    b(
+        Context::Push,
+        "j k ↓ ↑",
+        "choose an entity: its diff or why it is refused",
+        None,
+    ),
+    b(
+        Context::Push,
+        "Enter p",
+        "send: the blueprint setup, or the push (asks y/n first)",
+        Some("send"),
+    ),
+    b(
+        Context::Push,
+        "c",
+        "let Port create missing relation targets (plans again)",
+        Some("create missing"),
+    ),
+    b(
+        Context::Push,
+        "u",
+        "also send entities Port already holds unchanged",
+        Some("unchanged"),
+    ),
+    b(
+        Context::Push,
+        "R",
+        "after a push: send the failed and unsent entities again",
+        Some("retry"),
+    ),
+    b(
+        Context::Push,
+        "Esc",
+        "back to the list; while sending: stop after the requests in flight",
+        Some("back"),
+    ),
 ];

@@ -8,6 +8,7 @@ mod jq;
 mod json;
 pub mod keys;
 mod list;
+mod push;
 mod theme;
 mod workbench;
 
@@ -20,7 +21,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::{Phase, Screen, State, StatusLevel};
 use keys::{BINDINGS, Context};
 
-const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
+pub(crate) const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
 pub fn render(frame: &mut Frame, state: &State) {
     let [top, sub, body, status, bar] = Layout::vertical([
@@ -38,6 +39,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Screen::Detail { arn, scroll } => detail::render(frame, body, state, arn, *scroll),
         Screen::Activity { scroll } => activity::render(frame, body, state, *scroll),
         Screen::Workbench => workbench::render(frame, body, state),
+        Screen::Push => push::render(frame, body, state),
     }
     if let Some(d) = &state.dialog {
         dialog::render(frame, body, state, d);
@@ -170,6 +172,7 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 Context::Workbench
             }),
+            Screen::Push => Some(Context::Push),
         }
     };
     let mut spans = Vec::new();

@@ -1,0 +1,475 @@
+//! The push screen (`p`): the blueprint check and its setup, the plan (validation and diff per
+//! repository), the confirmation, the progress, and the results with `R` to retry failures.
+
+use std::path::PathBuf;
+
+use super::state::{Screen, State, Status, StatusLevel};
+use super::{Effect, Key};
+use crate::port::blueprint::Step;
+use crate::port::journal::Outcome;
+use crate::port::push::{Counts, PushPlan, Verdict};
+
+/// What the IO side found before a push: either the blueprint needs setting up first, or the
+/// plan is ready.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    Blueprint {
+        target: String,
+        findings: Vec<String>,
+        steps: Vec<Step>,
+    },
+    Plan {
+        target: String,
+        plan: PushPlan,
+        /// Left out by the mapping's selector.
+        skipped: usize,
+        /// Blueprint findings that do not block (e.g. a relation we will not change).
+        notes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Stage {
+    Preparing,
+    Blueprint {
+        findings: Vec<String>,
+        steps: Vec<Step>,
+        applying: bool,
+    },
+    Plan {
+        plan: PushPlan,
+        skipped: usize,
+        notes: Vec<String>,
+    },
+    Pushing {
+        plan: PushPlan,
+        done: usize,
+        total: usize,
+        stopping: bool,
+    },
+    Done {
+        plan: PushPlan,
+        outcomes: Vec<Option<Outcome>>,
+        journal: PathBuf,
+        retrying: bool,
+    },
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PushScreen {
+    /// The repositories of this push (ARNs), to plan again after a setup or a toggle.
+    pub arns: Vec<String>,
+    pub target: String,
+    pub stage: Stage,
+    pub cursor: usize,
+    pub create_missing: bool,
+    pub include_unchanged: bool,
+    /// The y/n question is open.
+    pub confirm: bool,
+}
+
+impl PushScreen {
+    /// Rows of the list: plan entries (with outcomes once sent).
+    pub fn plan(&self) -> Option<&PushPlan> {
+        match &self.stage {
+            Stage::Plan { plan, .. } | Stage::Pushing { plan, .. } | Stage::Done { plan, .. } => {
+                Some(plan)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn outcome(&self, i: usize) -> Option<&Outcome> {
+        match &self.stage {
+            Stage::Done { outcomes, .. } => outcomes.get(i).and_then(Option::as_ref),
+            _ => None,
+        }
+    }
+
+    pub fn counts(&self) -> Option<Counts> {
+        let Stage::Done { outcomes, .. } = &self.stage else {
+            return None;
+        };
+        let mut c = Counts {
+            total: outcomes.len(),
+            ..Counts::default()
+        };
+        for o in outcomes {
+            match o {
+                Some(Outcome::Created) => c.created += 1,
+                Some(Outcome::Updated) => c.updated += 1,
+                Some(Outcome::Unchanged) => c.unchanged += 1,
+                Some(Outcome::Failed { .. }) => c.failed += 1,
+                Some(Outcome::Refused { .. }) => c.refused += 1,
+                Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
+            }
+        }
+        Some(c)
+    }
+
+    fn rows(&self) -> usize {
+        self.plan().map_or(0, |p| p.entries.len())
+    }
+}
+
+fn status(state: &mut State, level: StatusLevel, text: impl Into<String>) {
+    state.status = Some(Status {
+        level,
+        text: text.into(),
+    });
+}
+
+/// `p` in the list: the selection, or every shown repository when nothing is selected.
+pub(super) fn open(state: &mut State) -> Vec<Effect> {
+    if state.loading() {
+        status(
+            state,
+            StatusLevel::Error,
+            "the inventory is still loading; push when it is complete",
+        );
+        return vec![];
+    }
+    let arns: Vec<String> = if state.selected.is_empty() {
+        state
+            .view
+            .iter()
+            .map(|&i| state.repos[i].arn.clone())
+            .collect()
+    } else {
+        state.selected.iter().cloned().collect()
+    };
+    if arns.is_empty() {
+        status(state, StatusLevel::Error, "no repositories to push");
+        return vec![];
+    }
+    state.push = Some(PushScreen {
+        arns,
+        target: String::new(),
+        stage: Stage::Preparing,
+        cursor: 0,
+        create_missing: false,
+        include_unchanged: false,
+        confirm: false,
+    });
+    state.screen = Screen::Push;
+    prepare(state)
+}
+
+fn prepare(state: &mut State) -> Vec<Effect> {
+    let Some(push) = &mut state.push else {
+        return vec![];
+    };
+    push.stage = Stage::Preparing;
+    push.cursor = 0;
+    push.confirm = false;
+    let repos = push
+        .arns
+        .iter()
+        .filter_map(|arn| state.index.get(arn).map(|&i| state.repos[i].clone()))
+        .collect();
+    let wb = state.workbench.as_ref();
+    vec![Effect::PreparePush {
+        repos,
+        mapping: wb.map(|w| w.mapping.clone()),
+        semantics: wb.map_or(crate::mapping::eval::Semantics::Exporter, |w| w.semantics),
+        shape: wb.map_or(crate::mapping::eval::Shape::Exporter, |w| w.shape),
+        create_missing: push.create_missing,
+    }]
+}
+
+pub(super) fn prepared(state: &mut State, result: Result<Prepared, String>) {
+    let Some(push) = &mut state.push else { return };
+    push.stage = match result {
+        Err(e) => Stage::Failed(e),
+        Ok(Prepared::Blueprint {
+            target,
+            findings,
+            steps,
+        }) => {
+            push.target = target;
+            Stage::Blueprint {
+                findings,
+                steps,
+                applying: false,
+            }
+        }
+        Ok(Prepared::Plan {
+            target,
+            plan,
+            skipped,
+            notes,
+        }) => {
+            push.target = target;
+            Stage::Plan {
+                plan,
+                skipped,
+                notes,
+            }
+        }
+    };
+}
+
+pub(super) fn blueprint_applied(state: &mut State, result: Result<(), String>) -> Vec<Effect> {
+    match result {
+        Ok(()) => {
+            status(
+                state,
+                StatusLevel::Info,
+                "blueprint set up; planning the push",
+            );
+            prepare(state)
+        }
+        Err(e) => {
+            if let Some(push) = &mut state.push {
+                push.stage = Stage::Failed(format!("the blueprint setup failed: {e}"));
+            }
+            vec![]
+        }
+    }
+}
+
+pub(super) fn progress(state: &mut State, done: usize, total: usize) {
+    if let Some(PushScreen {
+        stage: Stage::Pushing {
+            done: d, total: t, ..
+        },
+        ..
+    }) = &mut state.push
+    {
+        *d = done;
+        *t = total;
+    }
+}
+
+pub(super) fn finished(state: &mut State, result: Result<(Vec<Option<Outcome>>, PathBuf), String>) {
+    let Some(push) = &mut state.push else { return };
+    let plan = match &push.stage {
+        Stage::Pushing { plan, .. } | Stage::Done { plan, .. } => plan.clone(),
+        _ => return,
+    };
+    match result {
+        Ok((outcomes, journal)) => {
+            push.stage = Stage::Done {
+                plan,
+                outcomes,
+                journal,
+                retrying: false,
+            };
+            if let Some(c) = push.counts() {
+                let journal = match &push.stage {
+                    Stage::Done { journal, .. } => journal.display().to_string(),
+                    _ => String::new(),
+                };
+                let retry = if c.failed + c.not_attempted > 0 {
+                    " · R retries the failed ones"
+                } else {
+                    ""
+                };
+                let text = format!("journal {journal}{retry}");
+                let level = if c.failed + c.not_attempted > 0 {
+                    StatusLevel::Error
+                } else {
+                    StatusLevel::Info
+                };
+                status(state, level, text);
+            }
+        }
+        Err(e) => push.stage = Stage::Failed(e),
+    }
+}
+
+pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+    let read_only = state.read_only;
+    let Some(push) = &mut state.push else {
+        state.screen = Screen::List;
+        return vec![];
+    };
+    if push.confirm {
+        push.confirm = false;
+        if key != Key::Char('y') {
+            status(state, StatusLevel::Info, "nothing sent");
+            return vec![];
+        }
+        state.status = None;
+        return match &mut push.stage {
+            Stage::Blueprint {
+                steps, applying, ..
+            } => {
+                *applying = true;
+                vec![Effect::SetupBlueprint {
+                    steps: steps.clone(),
+                }]
+            }
+            Stage::Plan { plan, .. } => {
+                let plan = plan.clone();
+                let total = plan.to_send(push.include_unchanged);
+                let include_unchanged = push.include_unchanged;
+                push.stage = Stage::Pushing {
+                    plan: plan.clone(),
+                    done: 0,
+                    total,
+                    stopping: false,
+                };
+                vec![Effect::StartPush {
+                    plan,
+                    include_unchanged,
+                }]
+            }
+            _ => vec![],
+        };
+    }
+    let rows = push.rows();
+    match key {
+        Key::Char('?') => state.help = Some(0),
+        Key::Down | Key::Char('j') => push.cursor = (push.cursor + 1).min(rows.saturating_sub(1)),
+        Key::Up | Key::Char('k') => push.cursor = push.cursor.saturating_sub(1),
+        Key::PageDown | Key::Ctrl('f') => {
+            push.cursor = (push.cursor + 10).min(rows.saturating_sub(1))
+        }
+        Key::PageUp | Key::Ctrl('b') => push.cursor = push.cursor.saturating_sub(10),
+        Key::Home | Key::Char('g') => push.cursor = 0,
+        Key::End | Key::Char('G') => push.cursor = rows.saturating_sub(1),
+        Key::Esc | Key::Char('q') => match &mut push.stage {
+            Stage::Pushing { stopping, .. } => {
+                *stopping = true;
+                return vec![Effect::StopPush];
+            }
+            Stage::Blueprint { applying: true, .. } => {}
+            _ => {
+                state.screen = Screen::List;
+                state.push = None;
+            }
+        },
+        Key::Enter | Key::Char('p') | Key::Char('b') => {
+            let sendable = match &push.stage {
+                Stage::Blueprint { applying, .. } => !applying,
+                Stage::Plan { plan, .. } => {
+                    let n = plan.to_send(push.include_unchanged);
+                    if n == 0 {
+                        status(
+                            state,
+                            StatusLevel::Info,
+                            "nothing to send: every entity is unchanged or refused",
+                        );
+                        return vec![];
+                    }
+                    true
+                }
+                _ => false,
+            };
+            if sendable {
+                if read_only {
+                    status(
+                        state,
+                        StatusLevel::Error,
+                        "read-only mode: nothing is sent to Port",
+                    );
+                    return vec![];
+                }
+                push.confirm = true;
+            }
+        }
+        Key::Char('c') if matches!(push.stage, Stage::Plan { .. }) => {
+            push.create_missing = !push.create_missing;
+            return prepare(state);
+        }
+        Key::Char('u') if matches!(push.stage, Stage::Plan { .. }) => {
+            push.include_unchanged = !push.include_unchanged;
+        }
+        Key::Char('r') if matches!(push.stage, Stage::Failed(_)) => return prepare(state),
+        Key::Char('R') => {
+            if let Stage::Done {
+                outcomes, retrying, ..
+            } = &mut push.stage
+            {
+                let failed = outcomes
+                    .iter()
+                    .filter(|o| o.as_ref().is_none_or(Outcome::retryable))
+                    .count();
+                if failed == 0 {
+                    status(state, StatusLevel::Info, "nothing failed: nothing to retry");
+                    return vec![];
+                }
+                if read_only {
+                    status(
+                        state,
+                        StatusLevel::Error,
+                        "read-only mode: nothing is sent to Port",
+                    );
+                    return vec![];
+                }
+                *retrying = true;
+                let plan = match &push.stage {
+                    Stage::Done { plan, .. } => plan.clone(),
+                    _ => return vec![],
+                };
+                push.stage = Stage::Pushing {
+                    plan,
+                    done: 0,
+                    total: failed,
+                    stopping: false,
+                };
+                return vec![Effect::RetryPush];
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// The question the confirmation asks.
+pub fn question(push: &PushScreen) -> Option<String> {
+    if !push.confirm {
+        return None;
+    }
+    match &push.stage {
+        Stage::Blueprint { steps, .. } => Some(format!(
+            "Send {} blueprint request(s) to {}?  y / n",
+            steps.len(),
+            push.target
+        )),
+        Stage::Plan { plan, .. } => {
+            let c = plan.counts();
+            let mut parts = vec![
+                format!("{} create", c.create),
+                format!("{} update", c.update),
+            ];
+            if push.include_unchanged {
+                parts.push(format!("{} unchanged", c.unchanged));
+            }
+            Some(format!(
+                "Push {} entities ({}) to blueprint `{}` at {}?  y / n",
+                plan.to_send(push.include_unchanged),
+                parts.join(", "),
+                plan.blueprint,
+                push.target
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// One-word state of a row: the outcome once sent, else the plan's verdict.
+pub fn row_label(push: &PushScreen, i: usize) -> &'static str {
+    if let Some(o) = push.outcome(i) {
+        return o.label();
+    }
+    push.plan()
+        .and_then(|p| p.entries.get(i))
+        .map_or("", |e| e.verdict.label())
+}
+
+/// True when the row needs attention (refused, failed).
+pub fn row_bad(push: &PushScreen, i: usize) -> bool {
+    match push.outcome(i) {
+        Some(o) => matches!(
+            o,
+            Outcome::Failed { .. } | Outcome::Refused { .. } | Outcome::NotAttempted { .. }
+        ),
+        None => push
+            .plan()
+            .and_then(|p| p.entries.get(i))
+            .is_some_and(|e| matches!(e.verdict, Verdict::Invalid(_) | Verdict::Dangling(_))),
+    }
+}
