@@ -266,3 +266,43 @@ fn a_configuration_error_is_shown_in_place_and_quits_cleanly() {
     t.keys(&["q"]);
     assert_eq!(t.exit_status().as_deref(), Some("0"));
 }
+
+#[test]
+fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
+    let t = Tmux::start("--demo", 130, 36);
+    t.wait_for("48 repositories");
+    t.keys(&["p"]);
+    let setup = t.wait_for("has no `service` relation");
+    assert!(setup.contains("PATCH /v1/blueprints/ecr_repository"), "{setup}");
+    assert!(setup.contains("nothing leaves this machine"), "{setup}");
+    t.keys(&["Enter"]);
+    t.wait_for("y / n");
+    t.keys(&["y"]);
+    let plan = t.wait_for("Enter/p push 28 entities");
+    // The shipped mapping names repositories by name: the six names in both regions clash,
+    // and eight repositories name services the catalog does not have.
+    assert!(plan.contains("12 invalid  8 dangling"), "{plan}");
+    t.keys(&["Enter"]);
+    t.wait_for("y / n");
+    t.keys(&["y"]);
+    let done = t.wait_for("48 entities: 28 created");
+    assert!(done.contains("20 refused · 0 not attempted"), "{done}");
+    let journals = t.env.path("state").join("pushes");
+    let journal = std::fs::read_dir(&journals)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(journal).unwrap();
+    assert_eq!(text.matches(r#""kind":"outcome""#).count(), 48);
+
+    // Planned again: Port now holds the 28.
+    t.keys(&["Escape"]);
+    t.wait_for("48 repositories");
+    t.keys(&["p"]);
+    let again = t.wait_for("28 unchanged");
+    assert!(again.contains("0 create"), "{again}");
+    t.keys(&["Escape", "q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+}
