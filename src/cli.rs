@@ -261,15 +261,31 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe_error(&err));
             ExitCode::FAILURE
         }
     }
 }
 
+/// The error and its causes, each once: our errors already quote their source.
+fn describe_error(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::resolve(cli.global.config.as_deref())?;
-    let settings = Settings::load(&paths.config_file, cli.global.config.is_some())?;
+    // `login` creates the settings file; elsewhere a file named but missing is a mistake.
+    let must_exist =
+        cli.global.config.is_some() && !matches!(cli.command, Some(Command::Login { .. }));
+    let settings = Settings::load(&paths.config_file, must_exist)?;
     crate::logging::init(&paths.log_file());
     let g = cli.global;
     let ctx = Context {

@@ -514,3 +514,77 @@ async fn a_resumed_push_through_the_binary_sends_only_what_was_left() {
         second.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_checks_the_credentials_and_keeps_them_private() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let port = ready_port().await;
+    let env = Env::new();
+    let settings = env.path("settings.json");
+    let login = |secret: &'static str| {
+        let mut cmd = env.cmd();
+        cmd.env("PORT_BASE_URL", port.url())
+            .arg("--config")
+            .arg(&settings)
+            .args(["login", "--client-id", CLIENT_ID])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut child = cmd.spawn().unwrap();
+                writeln!(child.stdin.take().unwrap(), "{secret}").unwrap();
+                child.wait_with_output().unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    // A wrong secret is refused by Port and nothing is saved.
+    let out = login("not-the-secret").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Port refused the credentials"), "{}", stderr(&out));
+    assert!(!settings.exists());
+
+    let out = login(CLIENT_SECRET).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(CLIENT_SECRET));
+    let mode = std::fs::metadata(&settings).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(&settings).unwrap().contains(CLIENT_SECRET));
+
+    // The saved credentials work without the environment...
+    let check = |env: &Env| {
+        let mut cmd = env.cmd();
+        cmd.env("PORT_BASE_URL", port.url())
+            .arg("--config")
+            .arg(&settings)
+            .args(["blueprint", "check"]);
+        tokio::task::spawn_blocking(move || support::run(&mut cmd))
+    };
+    let out = check(&env).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // ...and are refused, with the fix named, once others can read the file.
+    std::fs::set_permissions(&settings, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = check(&env).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(CLIENT_SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_say_how_to_provide_them() {
+    let env = Env::new();
+    let mut cmd = env.cmd();
+    cmd.env_remove("PORT_CLIENT_ID")
+        .env_remove("PORT_CLIENT_SECRET")
+        .args(["push", "--dry-run"]);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("PORT_CLIENT_ID and PORT_CLIENT_SECRET"), "{err}");
+    assert!(err.contains("ecr-port login"), "{err}");
+}
