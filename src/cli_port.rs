@@ -135,6 +135,7 @@ pub async fn blueprint_setup(
         return Ok(ExitCode::FAILURE);
     }
     for step in &steps {
+        eprintln!("{}", step.summary());
         println!("{}", step.request_line());
         println!("{}", serde_json::to_string_pretty(step.body())?);
     }

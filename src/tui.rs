@@ -33,14 +33,26 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, ctx).await;
     ratatui::try_restore()?;
-    let recovered = result?;
-    if let Some(path) = recovered {
+    let exit = result?;
+    if let Some(path) = exit.unsaved {
         eprintln!(
             "ecr-port: the mapping had unsaved edits; they are in {}",
             path.display()
         );
     }
+    if exit.push_interrupted {
+        eprintln!(
+            "ecr-port: a push was still sending; its journal knows what landed: \
+             `ecr-port push --resume` sends the rest"
+        );
+    }
     Ok(())
+}
+
+/// What the session leaves behind to tell the user about.
+struct Exit {
+    unsaved: Option<std::path::PathBuf>,
+    push_interrupted: bool,
 }
 
 /// Unsaved workbench edits at exit go to a file in the state directory, so quitting (even
@@ -105,10 +117,7 @@ struct Runtime {
     push_stop: Arc<AtomicBool>,
 }
 
-async fn event_loop(
-    terminal: &mut DefaultTerminal,
-    ctx: &Context,
-) -> anyhow::Result<Option<std::path::PathBuf>> {
+async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Result<Exit> {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
     state.prefix = ctx.prefix();
     state.tag_value = ctx.tag_value();
@@ -210,7 +219,14 @@ async fn event_loop(
     if let Some(task) = rt.load_task.take() {
         task.abort();
     }
-    Ok(keep_unsaved(&state, ctx))
+    let push_interrupted = state
+        .push
+        .as_ref()
+        .is_some_and(|p| matches!(p.stage, crate::app::push::Stage::Pushing { .. }));
+    Ok(Exit {
+        unsaved: keep_unsaved(&state, ctx),
+        push_interrupted,
+    })
 }
 
 fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {

@@ -273,7 +273,10 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
     t.wait_for("48 repositories");
     t.keys(&["p"]);
     let setup = t.wait_for("has no `service` relation");
-    assert!(setup.contains("PATCH /v1/blueprints/ecr_repository"), "{setup}");
+    assert!(
+        setup.contains("PATCH /v1/blueprints/ecr_repository"),
+        "{setup}"
+    );
     assert!(setup.contains("nothing leaves this machine"), "{setup}");
     t.keys(&["Enter"]);
     t.wait_for("y / n");

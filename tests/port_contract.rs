@@ -344,7 +344,11 @@ async fn every_call_is_valid_against_the_openapi_spec() {
     // Prism answers its spec example (an `errors` entry), so outcomes say little; what counts
     // here is that every request was valid and every entity got an answer.
     assert_eq!(counts.not_attempted, 0, "{counts:?}");
-    assert_eq!(counts.created + counts.updated + counts.failed, 45, "{counts:?}");
+    assert_eq!(
+        counts.created + counts.updated + counts.failed,
+        45,
+        "{counts:?}"
+    );
     response_violations += prism.check_step("push").await;
 
     eprintln!(

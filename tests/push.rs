@@ -544,7 +544,11 @@ async fn login_checks_the_credentials_and_keeps_them_private() {
     // A wrong secret is refused by Port and nothing is saved.
     let out = login("not-the-secret").await;
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("Port refused the credentials"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Port refused the credentials"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!settings.exists());
 
     let out = login(CLIENT_SECRET).await;
@@ -552,7 +556,11 @@ async fn login_checks_the_credentials_and_keeps_them_private() {
     assert!(!stderr(&out).contains(CLIENT_SECRET));
     let mode = std::fs::metadata(&settings).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
-    assert!(std::fs::read_to_string(&settings).unwrap().contains(CLIENT_SECRET));
+    assert!(
+        std::fs::read_to_string(&settings)
+            .unwrap()
+            .contains(CLIENT_SECRET)
+    );
 
     // The saved credentials work without the environment...
     let check = |env: &Env| {
@@ -585,6 +593,9 @@ async fn missing_credentials_say_how_to_provide_them() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("PORT_CLIENT_ID and PORT_CLIENT_SECRET"), "{err}");
+    assert!(
+        err.contains("PORT_CLIENT_ID and PORT_CLIENT_SECRET"),
+        "{err}"
+    );
     assert!(err.contains("ecr-port login"), "{err}");
 }

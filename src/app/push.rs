@@ -473,3 +473,137 @@ pub fn row_bad(push: &PushScreen, i: usize) -> bool {
             .is_some_and(|e| matches!(e.verdict, Verdict::Invalid(_) | Verdict::Dangling(_))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Msg, update};
+    use crate::model::repository::sample;
+    use crate::port::push::Entry;
+    use serde_json::json;
+
+    fn entry(name: &str, verdict: Verdict) -> Entry {
+        Entry {
+            repo: format!("{name} (eu-west-1)"),
+            identifier: name.into(),
+            entity: Some(json!({"identifier": name})),
+            verdict,
+            creates: vec![],
+        }
+    }
+
+    fn planned(read_only: bool) -> State {
+        let mut s = State::new("test", false, read_only);
+        update(
+            &mut s,
+            Msg::Connected {
+                source: "t".into(),
+                regions: vec![],
+            },
+        );
+        update(
+            &mut s,
+            Msg::Inventory(vec![crate::inventory::Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos: vec![sample("a", "eu-west-1", &[]), sample("b", "eu-west-1", &[])],
+            }]),
+        );
+        let fx = update(&mut s, Msg::Key(Key::Char('p')));
+        assert!(matches!(&fx[..], [Effect::PreparePush { repos, .. }] if repos.len() == 2));
+        update(
+            &mut s,
+            Msg::PushPrepared(Ok(Prepared::Plan {
+                target: "t".into(),
+                plan: PushPlan {
+                    blueprint: "ecr_repository".into(),
+                    create_missing_related: false,
+                    entries: vec![
+                        entry("a", Verdict::Create),
+                        entry("b", Verdict::Invalid(vec!["bad".into()])),
+                    ],
+                },
+                skipped: 0,
+                notes: vec![],
+            })),
+        );
+        s
+    }
+
+    fn key(s: &mut State, k: Key) -> Vec<Effect> {
+        update(s, Msg::Key(k))
+    }
+
+    #[test]
+    fn only_y_sends_and_the_effect_carries_the_plan() {
+        let mut s = planned(false);
+        assert!(key(&mut s, Key::Enter).is_empty());
+        assert!(key(&mut s, Key::Enter).is_empty(), "Enter does not confirm");
+        assert!(key(&mut s, Key::Enter).is_empty());
+        let fx = key(&mut s, Key::Char('y'));
+        assert!(
+            matches!(&fx[..], [Effect::StartPush { plan, include_unchanged: false }] if plan.to_send(false) == 1)
+        );
+        assert!(matches!(
+            s.push.as_ref().unwrap().stage,
+            Stage::Pushing { total: 1, .. }
+        ));
+        // Esc while sending stops, it does not leave.
+        assert_eq!(key(&mut s, Key::Esc), vec![Effect::StopPush]);
+        assert_eq!(s.screen, Screen::Push);
+    }
+
+    #[test]
+    fn read_only_plans_but_never_sends() {
+        let mut s = planned(true);
+        assert!(key(&mut s, Key::Enter).is_empty());
+        assert!(key(&mut s, Key::Char('y')).is_empty());
+        assert!(s.status.as_ref().unwrap().text.contains("read-only"));
+    }
+
+    #[test]
+    fn retry_is_offered_only_when_something_failed() {
+        let mut s = planned(false);
+        key(&mut s, Key::Enter);
+        key(&mut s, Key::Char('y'));
+        update(
+            &mut s,
+            Msg::PushFinished(Ok((
+                vec![
+                    Some(Outcome::Created),
+                    Some(Outcome::Refused {
+                        reason: "bad".into(),
+                    }),
+                ],
+                "/j".into(),
+            ))),
+        );
+        assert!(key(&mut s, Key::Char('R')).is_empty());
+        assert!(s.status.as_ref().unwrap().text.contains("nothing to retry"));
+        if let Some(PushScreen {
+            stage: Stage::Done { outcomes, .. },
+            ..
+        }) = &mut s.push
+        {
+            outcomes[0] = Some(Outcome::Failed {
+                status: 503,
+                error: "e".into(),
+                message: "m".into(),
+            });
+        }
+        assert_eq!(key(&mut s, Key::Char('R')), vec![Effect::RetryPush]);
+    }
+
+    #[test]
+    fn toggling_create_missing_plans_again() {
+        let mut s = planned(false);
+        let fx = key(&mut s, Key::Char('c'));
+        assert!(matches!(
+            &fx[..],
+            [Effect::PreparePush {
+                create_missing: true,
+                ..
+            }]
+        ));
+    }
+}

@@ -106,6 +106,22 @@ impl Step {
         }
     }
 
+    /// What the request does, in words, for the confirmation.
+    pub fn summary(&self) -> String {
+        match self {
+            Step::Create(body) => format!(
+                "creates blueprint `{}`",
+                body.get("identifier")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+            ),
+            Step::Patch { id, .. } => format!(
+                "adds relation `{SERVICE_RELATION}` to `{id}`; the other relations are sent \
+                 unchanged because PATCH replaces the whole `relations` field"
+            ),
+        }
+    }
+
     pub fn body(&self) -> &Value {
         match self {
             Step::Create(body) | Step::Patch { body, .. } => body,

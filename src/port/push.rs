@@ -640,13 +640,18 @@ fn status_of(e: &PortError) -> u16 {
     }
 }
 
-/// The newest journal in `dir` that still has entities to send.
+/// Journals looked at for an unfinished push: the newest few, so a long history costs nothing.
+const RECENT_JOURNALS: usize = 10;
+
+/// The newest of the recent journals in `dir` that still has entities to send.
 pub fn latest_unfinished(dir: &Path) -> Option<(PathBuf, usize)> {
-    journal::list(dir).into_iter().find_map(|path| {
-        let push = Push::peek(&path).ok()?;
-        let left = push;
-        (left > 0).then_some((path, left))
-    })
+    journal::list(dir)
+        .into_iter()
+        .take(RECENT_JOURNALS)
+        .find_map(|path| {
+            let left = Push::peek(&path).ok()?;
+            (left > 0).then_some((path, left))
+        })
 }
 
 impl Push {

@@ -64,7 +64,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                 theme::title(),
             ));
             for step in steps {
-                lines.push(Line::styled(step.request_line(), theme::header()));
+                lines.push(Line::from(vec![
+                    Span::styled(step.request_line(), theme::header()),
+                    Span::styled(format!("  {}", step.summary()), theme::dim()),
+                ]));
                 let body = serde_json::to_string_pretty(step.body()).unwrap_or_default();
                 lines.extend(json::highlight(&body));
             }
