@@ -1,6 +1,7 @@
 //! Behaviour against a stateful fake Port: token refresh, retries, rate limits, 207 results,
 //! dropped connections, and errors that never show the secret or a token.
 
+#[allow(dead_code)] // each test binary uses a different part of the fake
 mod fake_port;
 
 use std::sync::{Arc, Mutex};
