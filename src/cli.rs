@@ -45,7 +45,7 @@ pub struct Global {
     /// Settings file [default: ~/.config/ecr-port/config.json]
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
-    /// Use the embedded demo inventory instead of AWS
+    /// Use the embedded demo inventory and an in-memory Port catalog; nothing leaves the machine
     #[arg(long, global = true)]
     pub demo: bool,
     /// Refuse every write (tags, Port)
@@ -97,42 +97,7 @@ pub enum Command {
         action: BlueprintAction,
     },
     /// Validate, diff and upsert the mapped entities into Port (journaled, resumable)
-    Push {
-        /// Exporter config.json or Ocean mapping YAML [default: as for `render`]
-        #[arg(long)]
-        mapping: Option<PathBuf>,
-        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
-        #[arg(long)]
-        input: Option<PathBuf>,
-        /// Push only these repositories (name or ARN); repeatable
-        #[arg(long, value_name = "REPO", num_args = 1..)]
-        only: Vec<String>,
-        /// Target blueprint [default: the mapping's, else ecr_repository]
-        #[arg(long)]
-        blueprint: Option<String>,
-        #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
-        semantics: SemanticsArg,
-        /// Print the exact requests and send no write
-        #[arg(long)]
-        dry_run: bool,
-        /// Do not ask before sending
-        #[arg(long, short)]
-        yes: bool,
-        /// Let Port create relation targets that do not exist (e.g. a new service)
-        #[arg(long)]
-        create_missing_related: bool,
-        /// Also send entities Port already holds unchanged
-        #[arg(long)]
-        include_unchanged: bool,
-        /// Resend what an earlier push did not land [default: the newest unfinished journal]
-        #[arg(long, value_name = "JOURNAL")]
-        resume: Option<Option<PathBuf>>,
-        /// Bulk requests in flight at once
-        #[arg(long, default_value_t = crate::port::push::DEFAULT_IN_FLIGHT)]
-        in_flight: usize,
-        #[arg(long, short, value_enum, default_value_t = crate::cli_port::Format::Text)]
-        output: crate::cli_port::Format,
-    },
+    Push(crate::cli_port::PushArgs),
     /// Keep Port credentials in the settings file (mode 0600), checked with Port first
     Login {
         /// Client ID from Port's Credentials dialog [default: asked]
@@ -155,6 +120,7 @@ pub enum BlueprintAction {
         blueprint: Option<String>,
         #[arg(long)]
         mapping: Option<PathBuf>,
+        /// text: the findings for people; json: findings and the setup requests
         #[arg(long, short, value_enum, default_value_t = crate::cli_port::Format::Text)]
         output: crate::cli_port::Format,
     },
@@ -344,36 +310,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } => crate::cli_port::blueprint_setup(&ctx, blueprint, mapping, yes, dry_run).await,
             }
         }),
-        Some(Command::Push {
-            mapping,
-            input,
-            only,
-            blueprint,
-            semantics,
-            dry_run,
-            yes,
-            create_missing_related,
-            include_unchanged,
-            resume,
-            in_flight,
-            output,
-        }) => runtime.block_on(crate::cli_port::push(
-            &ctx,
-            crate::cli_port::PushArgs {
-                mapping,
-                input,
-                only,
-                blueprint,
-                semantics: semantics.into(),
-                dry_run,
-                yes,
-                create_missing_related,
-                include_unchanged,
-                resume,
-                in_flight,
-                output,
-            },
-        )),
+        Some(Command::Push(args)) => runtime.block_on(crate::cli_port::push(&ctx, args)),
         Some(Command::Login {
             client_id,
             port_region,

@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
+use crate::cli::SemanticsArg;
 use crate::inventory;
-use crate::mapping::eval::{Semantics, Shape};
+use crate::mapping::eval::Shape;
 use crate::model::Repository;
 use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
 use crate::port::journal::Outcome;
@@ -24,18 +25,43 @@ pub enum Format {
     Json,
 }
 
+#[derive(Debug, clap::Args)]
 pub struct PushArgs {
+    /// Exporter config.json or Ocean mapping YAML [default: as for `render`]
+    #[arg(long)]
     pub mapping: Option<PathBuf>,
+    /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+    #[arg(long)]
     pub input: Option<PathBuf>,
+    /// Push only these repositories (name or ARN); repeatable
+    #[arg(long, value_name = "REPO", num_args = 1..)]
     pub only: Vec<String>,
+    /// Target blueprint [default: the mapping's, else ecr_repository]
+    #[arg(long)]
     pub blueprint: Option<String>,
-    pub semantics: Semantics,
+    /// Whose rules: the AWS exporter (errors drop the entity) or Ocean (errors become null)
+    #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
+    pub semantics: SemanticsArg,
+    /// Print the exact requests and send no write
+    #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask before sending
+    #[arg(long, short)]
     pub yes: bool,
+    /// Let Port create relation targets that do not exist (e.g. a new service)
+    #[arg(long)]
     pub create_missing_related: bool,
+    /// Also send entities Port already holds unchanged
+    #[arg(long)]
     pub include_unchanged: bool,
+    /// Resend what an earlier push did not land [default: the newest unfinished journal]
+    #[arg(long, value_name = "JOURNAL")]
     pub resume: Option<Option<PathBuf>>,
+    /// Bulk requests in flight at once
+    #[arg(long, default_value_t = push::DEFAULT_IN_FLIGHT)]
     pub in_flight: usize,
+    /// text: the plan and the outcomes for people; json: the report as one object
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
     pub output: Format,
 }
 
@@ -233,7 +259,7 @@ pub async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCode> {
     let preflight = session::preflight(
         catalog.as_ref(),
         mapping.mapping(),
-        args.semantics,
+        args.semantics.into(),
         Shape::Exporter,
         &repos,
         args.create_missing_related,

@@ -164,33 +164,9 @@ fn client(port: u16) -> PortClient {
     PortClient::new(creds, opts).expect("client")
 }
 
-/// The `ecr_repository` blueprint of the port reference (§6).
+/// The `ecr_repository` blueprint of the port reference (§6), as `blueprint setup` sends it.
 fn ecr_blueprint() -> Value {
-    json!({
-        "identifier": "ecr_repository",
-        "title": "ECR Repository",
-        "icon": "Service",
-        "schema": {
-            "properties": {
-                "link": { "title": "Link", "type": "string", "format": "url" },
-                "imageTagMutability": { "title": "Image Tag Mutability", "type": "string" },
-                "scanningConfiguration": { "title": "Scanning Configuration", "type": "object" },
-                "repositoryArn": { "title": "Repository ARN", "type": "string" },
-                "repositoryUri": { "title": "Repository URI", "type": "string" },
-                "encryptionConfiguration": { "title": "Encryption Configuration", "type": "object" },
-                "lifecyclePolicy": { "title": "Lifecycle Policy", "type": "object" },
-                "tags": { "title": "Tags", "type": "array" }
-            },
-            "required": []
-        },
-        "mirrorProperties": {},
-        "calculationProperties": {},
-        "aggregationProperties": {},
-        "relations": {
-            "region": { "title": "Region", "target": "region", "required": false, "many": false },
-            "service": { "title": "Service", "target": "service", "required": false, "many": false }
-        }
-    })
+    blueprint::guide_blueprint("ecr_repository")
 }
 
 fn repo_entity(name: &str, service: Option<&str>) -> Value {

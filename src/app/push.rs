@@ -88,24 +88,10 @@ impl PushScreen {
     }
 
     pub fn counts(&self) -> Option<Counts> {
-        let Stage::Done { outcomes, .. } = &self.stage else {
-            return None;
-        };
-        let mut c = Counts {
-            total: outcomes.len(),
-            ..Counts::default()
-        };
-        for o in outcomes {
-            match o {
-                Some(Outcome::Created) => c.created += 1,
-                Some(Outcome::Updated) => c.updated += 1,
-                Some(Outcome::Unchanged) => c.unchanged += 1,
-                Some(Outcome::Failed { .. }) => c.failed += 1,
-                Some(Outcome::Refused { .. }) => c.refused += 1,
-                Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
-            }
+        match &self.stage {
+            Stage::Done { outcomes, .. } => Some(Counts::of(outcomes)),
+            _ => None,
         }
-        Some(c)
     }
 
     fn rows(&self) -> usize {
@@ -118,6 +104,14 @@ fn status(state: &mut State, level: StatusLevel, text: impl Into<String>) {
         level,
         text: text.into(),
     });
+}
+
+fn refuse_read_only(state: &mut State) {
+    status(
+        state,
+        StatusLevel::Error,
+        "read-only mode: nothing is sent to Port",
+    );
 }
 
 /// `p` in the list: the selection, or every shown repository when nothing is selected.
@@ -360,11 +354,7 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
             };
             if sendable {
                 if read_only {
-                    status(
-                        state,
-                        StatusLevel::Error,
-                        "read-only mode: nothing is sent to Port",
-                    );
+                    refuse_read_only(state);
                     return vec![];
                 }
                 push.confirm = true;
@@ -392,11 +382,7 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
                     return vec![];
                 }
                 if read_only {
-                    status(
-                        state,
-                        StatusLevel::Error,
-                        "read-only mode: nothing is sent to Port",
-                    );
+                    refuse_read_only(state);
                     return vec![];
                 }
                 *retrying = true;

@@ -293,6 +293,25 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Every entry in exactly one count; no outcome yet counts as not attempted.
+    pub fn of(outcomes: &[Option<Outcome>]) -> Counts {
+        let mut c = Counts {
+            total: outcomes.len(),
+            ..Counts::default()
+        };
+        for o in outcomes {
+            match o {
+                Some(Outcome::Created) => c.created += 1,
+                Some(Outcome::Updated) => c.updated += 1,
+                Some(Outcome::Unchanged) => c.unchanged += 1,
+                Some(Outcome::Failed { .. }) => c.failed += 1,
+                Some(Outcome::Refused { .. }) => c.refused += 1,
+                Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
+            }
+        }
+        c
+    }
+
     pub fn ok(&self) -> bool {
         self.failed == 0 && self.refused == 0 && self.not_attempted == 0
     }
@@ -447,21 +466,7 @@ impl Push {
     }
 
     pub fn counts(&self) -> Counts {
-        let mut c = Counts {
-            total: self.outcomes.len(),
-            ..Counts::default()
-        };
-        for o in &self.outcomes {
-            match o {
-                Some(Outcome::Created) => c.created += 1,
-                Some(Outcome::Updated) => c.updated += 1,
-                Some(Outcome::Unchanged) => c.unchanged += 1,
-                Some(Outcome::Failed { .. }) => c.failed += 1,
-                Some(Outcome::Refused { .. }) => c.refused += 1,
-                Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
-            }
-        }
-        c
+        Counts::of(&self.outcomes)
     }
 
     fn record(&mut self, n: usize, outcome: Outcome) -> Result<(), JournalError> {
