@@ -466,7 +466,7 @@ fn print_plan(plan: &PushPlan, skipped: usize, include_unchanged: bool) {
             _ => {}
         }
         for c in &e.creates {
-            eprintln!("{}: creates related entity: {c}", e.repo);
+            eprintln!("{}: Port will create {c}", e.repo);
         }
     }
     let c = plan.counts();

@@ -245,7 +245,13 @@ async fn dangling_services_are_refused_and_named_unless_port_may_create_them() {
         "{}",
         again.stdout
     );
-    assert!(again.stderr.contains("creates related entity"));
+    assert!(
+        again
+            .stderr
+            .contains("Port will create `ghost` in blueprint `service` (relations.service)"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -94,8 +94,17 @@ impl PushScreen {
         }
     }
 
+    /// What `j`/`k` move over: the plan's entries, or the setup's lines.
     fn rows(&self) -> usize {
-        self.plan().map_or(0, |p| p.entries.len())
+        match &self.stage {
+            Stage::Blueprint { steps, .. } => steps
+                .iter()
+                .map(|s| {
+                    serde_json::to_string_pretty(s.body()).map_or(1, |t| t.lines().count() + 1)
+                })
+                .sum(),
+            _ => self.plan().map_or(0, |p| p.entries.len()),
+        }
     }
 }
 

@@ -201,9 +201,15 @@ pub async fn plan(
             .as_str()
             .unwrap_or(&relation)
             .to_owned();
-        missing.entry(valid[k]).or_default().push(format!(
-            "relations.{relation}: `{id}` is not an entity of blueprint `{target}`"
-        ));
+        missing
+            .entry(valid[k])
+            .or_default()
+            .push(match create_missing_related {
+                true => format!("`{id}` in blueprint `{target}` (relations.{relation})"),
+                false => {
+                    format!("relations.{relation}: `{id}` is not an entity of blueprint `{target}`")
+                }
+            });
     }
     for (i, reasons) in missing {
         if create_missing_related {

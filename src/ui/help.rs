@@ -19,7 +19,9 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
         Context::Activity,
         Context::Workbench,
         Context::Editor,
+        Context::PushSetup,
         Context::Push,
+        Context::PushDone,
     ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));

@@ -11,7 +11,9 @@ pub enum Context {
     Activity,
     Workbench,
     Editor,
+    PushSetup,
     Push,
+    PushDone,
 }
 
 impl Context {
@@ -25,7 +27,9 @@ impl Context {
             Context::Activity => "Activity log (L)",
             Context::Workbench => "Mapping workbench (m)",
             Context::Editor => "Expression editor",
-            Context::Push => "Push to Port (p)",
+            Context::PushSetup => "Push: blueprint setup",
+            Context::Push => "Push to Port (p): the plan",
+            Context::PushDone => "Push: results",
         }
     }
 }
@@ -120,8 +124,26 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Context::List,
         "p",
-        "push the selection (or every shown row) to Port: plan, diff, confirm",
+        "push the selection (or all shown rows) to Port",
         Some("push"),
+    ),
+    b(
+        Context::List,
+        "t T",
+        "add / remove a port-<service> tag on the selection (or the row)",
+        Some("tag"),
+    ),
+    b(
+        Context::List,
+        "m",
+        "open the mapping workbench",
+        Some("mapping"),
+    ),
+    b(
+        Context::List,
+        "L",
+        "activity log: every write and its AWS CLI equivalent",
+        None,
     ),
     b(Context::Filter, "type", "narrow the list as you type", None),
     b(
@@ -235,6 +257,14 @@ pub const BINDINGS: &[Binding] = &[
         None,
     ),
     b(Context::Editor, "Esc", "stop editing", Some("done")),
+    b(Context::PushSetup, "j k ↓ ↑", "scroll the requests", None),
+    b(
+        Context::PushSetup,
+        "Enter",
+        "send these requests (asks y/n; only y sends)",
+        Some("send"),
+    ),
+    b(Context::PushSetup, "Esc", "back to the list", Some("back")),
     b(
         Context::Push,
         "j k ↓ ↑",
@@ -244,8 +274,8 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Context::Push,
         "Enter p",
-        "send: the blueprint setup, or the push (asks y/n first)",
-        Some("send"),
+        "push what changes (asks y/n; only y sends)",
+        Some("push"),
     ),
     b(
         Context::Push,
@@ -261,14 +291,21 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         Context::Push,
-        "R",
-        "after a push: send the failed and unsent entities again",
-        Some("retry"),
-    ),
-    b(
-        Context::Push,
         "Esc",
         "back to the list; while sending: stop after the requests in flight",
         Some("back"),
     ),
+    b(
+        Context::PushDone,
+        "j k ↓ ↑",
+        "choose an entity: its outcome and Port's error",
+        None,
+    ),
+    b(
+        Context::PushDone,
+        "R",
+        "send the failed and unsent entities again",
+        Some("retry failed"),
+    ),
+    b(Context::PushDone, "Esc", "back to the list", Some("back")),
 ];

@@ -18,6 +18,7 @@ use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::push::Stage;
 use crate::app::{Phase, Screen, State, StatusLevel};
 use keys::{BINDINGS, Context};
 
@@ -172,24 +173,38 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 Context::Workbench
             }),
-            Screen::Push => Some(Context::Push),
+            Screen::Push => Some(match state.push.as_ref().map(|p| &p.stage) {
+                Some(Stage::Blueprint { .. }) => Context::PushSetup,
+                Some(Stage::Done { .. }) => Context::PushDone,
+                _ => Context::Push,
+            }),
         }
     };
+    let items: Vec<(&str, &str)> = BINDINGS
+        .iter()
+        .filter(|b| {
+            Some(b.context) == context
+                || (b.context == Context::Global && context.is_some() && !state.filter_editing)
+        })
+        .filter_map(|b| {
+            let key = b.keys.split_whitespace().next().unwrap_or(b.keys);
+            b.bar.map(|label| (key, label))
+        })
+        .collect();
+    // What does not fit is left off from the end (`?` comes first and lists everything).
+    let width = usize::from(area.width);
     let mut spans = Vec::new();
-    let shown = BINDINGS.iter().filter(|b| {
-        Some(b.context) == context
-            || (b.context == Context::Global && context.is_some() && !state.filter_editing)
-    });
-    for binding in shown {
-        if let Some(label) = binding.bar {
-            let key = binding
-                .keys
-                .split_whitespace()
-                .next()
-                .unwrap_or(binding.keys);
-            spans.push(Span::styled(format!(" {key} "), theme::key()));
-            spans.push(Span::raw(format!(" {label}  ")));
+    let mut used = 0;
+    for (i, (key, label)) in items.iter().enumerate() {
+        let cells = key.chars().count() + label.chars().count() + 5;
+        let more = i + 1 < items.len();
+        if used + cells > width || (more && used + cells + 1 > width) {
+            spans.push(Span::styled("…", theme::dim()));
+            break;
         }
+        used += cells;
+        spans.push(Span::styled(format!(" {key} "), theme::key()));
+        spans.push(Span::raw(format!(" {label}  ")));
     }
     if state.help.is_some() {
         spans.push(Span::styled(" Esc ", theme::key()));

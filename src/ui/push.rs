@@ -71,16 +71,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                 let body = serde_json::to_string_pretty(step.body()).unwrap_or_default();
                 lines.extend(json::highlight(&body));
             }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                if *applying {
-                    "sending…"
+            let [text, foot] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let scroll = u16::try_from(push.cursor).unwrap_or(u16::MAX);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((scroll, 0)),
+                text,
+            );
+            frame.render_widget(
+                Paragraph::new(if *applying {
+                    " sending…"
                 } else {
-                    "Enter send them (asks y/n) · Esc back"
-                },
-                theme::dim(),
-            ));
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+                    " Enter send them (asks y/n) · j/k scroll · Esc back"
+                })
+                .style(theme::dim()),
+                foot,
+            );
         }
         Stage::Plan { .. } | Stage::Pushing { .. } | Stage::Done { .. } => {
             render_plan(frame, inner, state, push)
@@ -294,7 +302,7 @@ fn render_entry(frame: &mut Frame, area: Rect, push: &PushScreen) {
     }
     for c in &entry.creates {
         lines.push(Line::styled(
-            format!("Port will create: {c}"),
+            format!("Port will create {c}"),
             Style::new().fg(theme::WARN),
         ));
     }
