@@ -605,3 +605,61 @@ async fn missing_credentials_say_how_to_provide_them() {
     );
     assert!(err.contains("ecr-port login"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_after_the_batch_in_flight_and_the_rest_resumes() {
+    let port = ready_port().await;
+    {
+        let mut st = port.state();
+        for _ in 0..5 {
+            st.fault(
+                "POST /v1/blueprints/ecr_repository/entities/bulk",
+                Fault::Slow(Duration::from_millis(400)),
+            );
+        }
+    }
+    let env = Env::new();
+    let input = env.path("repos.json");
+    std::fs::write(&input, repos_json(100, 0).to_string()).unwrap();
+    let mut cmd = env_cmd(&env, &port);
+    cmd.arg("push")
+        .arg("--input")
+        .arg(&input)
+        .args(["--yes", "--in-flight", "1"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Interrupt once the first batch is on its way.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while port
+        .state()
+        .count("POST /v1/blueprints/ecr_repository/entities/bulk")
+        == 0
+    {
+        assert!(std::time::Instant::now() < deadline, "no bulk request came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{so}\n{se}");
+    assert!(se.contains("stopping"), "{se}");
+    assert!(
+        so.contains("100 entities: 20 created, 0 updated, 0 unchanged, 0 failed, 0 refused, 80 not attempted"),
+        "{so}"
+    );
+    assert!(so.contains("ecr-port push --resume"), "{so}");
+    let mut cmd = env_cmd(&env, &port);
+    cmd.args(["push", "--resume", "--yes"]);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("100 entities: 100 created"), "{}", stdout(&out));
+}
