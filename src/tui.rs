@@ -25,6 +25,9 @@ use crate::session::{Context, open_inventory};
 use ratatui_textarea::TextArea;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Port services read for tag suggestions; more would not help anyone choose.
+const MAX_PORT_SERVICES: usize = 5_000;
+
 /// Most inventory events folded into one update, so 5,000 rows cost a few redraws.
 const MAX_BATCH: usize = 20_000;
 
@@ -443,6 +446,24 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             });
         }
         Effect::StopPush => rt.push_stop.store(true, Ordering::SeqCst),
+        Effect::LoadPortServices => {
+            let tx = rt.msgs.clone();
+            // Without Port credentials there is simply nothing to suggest from Port.
+            let Ok(catalog) = open_push_catalog(rt, ctx) else {
+                let _ = tx.send(Msg::PortServices(Err("Port is not configured".into())));
+                return;
+            };
+            tokio::spawn(async move {
+                let result = catalog
+                    .all_identifiers(crate::port::blueprint::SERVICE_TARGET, MAX_PORT_SERVICES)
+                    .await
+                    .map_err(|e| e.to_string());
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "cannot read Port's services for suggestions");
+                }
+                let _ = tx.send(Msg::PortServices(result));
+            });
+        }
         Effect::Quit => {}
     }
 }

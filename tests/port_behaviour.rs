@@ -640,3 +640,29 @@ async fn logs_never_show_the_secret_or_a_token() {
         assert!(!text.contains(&token), "token in logs: {text}");
     }
 }
+
+#[tokio::test]
+async fn all_identifiers_reads_every_page_up_to_the_cap() {
+    let port = with_blueprint("service").await;
+    {
+        let mut st = port.state();
+        st.search_page_size = 3;
+        for i in 0..8 {
+            st.add_entity("service", &format!("svc-{i}"));
+        }
+        st.add_entity("other", "not-a-service");
+    }
+    let c = client(&port);
+    let mut all = c.all_identifiers("service", 100).await.unwrap();
+    all.sort();
+    assert_eq!(all.len(), 8);
+    assert_eq!(all[0], "svc-0");
+    assert_eq!(
+        port.state()
+            .count("POST /v1/blueprints/service/entities/search"),
+        3
+    );
+    assert_eq!(c.all_identifiers("service", 4).await.unwrap().len(), 4);
+    let body = port.state().requests.last().unwrap().body.clone();
+    assert!(body.get("query").is_none(), "{body}");
+}

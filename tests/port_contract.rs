@@ -234,6 +234,11 @@ async fn every_call_is_valid_against_the_openapi_spec() {
         .await
         .expect("search ids");
     assert!(!found.is_empty(), "Prism's example has one entity");
+    let all = port
+        .all_identifiers("service", 5000)
+        .await
+        .expect("all identifiers");
+    assert!(!all.is_empty(), "Prism's example has one entity");
     response_violations += prism.check_step("search identifiers").await;
 
     let many: Vec<String> = (0..1200).map(|i| format!("team/repo-{i}")).collect();

@@ -661,5 +661,9 @@ async fn ctrl_c_stops_after_the_batch_in_flight_and_the_rest_resumes() {
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("100 entities: 100 created"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("100 entities: 100 created"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -584,3 +584,26 @@ async fn push_plan_diff_confirm_progress_and_results() {
     keys(&mut state, &[Key::End]);
     insta::assert_snapshot!("push_results", draw(&state));
 }
+
+#[tokio::test]
+async fn tag_suggestions_include_ports_services_and_warn_about_unknown_ones() {
+    use ecr_port::app::Effect;
+
+    let mut state = demo_state().await;
+    let fx = update(&mut state, Msg::Key(Key::Char('t')));
+    assert_eq!(fx, vec![Effect::LoadPortServices], "asked once per session");
+    update(
+        &mut state,
+        Msg::PortServices(Ok(vec!["payments-api".into(), "payroll".into()])),
+    );
+    typed(&mut state, "pay");
+    insta::assert_snapshot!("tag_dialog_port_services", draw(&state));
+    typed(&mut state, "ments-v2");
+    let screen = draw(&state);
+    assert!(
+        screen.contains("`payments-v2` is not a service in Port yet"),
+        "{screen}"
+    );
+    keys(&mut state, &[Key::Esc]);
+    assert!(update(&mut state, Msg::Key(Key::Char('t'))).is_empty());
+}

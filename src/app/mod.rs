@@ -85,6 +85,8 @@ pub enum Msg {
     },
     /// Every entry's outcome and the journal, or why the push could not start.
     PushFinished(Result<(Vec<Option<crate::port::journal::Outcome>>, PathBuf), String>),
+    /// The service identifiers Port holds, for tag suggestions.
+    PortServices(Result<Vec<String>, String>),
     Tick,
 }
 
@@ -146,5 +148,7 @@ pub enum Effect {
     RetryPush,
     /// Start no further batch of the running push.
     StopPush,
+    /// Read the service identifiers from Port (tag suggestions).
+    LoadPortServices,
     Quit,
 }

@@ -120,6 +120,10 @@ pub struct State {
     /// Kept when the user leaves the workbench, so unsaved edits survive.
     pub workbench: Option<super::workbench::Workbench>,
     pub push: Option<super::push::PushScreen>,
+    /// Service identifiers in Port's catalog, for tag suggestions; `None` until known (or
+    /// when Port is not configured).
+    pub port_services: Option<BTreeSet<String>>,
+    pub port_services_requested: bool,
     pub activity: Vec<crate::model::activity::Activity>,
     /// The value written with new service tags.
     pub tag_value: String,
@@ -158,6 +162,8 @@ impl State {
             dialog: None,
             workbench: None,
             push: None,
+            port_services: None,
+            port_services_requested: false,
             activity: Vec::new(),
             tag_value: "true".to_owned(),
             status: None,

@@ -63,10 +63,16 @@ impl Results {
 }
 
 impl State {
-    /// Suggestions for the service dialog: services already used in the inventory (to add),
-    /// or present on the targets (to remove); those starting with the input come first.
+    /// Suggestions for the service dialog: services already used in the inventory or held by
+    /// Port (to add), or present on the targets (to remove); those starting with the input
+    /// come first.
     pub fn service_suggestions(&self, dialog: &ServiceDialog) -> Vec<String> {
         let mut all: BTreeSet<String> = BTreeSet::new();
+        if !dialog.remove
+            && let Some(port) = &self.port_services
+        {
+            all.extend(port.iter().cloned());
+        }
         let from_targets = dialog.remove;
         for repo in &self.repos {
             if from_targets && !dialog.targets.contains(&repo.arn) {
@@ -83,6 +89,18 @@ impl State {
             .partition(|s| s.to_lowercase().starts_with(&needle));
         first.append(&mut rest);
         first
+    }
+
+    /// When Port's services are known and the typed one is neither among them nor the start
+    /// of one (still typing): the relation would point at nothing until it exists.
+    pub fn unknown_in_port(&self, dialog: &ServiceDialog) -> bool {
+        let input = dialog.input.trim();
+        !dialog.remove
+            && !input.is_empty()
+            && self
+                .port_services
+                .as_ref()
+                .is_some_and(|known| !known.iter().any(|s| s.starts_with(input)))
     }
 
     /// The repositories a write applies to: the selection, else the cursor's row.

@@ -93,6 +93,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::PushFinished(result) => {
             super::push::finished(state, result);
+            // A push may have created services: read them again at the next tag dialog.
+            state.port_services_requested = false;
+            vec![]
+        }
+        Msg::PortServices(result) => {
+            state.port_services = result.ok().map(|ids| ids.into_iter().collect());
             vec![]
         }
         Msg::Tick => {
@@ -317,7 +323,13 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
             }
         }
         Key::Enter => return open_detail(state),
-        Key::Char('t') => super::tagging::open(state, false),
+        Key::Char('t') => {
+            super::tagging::open(state, false);
+            if state.dialog.is_some() && !state.port_services_requested {
+                state.port_services_requested = true;
+                return vec![Effect::LoadPortServices];
+            }
+        }
         Key::Char('T') => super::tagging::open(state, true),
         Key::Char('L') => state.screen = Screen::Activity { scroll: 0 },
         Key::Char('p') => return super::push::open(state),

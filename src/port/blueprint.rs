@@ -9,7 +9,8 @@ use super::catalog::Catalog;
 
 pub const DEFAULT_BLUEPRINT: &str = "ecr_repository";
 pub const SERVICE_RELATION: &str = "service";
-const SERVICE_TARGET: &str = "service";
+/// The blueprint the guide's relation points at.
+pub const SERVICE_TARGET: &str = "service";
 
 /// The guide's relation: one service per repository, optional.
 pub fn service_relation() -> Value {

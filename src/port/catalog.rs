@@ -35,6 +35,13 @@ pub trait Catalog: Send + Sync {
         ids: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<String>, PortError>>;
 
+    /// Identifiers in `blueprint`, at most `max` (for suggestions).
+    fn all_identifiers<'a>(
+        &'a self,
+        blueprint: &'a str,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>>;
+
     /// The existing entities among `ids`, for the diff.
     fn entities<'a>(
         &'a self,
@@ -78,6 +85,14 @@ impl Catalog for PortClient {
         ids: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
         Box::pin(PortClient::search_identifiers(self, blueprint, ids))
+    }
+
+    fn all_identifiers<'a>(
+        &'a self,
+        blueprint: &'a str,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
+        Box::pin(PortClient::all_identifiers(self, blueprint, max))
     }
 
     fn entities<'a>(

@@ -363,6 +363,42 @@ impl PortClient {
             .collect()
     }
 
+    /// Every identifier in `blueprint` (a search without a query, page by page), up to
+    /// `max`: for suggestions, where the first thousands are plenty.
+    pub async fn all_identifiers(
+        &self,
+        blueprint: &str,
+        max: usize,
+    ) -> Result<Vec<String>, PortError> {
+        let url = self.url(&["blueprints", blueprint, "entities", "search"])?;
+        let mut found = Vec::new();
+        let mut from: Option<String> = None;
+        while found.len() < max {
+            let mut body = json!({"include": ["$identifier"], "limit": SEARCH_PAGE_LIMIT});
+            if let Some(from) = &from {
+                body["from"] = json!(from);
+            }
+            let call = Call::new(Method::POST, url.clone())
+                .json(&body)?
+                .idempotent(true);
+            let page: SearchPage = self.call_json(&call).await?;
+            let page_len = page.entities.len();
+            found.extend(
+                page.entities
+                    .iter()
+                    .filter_map(|e| entity_identifier(e).map(str::to_owned)),
+            );
+            match page.next {
+                Some(next) if !next.is_empty() && page_len > 0 && from.as_ref() != Some(&next) => {
+                    from = Some(next)
+                }
+                _ => break,
+            }
+        }
+        found.truncate(max);
+        Ok(found)
+    }
+
     /// The full entities among `ids` that exist in `blueprint`, for the diff.
     pub async fn entities(&self, blueprint: &str, ids: &[String]) -> Result<Vec<Value>, PortError> {
         self.search_by_ids(blueprint, ids, None).await

@@ -285,6 +285,22 @@ impl Catalog for DemoCatalog {
         Box::pin(async move { Ok(found) })
     }
 
+    fn all_identifiers<'a>(
+        &'a self,
+        blueprint: &'a str,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
+        let found = self
+            .lock()
+            .entities
+            .keys()
+            .filter(|(bp, _)| bp == blueprint)
+            .map(|(_, id)| id.clone())
+            .take(max)
+            .collect();
+        Box::pin(async move { Ok(found) })
+    }
+
     fn entities<'a>(
         &'a self,
         blueprint: &'a str,

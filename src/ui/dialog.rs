@@ -80,13 +80,23 @@ fn service(frame: &mut Frame, area: Rect, state: &State, d: &ServiceDialog) {
     if let Some(e) = &d.error {
         lines.push(Line::styled(format!("✗ {e}"), theme::error()));
     }
+    if state.unknown_in_port(d) {
+        lines.push(Line::styled(
+            format!(
+                "! `{}` is not a service in Port yet: the relation points at nothing until it \
+                 exists (a push with `c` creates it)",
+                d.input.trim()
+            ),
+            Style::new().fg(theme::WARN),
+        ));
+    }
     let suggestions = state.service_suggestions(d);
     if !suggestions.is_empty() {
         lines.push(Line::raw(""));
-        let label = if d.remove {
-            "on these repositories"
-        } else {
-            "already used in the inventory"
+        let label = match (d.remove, state.port_services.is_some()) {
+            (true, _) => "on these repositories",
+            (false, true) => "in the inventory or in Port (● in Port)",
+            (false, false) => "already used in the inventory",
         };
         lines.push(Line::styled(label, theme::dim()));
         for (i, s) in suggestions.iter().take(8).enumerate() {
@@ -95,7 +105,13 @@ fn service(frame: &mut Frame, area: Rect, state: &State, d: &ServiceDialog) {
             } else {
                 Style::new()
             };
-            lines.push(Line::styled(format!("  {s}"), style));
+            let in_port = !d.remove
+                && state
+                    .port_services
+                    .as_ref()
+                    .is_some_and(|p| p.contains(s.as_str()));
+            let mark = if in_port { "● " } else { "  " };
+            lines.push(Line::styled(format!("{mark}{s}"), style));
         }
         if suggestions.len() > 8 {
             lines.push(Line::styled(

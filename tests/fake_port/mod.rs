@@ -428,14 +428,17 @@ fn search(st: &mut State, bp: &str, body: &Value) -> Answer {
     {
         return port_error(422, "invalid_request", &format!("unknown key {extra}"));
     }
-    let wanted: HashSet<&str> = body["query"]["rules"][0]["value"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    // No query: every entity of the blueprint.
+    let wanted: Option<HashSet<&str>> = body.get("query").map(|q| {
+        q["rules"][0]["value"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    });
     let matching: Vec<&Value> = st
         .entities
         .iter()
-        .filter(|((b, id), _)| b == bp && wanted.contains(id.as_str()))
+        .filter(|((b, id), _)| b == bp && wanted.as_ref().is_none_or(|w| w.contains(id.as_str())))
         .map(|(_, e)| e)
         .collect();
     let offset: usize = body["from"]
