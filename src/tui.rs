@@ -324,6 +324,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             let _ = rt.msgs.send(Msg::Saved(result));
         }
         Effect::PreparePush {
+            generation,
             repos,
             mapping,
             semantics,
@@ -334,7 +335,10 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             let catalog = match open_push_catalog(rt, ctx) {
                 Ok(c) => c,
                 Err(e) => {
-                    let _ = tx.send(Msg::PushPrepared(Err(e)));
+                    let _ = tx.send(Msg::PushPrepared {
+                        generation,
+                        result: Err(e),
+                    });
                     return;
                 }
             };
@@ -343,7 +347,10 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 None => match crate::session::load_mapping(ctx, None) {
                     Ok(file) => file.mapping().clone(),
                     Err(e) => {
-                        let _ = tx.send(Msg::PushPrepared(Err(format!("{e:#}"))));
+                        let _ = tx.send(Msg::PushPrepared {
+                            generation,
+                            result: Err(format!("{e:#}")),
+                        });
                         return;
                     }
                 },
@@ -380,7 +387,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                         },
                     },
                 });
-                let _ = tx.send(Msg::PushPrepared(result));
+                let _ = tx.send(Msg::PushPrepared { generation, result });
             });
         }
         Effect::SetupBlueprint { steps } => {

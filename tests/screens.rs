@@ -496,14 +496,18 @@ async fn push_state(n: usize) -> State {
     let plan = plan(&demo, "ecr_repository", &bp, drafts, false)
         .await
         .unwrap();
+    let generation = state.push_generation;
     update(
         &mut state,
-        Msg::PushPrepared(Ok(Prepared::Plan {
-            target: "https://api.port.io".into(),
-            plan,
-            skipped: 0,
-            notes: vec![],
-        })),
+        Msg::PushPrepared {
+            generation,
+            result: Ok(Prepared::Plan {
+                target: "https://api.port.io".into(),
+                plan,
+                skipped: 0,
+                notes: vec![],
+            }),
+        },
     );
     state
 }
@@ -520,13 +524,17 @@ async fn push_blueprint_setup_shows_the_exact_request() {
     let report = blueprint::check(&DemoCatalog::new(), "ecr_repository")
         .await
         .unwrap();
+    let generation = state.push_generation;
     update(
         &mut state,
-        Msg::PushPrepared(Ok(Prepared::Blueprint {
-            target: "demo catalog (in memory)".into(),
-            findings: report.describe(),
-            steps: report.steps(),
-        })),
+        Msg::PushPrepared {
+            generation,
+            result: Ok(Prepared::Blueprint {
+                target: "demo catalog (in memory)".into(),
+                findings: report.describe(),
+                steps: report.steps(),
+            }),
+        },
     );
     keys(&mut state, &[Key::Enter]);
     insta::assert_snapshot!("push_blueprint_confirm", draw(&state));

@@ -76,8 +76,12 @@ pub enum Msg {
         result: Result<Evaluated, WorkerError>,
     },
     Saved(Result<PathBuf, String>),
-    /// The blueprint check and the push plan, or why they could not be made.
-    PushPrepared(Result<push::Prepared, String>),
+    /// The blueprint check and the push plan, or why they could not be made; `generation`
+    /// is the request's, so a late answer to an older request is dropped.
+    PushPrepared {
+        generation: u64,
+        result: Result<push::Prepared, String>,
+    },
     BlueprintApplied(Result<(), String>),
     PushProgress {
         done: usize,
@@ -131,6 +135,7 @@ pub enum Effect {
     /// Render these repositories with the mapping (the workbench's, else the configured one),
     /// check the blueprint and plan the push.
     PreparePush {
+        generation: u64,
         repos: Vec<crate::model::Repository>,
         mapping: Option<crate::mapping::file::Mapping>,
         semantics: crate::mapping::eval::Semantics,

@@ -67,6 +67,8 @@ pub struct PushScreen {
     pub include_unchanged: bool,
     /// The y/n question is open.
     pub confirm: bool,
+    /// Of the latest plan request; older answers are dropped.
+    pub generation: u64,
 }
 
 impl PushScreen {
@@ -154,6 +156,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         create_missing: false,
         include_unchanged: false,
         confirm: false,
+        generation: state.push_generation,
     });
     state.screen = Screen::Push;
     prepare(state)
@@ -166,6 +169,9 @@ fn prepare(state: &mut State) -> Vec<Effect> {
     push.stage = Stage::Preparing;
     push.cursor = 0;
     push.confirm = false;
+    // Counted on the state, so a plan asked for by an earlier screen never lands here.
+    state.push_generation += 1;
+    push.generation = state.push_generation;
     let repos = push
         .arns
         .iter()
@@ -173,6 +179,7 @@ fn prepare(state: &mut State) -> Vec<Effect> {
         .collect();
     let wb = state.workbench.as_ref();
     vec![Effect::PreparePush {
+        generation: push.generation,
         repos,
         mapping: wb.map(|w| w.mapping.clone()),
         semantics: wb.map_or(crate::mapping::eval::Semantics::Exporter, |w| w.semantics),
@@ -181,8 +188,10 @@ fn prepare(state: &mut State) -> Vec<Effect> {
     }]
 }
 
-pub(super) fn prepared(state: &mut State, result: Result<Prepared, String>) {
-    let Some(push) = &mut state.push else { return };
+pub(super) fn prepared(state: &mut State, generation: u64, result: Result<Prepared, String>) {
+    let Some(push) = state.push.as_mut().filter(|p| p.generation == generation) else {
+        return;
+    };
     push.stage = match result {
         Err(e) => Stage::Failed(e),
         Ok(Prepared::Blueprint {
@@ -506,21 +515,25 @@ mod tests {
         );
         let fx = update(&mut s, Msg::Key(Key::Char('p')));
         assert!(matches!(&fx[..], [Effect::PreparePush { repos, .. }] if repos.len() == 2));
+        let generation = s.push_generation;
         update(
             &mut s,
-            Msg::PushPrepared(Ok(Prepared::Plan {
-                target: "t".into(),
-                plan: PushPlan {
-                    blueprint: "ecr_repository".into(),
-                    create_missing_related: false,
-                    entries: vec![
-                        entry("a", Verdict::Create),
-                        entry("b", Verdict::Invalid(vec!["bad".into()])),
-                    ],
-                },
-                skipped: 0,
-                notes: vec![],
-            })),
+            Msg::PushPrepared {
+                generation,
+                result: Ok(Prepared::Plan {
+                    target: "t".into(),
+                    plan: PushPlan {
+                        blueprint: "ecr_repository".into(),
+                        create_missing_related: false,
+                        entries: vec![
+                            entry("a", Verdict::Create),
+                            entry("b", Verdict::Invalid(vec!["bad".into()])),
+                        ],
+                    },
+                    skipped: 0,
+                    notes: vec![],
+                }),
+            },
         );
         s
     }
@@ -587,6 +600,30 @@ mod tests {
             });
         }
         assert_eq!(key(&mut s, Key::Char('R')), vec![Effect::RetryPush]);
+    }
+
+    #[test]
+    fn a_late_plan_for_an_earlier_request_is_dropped() {
+        let mut s = planned(false);
+        let old = s.push_generation;
+        key(&mut s, Key::Char('c'));
+        update(
+            &mut s,
+            Msg::PushPrepared {
+                generation: old,
+                result: Err("stale".into()),
+            },
+        );
+        assert!(matches!(s.push.as_ref().unwrap().stage, Stage::Preparing));
+        let current = s.push_generation;
+        update(
+            &mut s,
+            Msg::PushPrepared {
+                generation: current,
+                result: Err("Port said no".into()),
+            },
+        );
+        assert!(matches!(&s.push.as_ref().unwrap().stage, Stage::Failed(e) if e == "Port said no"));
     }
 
     #[test]

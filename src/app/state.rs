@@ -120,6 +120,8 @@ pub struct State {
     /// Kept when the user leaves the workbench, so unsaved edits survive.
     pub workbench: Option<super::workbench::Workbench>,
     pub push: Option<super::push::PushScreen>,
+    /// Counts push plan requests across screens (latest wins).
+    pub push_generation: u64,
     /// Service identifiers in Port's catalog, for tag suggestions; `None` until known (or
     /// when Port is not configured).
     pub port_services: Option<BTreeSet<String>>,
@@ -162,6 +164,7 @@ impl State {
             dialog: None,
             workbench: None,
             push: None,
+            push_generation: 0,
             port_services: None,
             port_services_requested: false,
             activity: Vec::new(),

@@ -82,8 +82,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::workbench::saved(state, result);
             vec![]
         }
-        Msg::PushPrepared(result) => {
-            super::push::prepared(state, result);
+        Msg::PushPrepared { generation, result } => {
+            super::push::prepared(state, generation, result);
             vec![]
         }
         Msg::BlueprintApplied(result) => super::push::blueprint_applied(state, result),
