@@ -192,7 +192,7 @@ fn check_private(path: &std::path::Path) -> Result<(), PortError> {
 /// The Port catalog the flags ask for: the in-memory demo one, or the API with credentials.
 pub fn open_catalog(ctx: &Context) -> Result<Arc<dyn Catalog>, PortError> {
     if ctx.global.demo {
-        return Ok(Arc::new(DemoCatalog::new()));
+        return Ok(Arc::new(DemoCatalog::persistent(ctx.demo_catalog_file())));
     }
     let target = ctx.port_target()?;
     let Some(credentials) = target.credentials else {
@@ -210,6 +210,11 @@ pub fn open_catalog(ctx: &Context) -> Result<Arc<dyn Catalog>, PortError> {
 }
 
 impl Context {
+    /// Where the demo's Port catalog is kept between runs.
+    pub fn demo_catalog_file(&self) -> PathBuf {
+        self.paths.state_dir.join("demo-port-catalog.json")
+    }
+
     /// Where push journals live.
     pub fn journal_dir(&self) -> PathBuf {
         self.paths.state_dir.join("pushes")

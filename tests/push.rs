@@ -667,3 +667,42 @@ async fn ctrl_c_stops_after_the_batch_in_flight_and_the_rest_resumes() {
         stdout(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_demo_sets_up_pushes_and_diffs_without_an_account() {
+    let env = Env::new();
+    let run = |args: &'static [&'static str]| {
+        let mut cmd = env.cmd();
+        cmd.env_remove("PORT_CLIENT_ID")
+            .env_remove("PORT_CLIENT_SECRET")
+            .arg("--demo")
+            .args(args);
+        tokio::task::spawn_blocking(move || support::run(&mut cmd))
+    };
+    let out = run(&["blueprint", "check"]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("has no `service` relation"));
+    let out = run(&["push", "--yes"]).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`ecr-port blueprint setup`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["blueprint", "setup", "--yes"]).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing leaves this machine"));
+    let out = run(&["push", "--yes", "-o", "json"]).await.unwrap();
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["total"], 48);
+    assert_eq!(report["created"], 28);
+    assert_eq!(report["refused"], 20);
+    assert_eq!(out.status.code(), Some(1), "refusals fail the run");
+    // The catalog remembers: the same push again changes nothing.
+    let out = run(&["push", "--yes", "-o", "json"]).await.unwrap();
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["unchanged"].as_u64()),
+        (Some(0), Some(28))
+    );
+}

@@ -3,10 +3,12 @@
 //! missing relation target unless `create_missing_related_entities`). Nothing leaves the machine.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::blueprint;
@@ -39,6 +41,17 @@ pub struct DemoCatalog {
     store: Mutex<Store>,
     /// Each bulk request waits this long, so the progress bar is visible in the demo.
     latency: Duration,
+    /// Where the catalog is kept between runs, so a headless `blueprint setup` and a later
+    /// `push` see each other.
+    file: Option<PathBuf>,
+}
+
+/// The catalog as kept on disk.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    blueprints: BTreeMap<String, Value>,
+    /// (blueprint, identifier, entity).
+    entities: Vec<(String, String, Value)>,
 }
 
 impl Default for DemoCatalog {
@@ -79,6 +92,56 @@ impl DemoCatalog {
         DemoCatalog {
             store: Mutex::new(store),
             latency: Duration::from_millis(60),
+            file: None,
+        }
+    }
+
+    /// The demo catalog kept in `path` between runs (in the state directory). A missing file
+    /// is the starting point; an unreadable one too, with a warning in the log.
+    pub fn persistent(path: PathBuf) -> Self {
+        let mut catalog = Self::new();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match serde_json::from_str::<Saved>(&text) {
+                Ok(saved) => {
+                    let store = Store {
+                        blueprints: saved.blueprints,
+                        entities: saved
+                            .entities
+                            .into_iter()
+                            .map(|(bp, id, e)| ((bp, id), e))
+                            .collect(),
+                    };
+                    catalog.store = Mutex::new(store);
+                }
+                Err(e) => tracing::warn!(path = %path.display(), error = %e,
+                    "the saved demo catalog is unreadable; starting from the demo's own"),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(path = %path.display(), error = %e,
+                "cannot read the saved demo catalog; starting from the demo's own"),
+        }
+        catalog.file = Some(path);
+        catalog
+    }
+
+    /// Keeps the catalog for the next run; a failure only costs that (it is a demo).
+    fn save(&self, store: &Store) {
+        let Some(path) = &self.file else { return };
+        let saved = Saved {
+            blueprints: store.blueprints.clone(),
+            entities: store
+                .entities
+                .iter()
+                .map(|((bp, id), e)| (bp.clone(), id.clone(), e.clone()))
+                .collect(),
+        };
+        let written = serde_json::to_vec(&saved)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                crate::config::write_atomic(path, &bytes, false).map_err(|e| e.to_string())
+            });
+        if let Err(e) = written {
+            tracing::warn!(path = %path.display(), error = %e, "cannot keep the demo catalog");
         }
     }
 
@@ -240,6 +303,7 @@ impl Catalog for DemoCatalog {
                 ));
             }
             store.blueprints.insert(id.to_owned(), bp.clone());
+            self.save(&store);
             Ok(bp.clone())
         })();
         Box::pin(async move { result })
@@ -262,7 +326,9 @@ impl Catalog for DemoCatalog {
                     bp.insert(k.clone(), v.clone());
                 }
             }
-            Ok(bp.clone())
+            let updated = bp.clone();
+            self.save(&store);
+            Ok(updated)
         })();
         Box::pin(async move { result })
     }
@@ -332,6 +398,7 @@ impl Catalog for DemoCatalog {
                 .iter()
                 .map(|e| store.upsert(blueprint, e, create_missing_related))
                 .collect();
+            self.save(&store);
             Ok(BulkResult { items })
         })
     }
@@ -376,6 +443,42 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found, ["nope", "orders"]);
+    }
+
+    #[tokio::test]
+    async fn a_persistent_catalog_remembers_setup_and_pushes_between_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo-port-catalog.json");
+        let first = DemoCatalog::persistent(path.clone()).with_latency(Duration::ZERO);
+        let report = blueprint::check(&first, "ecr_repository").await.unwrap();
+        blueprint::apply(&first, &report.steps()).await.unwrap();
+        let sent = [json!({"identifier": "r/a", "relations": {"service": "orders"}})];
+        first
+            .bulk_upsert("ecr_repository", &sent, false)
+            .await
+            .unwrap();
+        drop(first);
+        let second = DemoCatalog::persistent(path.clone());
+        assert!(
+            blueprint::check(&second, "ecr_repository")
+                .await
+                .unwrap()
+                .ready()
+        );
+        let found = second
+            .entities("ecr_repository", &["r/a".into()])
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        // A damaged file starts over rather than failing.
+        std::fs::write(&path, "{not json").unwrap();
+        let third = DemoCatalog::persistent(path);
+        assert!(
+            !blueprint::check(&third, "ecr_repository")
+                .await
+                .unwrap()
+                .ready()
+        );
     }
 
     #[tokio::test]
