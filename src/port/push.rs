@@ -327,7 +327,6 @@ impl Counts {
 pub struct Push {
     pub plan: PushPlan,
     pub outcomes: Vec<Option<Outcome>>,
-    pub include_unchanged: bool,
     journal: Journal,
 }
 
@@ -384,7 +383,6 @@ impl Push {
         Ok(Push {
             plan,
             outcomes,
-            include_unchanged,
             journal,
         })
     }
@@ -447,8 +445,6 @@ impl Push {
         })?;
         Ok(Push {
             plan,
-            // A journal says "unchanged, not sent" only when it was not to be sent.
-            include_unchanged: false,
             outcomes,
             journal,
         })
@@ -458,15 +454,14 @@ impl Push {
         self.journal.path()
     }
 
-    /// Entries a send would (re)try: sendable, and no outcome yet, or failed / not attempted.
+    /// Entries a send would (re)try: a body and no outcome yet, or failed / not attempted.
+    /// Whatever the plan does not send already has its outcome (refused, unchanged) from
+    /// `start`, so this holds for a resumed journal too, whatever its options were.
     pub fn pending(&self) -> Vec<usize> {
         (0..self.plan.entries.len())
             .filter(|&i| {
                 self.plan.entries[i].entity.is_some()
-                    && match &self.outcomes[i] {
-                        None => self.plan.entries[i].sendable(self.include_unchanged),
-                        Some(o) => o.retryable(),
-                    }
+                    && self.outcomes[i].as_ref().is_none_or(Outcome::retryable)
             })
             .collect()
     }
@@ -672,10 +667,8 @@ impl Push {
         let mut sendable: BTreeMap<usize, bool> = BTreeMap::new();
         for line in lines {
             match line {
-                Line::Entry {
-                    n, entity, plan, ..
-                } => {
-                    sendable.insert(n, entity.is_some() && plan != "unchanged");
+                Line::Entry { n, entity, .. } => {
+                    sendable.insert(n, entity.is_some());
                 }
                 Line::Outcome { n, outcome } => {
                     sendable.insert(n, outcome.retryable());
@@ -813,6 +806,44 @@ mod tests {
         assert_eq!((c.total, c.created, c.not_attempted), (45, 45, 0));
         assert!(c.ok());
         assert_eq!(latest_unfinished(dir.path()), None);
+    }
+
+    #[tokio::test]
+    async fn a_push_sending_unchanged_entities_resumes_them_too() {
+        let (demo, bp) = ready_demo().await;
+        let first = plan(
+            &demo,
+            DEFAULT_BLUEPRINT,
+            &bp,
+            vec![draft("u", Some("orders"))],
+            false,
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut push = Push::start(first, false, "demo", dir.path()).unwrap();
+        let pending = push.pending();
+        push.send(&demo, &pending, 1, &AtomicBool::new(false), |_, _| {})
+            .await
+            .unwrap();
+        push.finish().unwrap();
+        // Planned again it is unchanged; sent anyway, and cut off before the answer.
+        let again = plan(
+            &demo,
+            DEFAULT_BLUEPRINT,
+            &bp,
+            vec![draft("u", Some("orders"))],
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.entries[0].verdict, Verdict::Unchanged);
+        let push = Push::start(again, true, "demo", dir.path()).unwrap();
+        assert_eq!(push.pending(), [0]);
+        let path = push.journal_path().to_owned();
+        drop(push);
+        assert_eq!(latest_unfinished(dir.path()), Some((path.clone(), 1)));
+        assert_eq!(Push::resume(&path).unwrap().pending(), [0]);
     }
 
     #[tokio::test]
