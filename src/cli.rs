@@ -531,27 +531,31 @@ async fn render_inputs(
             std::path::absolute(&path).unwrap_or(path),
         ));
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let not_array = || {
+    let repos = read_saved(&path)?;
+    Ok(RenderInputs::Built {
+        labels: repos.iter().map(label).collect(),
+        inputs: Arc::new(repos.iter().map(|r| shape.input(r)).collect()),
+    })
+}
+
+/// Repositories saved by `ecr-port list --output json`.
+pub(crate) fn read_saved(path: &std::path::Path) -> anyhow::Result<Vec<Repository>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a JSON array as `ecr-port list --output json` prints",
             path.display()
         )
-    };
-    let items: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(not_array)?;
-    let mut labels = Vec::with_capacity(items.len());
-    let mut inputs = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let repo = Repository::from_exporter_json(&item)
-            .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))?;
-        labels.push(label(&repo));
-        inputs.push(shape.input(&repo));
-    }
-    Ok(RenderInputs::Built {
-        labels,
-        inputs: Arc::new(inputs),
-    })
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            Repository::from_exporter_json(item)
+                .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))
+        })
+        .collect()
 }
 
 /// `name (region)` of every repository in a saved file, for messages.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::cli::SemanticsArg;
@@ -77,14 +77,22 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-fn blueprint_id(ctx: &Context, flag: Option<String>, mapping: Option<PathBuf>) -> String {
-    flag.or_else(|| {
-        load_mapping(ctx, mapping)
-            .ok()
-            .and_then(|m| m.mapping().static_blueprint())
-    })
-    .filter(|b| !b.is_empty())
-    .unwrap_or_else(|| DEFAULT_BLUEPRINT.to_owned())
+/// `--blueprint`, else the mapping's static blueprint, else `ecr_repository`. A mapping file
+/// that cannot be read is an error: checking another blueprint than the push would use is worse.
+fn blueprint_id(
+    ctx: &Context,
+    flag: Option<String>,
+    mapping: Option<PathBuf>,
+) -> anyhow::Result<String> {
+    if let Some(id) = flag.filter(|b| !b.is_empty()) {
+        return Ok(id);
+    }
+    let file = load_mapping(ctx, mapping)?;
+    Ok(file
+        .mapping()
+        .static_blueprint()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| DEFAULT_BLUEPRINT.to_owned()))
 }
 
 fn demo_banner(catalog: &dyn Catalog) {
@@ -100,7 +108,7 @@ pub async fn blueprint_check(
     output: Format,
 ) -> anyhow::Result<ExitCode> {
     let catalog = open_catalog(ctx)?;
-    let id = blueprint_id(ctx, id, mapping);
+    let id = blueprint_id(ctx, id, mapping)?;
     let report = blueprint::check(catalog.as_ref(), &id).await?;
     match output {
         Format::Json => {
@@ -146,7 +154,7 @@ pub async fn blueprint_setup(
 ) -> anyhow::Result<ExitCode> {
     let catalog = open_catalog(ctx)?;
     demo_banner(catalog.as_ref());
-    let id = blueprint_id(ctx, id, mapping);
+    let id = blueprint_id(ctx, id, mapping)?;
     let report = blueprint::check(catalog.as_ref(), &id).await?;
     for line in report.describe() {
         eprintln!("{line}");
@@ -195,24 +203,7 @@ async fn push_repos(
     only: &[String],
 ) -> anyhow::Result<Vec<Repository>> {
     let repos = match input {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let items: Vec<Value> = serde_json::from_str(&text).with_context(|| {
-                format!(
-                    "{} is not a JSON array as `ecr-port list --output json` prints",
-                    path.display()
-                )
-            })?;
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    Repository::from_exporter_json(item)
-                        .map_err(|e| anyhow::anyhow!("{}: item {i}: {e}", path.display()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?
-        }
+        Some(path) => crate::cli::read_saved(&path)?,
         None => {
             let inv = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
             let (repos, failures) = inventory::collect(inv.as_ref(), true).await;
