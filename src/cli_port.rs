@@ -9,13 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::bail;
 use serde_json::{Value, json};
 
-use crate::cli::SemanticsArg;
+use crate::cli::{SemanticsArg, ShapeArg};
 use crate::inventory;
-use crate::mapping::eval::Shape;
 use crate::model::Repository;
 use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
 use crate::port::journal::Outcome;
-use crate::port::push::{self, Push, PushPlan, Verdict};
+use crate::port::push::{self, Entry, Push, PushPlan, Verdict};
 use crate::port::{BULK_MAX_ENTITIES, Catalog, ClientOptions, Credentials, PortClient, Secret};
 use crate::session::{self, Context, Preflight, load_mapping, open_catalog, open_inventory};
 
@@ -42,6 +41,9 @@ pub struct PushArgs {
     /// Whose rules: the AWS exporter (errors drop the entity) or Ocean (errors become null)
     #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
     pub semantics: SemanticsArg,
+    /// The input shape the mapping reads
+    #[arg(long, value_enum, default_value_t = ShapeArg::Exporter)]
+    pub shape: ShapeArg,
     /// Print the exact requests and send no write
     #[arg(long)]
     pub dry_run: bool,
@@ -55,7 +57,10 @@ pub struct PushArgs {
     #[arg(long)]
     pub include_unchanged: bool,
     /// Resend what an earlier push did not land [default: the newest unfinished journal]
-    #[arg(long, value_name = "JOURNAL")]
+    #[arg(long, value_name = "JOURNAL", conflicts_with_all = [
+        "mapping", "input", "only", "blueprint", "semantics", "shape", "dry_run",
+        "create_missing_related", "include_unchanged",
+    ])]
     pub resume: Option<Option<PathBuf>>,
     /// Bulk requests in flight at once
     #[arg(long, default_value_t = push::DEFAULT_IN_FLIGHT)]
@@ -251,7 +256,7 @@ pub async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCode> {
         catalog.as_ref(),
         mapping.mapping(),
         args.semantics.into(),
-        Shape::Exporter,
+        args.shape.into(),
         &repos,
         args.create_missing_related,
     )
@@ -322,8 +327,8 @@ async fn resume(
     let path = match journal {
         Some(p) => p,
         None => match push::latest_unfinished(&ctx.journal_dir()) {
-            Some((p, left)) => {
-                eprintln!("resuming {} ({left} entities to send)", p.display());
+            Some((p, _)) => {
+                eprintln!("resuming {}", p.display());
                 p
             }
             None => bail!(
@@ -332,8 +337,37 @@ async fn resume(
             ),
         },
     };
+    let summary = push::summary(&path)?;
+    let target = catalog.describe();
+    if summary.target != target {
+        bail!(
+            "{} was a push to {}, and this run goes to {target}; resume it with the same \
+             settings (--demo, PORT_BASE_URL, port.region) it was made with",
+            path.display(),
+            summary.target
+        );
+    }
+    if summary.resendable == 0 {
+        println!(
+            "nothing to resend: every entity of {} has its outcome",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if ctx.read_only() {
         bail!("read-only mode: nothing was sent to Port");
+    }
+    if !args.yes {
+        let question = format!(
+            "Resend {} entities of {} to blueprint `{}` at {target}?",
+            summary.resendable,
+            path.display(),
+            summary.blueprint
+        );
+        if !confirm(&question)? {
+            eprintln!("nothing sent");
+            return Ok(ExitCode::FAILURE);
+        }
     }
     let push = Push::resume(&path)?;
     run_push(catalog, push, args).await
@@ -389,13 +423,13 @@ async fn run_push(
                         reason: "no outcome recorded".into(),
                     });
                     json!({"repo": e.repo, "identifier": e.identifier, "plan": e.verdict.label(),
-                           "outcome": o.label(), "detail": o.detail()})
+                           "outcome": o.key(), "detail": o.detail()})
                 })
                 .collect();
             let mut out = serde_json::to_value(counts)?;
             out["blueprint"] = json!(push.plan.blueprint);
             out["target"] = json!(catalog.describe());
-            out["journal"] = json!(journal);
+            out["journal"] = json!(journal.display().to_string());
             out["entities"] = json!(entities);
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
@@ -482,19 +516,23 @@ fn print_plan(plan: &PushPlan, skipped: usize, include_unchanged: bool) {
 
 /// `--dry-run`: the exact bulk requests a push would send, in order.
 fn print_requests(plan: &PushPlan, target: &str, include_unchanged: bool) -> anyhow::Result<()> {
-    let bodies: Vec<&Value> = plan
+    let sent: Vec<&Entry> = plan
         .entries
         .iter()
-        .filter(|e| match e.verdict {
-            Verdict::Create | Verdict::Update(_) => true,
-            Verdict::Unchanged => include_unchanged,
-            _ => false,
-        })
-        .filter_map(|e| e.entity.as_ref())
+        .filter(|e| e.sendable(include_unchanged))
         .collect();
-    let owned: Vec<Value> = bodies.iter().map(|v| (*v).clone()).collect();
-    let (batches, _) =
-        crate::port::validate::batches(&owned, crate::port::validate::MAX_BODY_BYTES);
+    let bodies: Vec<Value> = sent
+        .iter()
+        .map(|e| e.entity.clone().unwrap_or(Value::Null))
+        .collect();
+    let (batches, too_large) =
+        crate::port::validate::batches(&bodies, crate::port::validate::MAX_BODY_BYTES);
+    for k in too_large {
+        eprintln!(
+            "{}: would be refused: larger than Port's 1 MiB request limit",
+            sent[k].repo
+        );
+    }
     let mut query = String::from("upsert=true&merge=true");
     if plan.create_missing_related {
         query.push_str("&create_missing_related_entities=true");
@@ -502,7 +540,7 @@ fn print_requests(plan: &PushPlan, target: &str, include_unchanged: bool) -> any
     let mut out = std::io::stdout().lock();
     for batch in batches {
         debug_assert!(batch.len() <= BULK_MAX_ENTITIES);
-        let entities: Vec<&Value> = batch.iter().map(|&i| &owned[i]).collect();
+        let entities: Vec<&Value> = batch.iter().map(|&i| &bodies[i]).collect();
         writeln!(
             out,
             "POST {target}/v1/blueprints/{}/entities/bulk?{query}",
@@ -525,41 +563,50 @@ pub async fn login(
     region: Option<String>,
     base_url: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    let region_url = match &region {
+        Some(name) => Some(
+            crate::port::Region::from_name(name)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("Port region `{name}` is unknown; use `eu` or `us`")
+                })?
+                .base_url()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    // The credentials are checked with, and saved for, the API the flags name; without flags,
+    // the one this run would use (environment, then settings).
+    let target = match (&base_url, &region_url) {
+        (Some(url), _) | (None, Some(url)) => url.clone(),
+        (None, None) => ctx.port_base_url()?,
+    };
     let client_id = match client_id {
-        Some(id) => id,
+        Some(id) => id.trim().to_owned(),
         None => prompt_line("Port client ID: ")?,
     };
-    let secret = Secret::new(prompt_secret("Port client secret (not shown): ")?);
-    let mut settings = ctx.settings.clone();
-    if let Some(region) = region {
-        if crate::port::Region::from_name(&region).is_none() {
-            bail!("Port region `{region}` is unknown; use `eu` or `us`");
-        }
-        settings.port.region = Some(region);
-    }
-    if base_url.is_some() {
-        settings.port.base_url = base_url;
-    }
-    settings.port.client_id = Some(client_id.trim().to_owned());
-    settings.port.client_secret = Some(secret);
-    let check = Context {
-        paths: ctx.paths.clone(),
-        settings: settings.clone(),
-        global: ctx.global.clone(),
-    };
-    let target = check.port_base_url()?;
-    let creds = Credentials {
-        client_id: client_id.trim().to_owned(),
-        client_secret: settings.port.client_secret.clone().unwrap_or_default(),
-    };
+    let secret = Secret::new(prompt_secret("Port client secret (not shown): ").await?);
     let client = PortClient::new(
-        creds,
+        Credentials {
+            client_id: client_id.clone(),
+            client_secret: secret.clone(),
+        },
         ClientOptions {
             base_url: target.clone(),
             ..ClientOptions::default()
         },
     )?;
     client.token().await?;
+    let mut settings = ctx.settings.clone();
+    if region.is_some() {
+        settings.port.region = region;
+        // A base URL would win over the region just chosen.
+        settings.port.base_url = None;
+    }
+    if base_url.is_some() {
+        settings.port.base_url = base_url;
+    }
+    settings.port.client_id = Some(client_id);
+    settings.port.client_secret = Some(secret);
     settings.save(&ctx.paths.config_file)?;
     eprintln!(
         "Port accepted the credentials ({target}); saved to {} (mode 0600)",
@@ -580,26 +627,33 @@ fn prompt_line(question: &str) -> anyhow::Result<String> {
     Ok(line)
 }
 
-/// Reads a line with the terminal's echo off (restored even on error); from a pipe, a line.
-fn prompt_secret(question: &str) -> anyhow::Result<String> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
+/// Reads a line with the terminal's echo off, restored on every way out, Ctrl-C included;
+/// from a pipe, a line.
+async fn prompt_secret(question: &str) -> anyhow::Result<String> {
+    let read_line = || -> std::io::Result<String> {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line)?;
-        let line = line.trim_end_matches(['\r', '\n']).to_owned();
-        if line.is_empty() {
-            bail!("no client secret on standard input");
-        }
-        return Ok(line);
-    }
-    eprint!("{question}");
-    std::io::stderr().flush()?;
-    let _echo_off = EchoOff::new()?;
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    let line = if std::io::stdin().is_terminal() {
+        eprint!("{question}");
+        std::io::stderr().flush()?;
+        let echo_off = EchoOff::new()?;
+        let line = tokio::select! {
+            read = tokio::task::spawn_blocking(read_line) => read??,
+            _ = tokio::signal::ctrl_c() => {
+                drop(echo_off);
+                eprintln!();
+                bail!("cancelled; nothing was saved");
+            }
+        };
+        drop(echo_off);
+        line
+    } else {
+        read_line()?
+    };
     if line.is_empty() {
-        bail!("nothing entered");
+        bail!("no client secret entered");
     }
     Ok(line)
 }

@@ -13,12 +13,11 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::push::Prepared;
+use crate::app::push::{Finished, Prepared};
 use crate::app::{Effect, Key, Msg, State, update};
 use crate::inventory::{self, Inventory, InventoryError, LoadOptions};
 use crate::mapping::worker::{WorkerClient, WorkerOptions};
 use crate::port::Catalog;
-use crate::port::journal::Outcome;
 use crate::port::push::Push;
 use crate::session::Preflight;
 use crate::session::{Context, open_inventory};
@@ -43,19 +42,31 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
             path.display()
         );
     }
-    if exit.push_interrupted {
+    if let Some(journal) = exit.push_interrupted {
         eprintln!(
-            "ecr-port: a push was still sending; its journal knows what landed: \
-             `ecr-port push --resume` sends the rest"
+            "ecr-port: a push was still sending; its journal knows what landed: `{}` sends the rest",
+            resume_command(&journal)
         );
     }
     Ok(())
 }
 
+/// The command that resumes the push of `journal`, with `--demo` when it went to the demo.
+fn resume_command(journal: &std::path::Path) -> String {
+    let demo = crate::port::push::summary(journal)
+        .is_ok_and(|s| s.target == crate::port::demo::DESCRIPTION);
+    format!(
+        "ecr-port{} push --resume {}",
+        if demo { " --demo" } else { "" },
+        journal.display()
+    )
+}
+
 /// What the session leaves behind to tell the user about.
 struct Exit {
     unsaved: Option<std::path::PathBuf>,
-    push_interrupted: bool,
+    /// The journal of a push still sending at exit.
+    push_interrupted: Option<std::path::PathBuf>,
 }
 
 /// Unsaved workbench edits at exit go to a file in the state directory, so quitting (even
@@ -113,8 +124,10 @@ struct Runtime {
     events: mpsc::UnboundedSender<inventory::Event>,
     connected: mpsc::UnboundedSender<Result<Arc<dyn Inventory>, InventoryError>>,
     written: mpsc::UnboundedSender<inventory::Applied>,
-    /// Opened at the first push; the demo catalog lives as long as the session.
+    /// Opened at the first push or tag dialog; the demo catalog lives as long as the session.
     catalog: Option<Arc<dyn Catalog>>,
+    /// The running push plan; a newer request aborts it (and its mapping worker).
+    prepare_task: Option<JoinHandle<()>>,
     /// The last push, kept for `R`.
     push: Arc<tokio::sync::Mutex<Option<Push>>>,
     push_stop: Arc<AtomicBool>,
@@ -147,16 +160,20 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
         connected: conn_tx,
         written: written_tx,
         catalog: None,
+        prepare_task: None,
         push: Arc::new(tokio::sync::Mutex::new(None)),
         push_stop: Arc::new(AtomicBool::new(false)),
     };
-    if let Some((path, left)) = crate::port::push::latest_unfinished(&ctx.journal_dir()) {
-        state.status = Some(crate::app::Status {
-            level: crate::app::StatusLevel::Info,
-            text: format!(
-                "an earlier push left {left} entities unsent: `ecr-port push --resume {}`",
-                path.display()
-            ),
+    {
+        // Journals are read off the event loop: the first frame must not wait for them.
+        let (dir, tx) = (ctx.journal_dir(), rt.msgs.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Some((path, left)) = crate::port::push::latest_unfinished(&dir) {
+                let _ = tx.send(Msg::Notice(format!(
+                    "an earlier push left {left} entities failed or unsent: `{}`",
+                    resume_command(&path)
+                )));
+            }
         });
     }
     let mut terminal_events = EventStream::new();
@@ -205,7 +222,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
             Some(applied) = written_rx.recv() => Msg::TagWritten { applied, at: now() },
             Some(msg) = msg_rx.recv() => msg,
             _ = tick.tick() => {
-                if !state.loading() {
+                if !state.animating() {
                     continue;
                 }
                 Msg::Tick
@@ -222,10 +239,18 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
     if let Some(task) = rt.load_task.take() {
         task.abort();
     }
-    let push_interrupted = state
+    let pushing = state
         .push
         .as_ref()
         .is_some_and(|p| matches!(p.stage, crate::app::push::Stage::Pushing { .. }));
+    // The sending task holds the push; it is gone with the runtime, its journal is not.
+    let push_interrupted = pushing
+        .then(|| {
+            crate::port::journal::list(&ctx.journal_dir())
+                .into_iter()
+                .next()
+        })
+        .flatten();
     Ok(Exit {
         unsaved: keep_unsaved(&state, ctx),
         push_interrupted,
@@ -355,7 +380,10 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                     }
                 },
             };
-            tokio::spawn(async move {
+            if let Some(old) = rt.prepare_task.take() {
+                old.abort();
+            }
+            rt.prepare_task = Some(tokio::spawn(async move {
                 let target = catalog.describe();
                 let result = crate::session::preflight(
                     catalog.as_ref(),
@@ -388,7 +416,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                     },
                 });
                 let _ = tx.send(Msg::PushPrepared { generation, result });
-            });
+            }));
         }
         Effect::SetupBlueprint { steps } => {
             let (tx, catalog) = (rt.msgs.clone(), rt.catalog.clone());
@@ -456,9 +484,13 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         Effect::LoadPortServices => {
             let tx = rt.msgs.clone();
             // Without Port credentials there is simply nothing to suggest from Port.
-            let Ok(catalog) = open_push_catalog(rt, ctx) else {
-                let _ = tx.send(Msg::PortServices(Err("Port is not configured".into())));
-                return;
+            let catalog = match open_push_catalog(rt, ctx) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::info!(reason = %e, "no Port services for tag suggestions");
+                    let _ = tx.send(Msg::PortServices(Err(e)));
+                    return;
+                }
             };
             tokio::spawn(async move {
                 let result = catalog
@@ -490,21 +522,26 @@ async fn send_push(
     catalog: &dyn Catalog,
     stop: &AtomicBool,
     tx: &mpsc::UnboundedSender<Msg>,
-) -> Result<(Vec<Option<Outcome>>, std::path::PathBuf), String> {
+) -> Result<Finished, String> {
     let pending = push.pending();
-    push.send(
-        catalog,
-        &pending,
-        crate::port::push::DEFAULT_IN_FLIGHT,
-        stop,
-        |done, total| {
-            let _ = tx.send(Msg::PushProgress { done, total });
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let journal = push.finish().map_err(|e| e.to_string())?;
-    Ok((push.outcomes.clone(), journal))
+    let sent = push
+        .send(
+            catalog,
+            &pending,
+            crate::port::push::DEFAULT_IN_FLIGHT,
+            stop,
+            |done, total| {
+                let _ = tx.send(Msg::PushProgress { done, total });
+            },
+        )
+        .await;
+    // The outcomes are in memory whatever became of the journal.
+    let problem = sent.and_then(|()| push.finish().map(drop)).err();
+    Ok(Finished {
+        outcomes: push.outcomes.clone(),
+        journal: push.journal_path().to_owned(),
+        problem: problem.map(|e| e.to_string()),
+    })
 }
 
 /// In the workbench editor, text keys go to the text area; Esc and Ctrl-c go to `update`.

@@ -512,12 +512,90 @@ async fn a_resumed_push_through_the_binary_sends_only_what_was_left() {
         first.stderr
     );
     port.state().faults_clear();
-    let second = push_binary(&port, json!([]), &["--resume", "--yes"], Some(first.env)).await;
-    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    // A 4xx rejection does not make the push "unfinished" by itself: the report names the
+    // journal to resume once the cause is fixed.
+    let journal = first
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("resend what did not land: ecr-port push --resume "))
+        .expect("the report names the journal")
+        .to_owned();
+    let env = first.env;
+    let resume = |args: Vec<String>| {
+        let mut cmd = env_cmd(&env, &port);
+        cmd.arg("push").args(args);
+        tokio::task::spawn_blocking(move || support::run(&mut cmd))
+    };
+    // Flags of a new push make no sense with a resume.
+    let out = resume(vec!["--resume".into(), journal.clone(), "--dry-run".into()])
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // Without a terminal, a resume needs --yes like any push.
+    let out = resume(vec!["--resume".into(), journal.clone()])
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    let out = resume(vec!["--resume".into(), journal.clone(), "--yes".into()])
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        second.stdout.contains("40 entities: 40 created"),
+        stdout(&out).contains("40 entities: 40 created"),
         "{}",
-        second.stdout
+        stdout(&out)
+    );
+    // Nothing left: a further resume sends nothing.
+    let out = resume(vec!["--resume".into(), journal, "--yes".into()])
+        .await
+        .unwrap();
+    assert!(
+        stdout(&out).contains("nothing to resend"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_journal_is_never_resumed_against_a_real_port() {
+    let port = ready_port().await;
+    let env = Env::new();
+    let journals = env.path("state").join("pushes");
+    let mut j = journal::Journal::create(&journals, "20261127T000000Z").unwrap();
+    j.write(&Line::Push {
+        version: 1,
+        blueprint: "ecr_repository".into(),
+        target: ecr_port::port::demo::DESCRIPTION.into(),
+        create_missing_related: false,
+        started: "t".into(),
+    })
+    .unwrap();
+    j.write(&Line::Entry {
+        n: 0,
+        repo: "a (eu-west-1)".into(),
+        identifier: "a".into(),
+        plan: "create".into(),
+        reasons: vec![],
+        entity: Some(json!({"identifier": "a"})),
+    })
+    .unwrap();
+    drop(j);
+    let mut cmd = env_cmd(&env, &port);
+    cmd.args(["push", "--resume", "--yes"]);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("was a push to demo catalog"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        port.state()
+            .count("POST /v1/blueprints/ecr_repository/entities/bulk"),
+        0
     );
 }
 

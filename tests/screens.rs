@@ -584,10 +584,11 @@ async fn push_plan_diff_confirm_progress_and_results() {
     ];
     update(
         &mut state,
-        Msg::PushFinished(Ok((
+        Msg::PushFinished(Ok(ecr_port::app::push::Finished {
             outcomes,
-            "/state/pushes/push-20261127T120000Z.jsonl".into(),
-        ))),
+            journal: "/state/pushes/push-20261127T120000Z-000.jsonl".into(),
+            problem: None,
+        })),
     );
     keys(&mut state, &[Key::End]);
     insta::assert_snapshot!("push_results", draw(&state));

@@ -88,7 +88,9 @@ pub enum Msg {
         total: usize,
     },
     /// Every entry's outcome and the journal, or why the push could not start.
-    PushFinished(Result<(Vec<Option<crate::port::journal::Outcome>>, PathBuf), String>),
+    PushFinished(Result<push::Finished, String>),
+    /// Something worth a line in the status bar, found in the background.
+    Notice(String),
     /// The service identifiers Port holds, for tag suggestions.
     PortServices(Result<Vec<String>, String>),
     Tick,

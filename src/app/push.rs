@@ -28,6 +28,17 @@ pub enum Prepared {
     },
 }
 
+/// What a push run (or a retry) ended with.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// Every entry's outcome, in plan order.
+    pub outcomes: Vec<Option<Outcome>>,
+    pub journal: PathBuf,
+    /// Set when the journal could not be written: the outcomes above are complete, but a
+    /// cut-off now could not be resumed from the file.
+    pub problem: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Stage {
     Preparing,
@@ -51,7 +62,6 @@ pub enum Stage {
         plan: PushPlan,
         outcomes: Vec<Option<Outcome>>,
         journal: PathBuf,
-        retrying: bool,
     },
     Failed(String),
 }
@@ -172,11 +182,19 @@ fn prepare(state: &mut State) -> Vec<Effect> {
     // Counted on the state, so a plan asked for by an earlier screen never lands here.
     state.push_generation += 1;
     push.generation = state.push_generation;
-    let repos = push
+    let repos: Vec<_> = push
         .arns
         .iter()
         .filter_map(|arn| state.index.get(arn).map(|&i| state.repos[i].clone()))
         .collect();
+    let gone = push.arns.len() - repos.len();
+    if gone > 0 {
+        // Selected, then gone from ECR on a reload: said, so no repository vanishes unseen.
+        state.status = Some(Status {
+            level: StatusLevel::Error,
+            text: format!("{gone} selected repositories are no longer in the inventory; left out"),
+        });
+    }
     let wb = state.workbench.as_ref();
     vec![Effect::PreparePush {
         generation: push.generation,
@@ -254,41 +272,39 @@ pub(super) fn progress(state: &mut State, done: usize, total: usize) {
     }
 }
 
-pub(super) fn finished(state: &mut State, result: Result<(Vec<Option<Outcome>>, PathBuf), String>) {
+pub(super) fn finished(state: &mut State, result: Result<Finished, String>) {
     let Some(push) = &mut state.push else { return };
     let plan = match &push.stage {
         Stage::Pushing { plan, .. } | Stage::Done { plan, .. } => plan.clone(),
         _ => return,
     };
-    match result {
-        Ok((outcomes, journal)) => {
-            push.stage = Stage::Done {
-                plan,
-                outcomes,
-                journal,
-                retrying: false,
-            };
-            if let Some(c) = push.counts() {
-                let journal = match &push.stage {
-                    Stage::Done { journal, .. } => journal.display().to_string(),
-                    _ => String::new(),
-                };
-                let retry = if c.failed + c.not_attempted > 0 {
-                    " · R retries the failed ones"
-                } else {
-                    ""
-                };
-                let text = format!("journal {journal}{retry}");
-                let level = if c.failed + c.not_attempted > 0 {
-                    StatusLevel::Error
-                } else {
-                    StatusLevel::Info
-                };
-                status(state, level, text);
-            }
+    let finished = match result {
+        Ok(finished) => finished,
+        Err(e) => {
+            push.stage = Stage::Failed(e);
+            return;
         }
-        Err(e) => push.stage = Stage::Failed(e),
+    };
+    let c = Counts::of(&finished.outcomes);
+    let unsent = c.failed + c.not_attempted > 0;
+    let mut text = format!("journal {}", finished.journal.display());
+    if unsent {
+        text.push_str(" · R retries the failed ones");
     }
+    if let Some(problem) = &finished.problem {
+        text = format!("{problem} — the outcomes shown are complete");
+    }
+    push.stage = Stage::Done {
+        plan,
+        outcomes: finished.outcomes,
+        journal: finished.journal,
+    };
+    let level = if unsent || finished.problem.is_some() {
+        StatusLevel::Error
+    } else {
+        StatusLevel::Info
+    };
+    status(state, level, text);
 }
 
 pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
@@ -387,10 +403,7 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         }
         Key::Char('r') if matches!(push.stage, Stage::Failed(_)) => return prepare(state),
         Key::Char('R') => {
-            if let Stage::Done {
-                outcomes, retrying, ..
-            } = &mut push.stage
-            {
+            if let Stage::Done { outcomes, plan, .. } = &push.stage {
                 let failed = outcomes
                     .iter()
                     .filter(|o| o.as_ref().is_none_or(Outcome::retryable))
@@ -403,13 +416,8 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
                     refuse_read_only(state);
                     return vec![];
                 }
-                *retrying = true;
-                let plan = match &push.stage {
-                    Stage::Done { plan, .. } => plan.clone(),
-                    _ => return vec![],
-                };
                 push.stage = Stage::Pushing {
-                    plan,
+                    plan: plan.clone(),
                     done: 0,
                     total: failed,
                     stopping: false,
@@ -576,15 +584,16 @@ mod tests {
         key(&mut s, Key::Char('y'));
         update(
             &mut s,
-            Msg::PushFinished(Ok((
-                vec![
+            Msg::PushFinished(Ok(Finished {
+                outcomes: vec![
                     Some(Outcome::Created),
                     Some(Outcome::Refused {
                         reason: "bad".into(),
                     }),
                 ],
-                "/j".into(),
-            ))),
+                journal: "/j".into(),
+                problem: None,
+            })),
         );
         assert!(key(&mut s, Key::Char('R')).is_empty());
         assert!(s.status.as_ref().unwrap().text.contains("nothing to retry"));

@@ -204,6 +204,18 @@ impl State {
         (done, self.repos.len())
     }
 
+    /// Whether something on screen moves by itself (spinners, progress), so the loop keeps
+    /// ticking.
+    pub fn animating(&self) -> bool {
+        self.loading()
+            || self.push.as_ref().is_some_and(|p| {
+                matches!(
+                    p.stage,
+                    super::push::Stage::Preparing | super::push::Stage::Pushing { .. }
+                )
+            })
+    }
+
     pub fn loading(&self) -> bool {
         self.connecting
             || self

@@ -97,6 +97,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.port_services_requested = false;
             vec![]
         }
+        Msg::Notice(text) => {
+            if state.status.is_none() {
+                state.status = Some(Status {
+                    level: StatusLevel::Info,
+                    text,
+                });
+            }
+            vec![]
+        }
         Msg::PortServices(result) => {
             state.port_services = result.ok().map(|ids| ids.into_iter().collect());
             vec![]

@@ -1,6 +1,7 @@
 //! The blueprint side of the guide: what `ecr_repository` must look like for the `service`
 //! relation (the guide's step 2, done by hand in Port's Builder), how to tell whether it does,
-//! and the exact requests that would make it so. Pure: the caller fetches and sends.
+//! and the exact requests that would make it so. Deciding is pure (`status`, `Report::steps`);
+//! `check` and `apply` do the reading and sending through a [`Catalog`].
 
 use serde_json::{Value, json};
 

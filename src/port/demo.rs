@@ -37,6 +37,9 @@ struct Store {
     entities: BTreeMap<(String, String), Value>,
 }
 
+/// What `describe` says, and journals of demo pushes record as their target.
+pub const DESCRIPTION: &str = "demo catalog (in memory)";
+
 pub struct DemoCatalog {
     store: Mutex<Store>,
     /// Each bulk request waits this long, so the progress bar is visible in the demo.
@@ -44,6 +47,7 @@ pub struct DemoCatalog {
     /// Where the catalog is kept between runs, so a headless `blueprint setup` and a later
     /// `push` see each other.
     file: Option<PathBuf>,
+    save_gate: tokio::sync::Mutex<()>,
 }
 
 /// The catalog as kept on disk.
@@ -93,6 +97,7 @@ impl DemoCatalog {
             store: Mutex::new(store),
             latency: Duration::from_millis(60),
             file: None,
+            save_gate: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -124,9 +129,8 @@ impl DemoCatalog {
         catalog
     }
 
-    /// Keeps the catalog for the next run; a failure only costs that (it is a demo).
-    fn save(&self, store: &Store) {
-        let Some(path) = &self.file else { return };
+    /// The catalog as the file holds it.
+    fn encode(store: &Store) -> Result<Vec<u8>, String> {
         let saved = Saved {
             blueprints: store.blueprints.clone(),
             entities: store
@@ -135,13 +139,39 @@ impl DemoCatalog {
                 .map(|((bp, id), e)| (bp.clone(), id.clone(), e.clone()))
                 .collect(),
         };
-        let written = serde_json::to_vec(&saved)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                crate::config::write_atomic(path, &bytes, false).map_err(|e| e.to_string())
-            });
+        serde_json::to_vec(&saved).map_err(|e| e.to_string())
+    }
+
+    /// Keeps the catalog for the next run; a failure only costs that (it is a demo).
+    fn save(&self, store: &Store) {
+        let Some(path) = &self.file else { return };
+        let written = Self::encode(store).and_then(|bytes| {
+            crate::config::write_atomic(path, &bytes, false).map_err(|e| e.to_string())
+        });
         if let Err(e) = written {
             tracing::warn!(path = %path.display(), error = %e, "cannot keep the demo catalog");
+        }
+    }
+
+    /// `save` for the bulk path, off the runtime's threads and outside the store's lock. The
+    /// gate orders the writes, and each takes the store as it is when its turn comes, so the
+    /// file always ends with the latest state.
+    async fn save_in_background(&self) {
+        let Some(path) = self.file.clone() else {
+            return;
+        };
+        let _turn = self.save_gate.lock().await;
+        let encoded = Self::encode(&self.lock());
+        let written = match encoded {
+            Ok(bytes) => tokio::task::spawn_blocking(move || {
+                crate::config::write_atomic(&path, &bytes, false).map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string())),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot keep the demo catalog");
         }
     }
 
@@ -268,7 +298,7 @@ fn merge_entity(stored: &mut Value, sent: &Value) {
 
 impl Catalog for DemoCatalog {
     fn describe(&self) -> String {
-        "demo catalog (in memory)".to_owned()
+        DESCRIPTION.to_owned()
     }
 
     fn is_demo(&self) -> bool {
@@ -393,12 +423,14 @@ impl Catalog for DemoCatalog {
     ) -> BoxFuture<'a, Result<BulkResult, PortError>> {
         Box::pin(async move {
             tokio::time::sleep(self.latency).await;
-            let mut store = self.lock();
-            let items = entities
-                .iter()
-                .map(|e| store.upsert(blueprint, e, create_missing_related))
-                .collect();
-            self.save(&store);
+            let items = {
+                let mut store = self.lock();
+                entities
+                    .iter()
+                    .map(|e| store.upsert(blueprint, e, create_missing_related))
+                    .collect()
+            };
+            self.save_in_background().await;
             Ok(BulkResult { items })
         })
     }

@@ -111,9 +111,29 @@ impl Outcome {
         }
     }
 
-    /// Whether a resume or `R` should send it again.
+    /// The word in JSON reports, as the journal spells it (`notAttempted`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Outcome::NotAttempted { .. } => "notAttempted",
+            other => other.label(),
+        }
+    }
+
+    /// Whether `R` or `--resume` sends it again when asked: anything sent that did not land
+    /// (the user may have fixed the cause, e.g. created a missing service).
     pub fn retryable(&self) -> bool {
         matches!(self, Outcome::Failed { .. } | Outcome::NotAttempted { .. })
+    }
+
+    /// Whether the push is unfinished because of it: never answered, or a failure that a
+    /// later attempt may cure by itself (network, throttling, Port's own errors). A 4xx
+    /// rejection stays failed until something changes, so it does not keep a push "unfinished".
+    pub fn unfinished(&self) -> bool {
+        match self {
+            Outcome::NotAttempted { .. } => true,
+            Outcome::Failed { status, .. } => matches!(status, 0 | 408 | 429 | 500..),
+            _ => false,
+        }
     }
 
     pub fn detail(&self) -> Option<String> {
@@ -138,21 +158,27 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// A new journal `push-<time>.jsonl` in `dir` (created 0700-private like the state dir).
+    /// A new journal `push-<time>-<nnn>.jsonl` in `dir`. Directory and file are the user's
+    /// alone: entity bodies carry repository policies.
     pub fn create(dir: &Path, stamp: &str) -> Result<Journal, JournalError> {
         let fail = |path: &Path, source| JournalError::Write {
             path: path.to_owned(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| fail(dir, e))?;
         let mut n = 0;
         loop {
-            let name = match n {
-                0 => format!("push-{stamp}.jsonl"),
-                _ => format!("push-{stamp}-{n}.jsonl"),
-            };
-            let path = dir.join(name);
-            match OpenOptions::new().append(true).create_new(true).open(&path) {
+            // Zero-padded so names sort in creation order within one second.
+            let path = dir.join(format!("push-{stamp}-{n:03}.jsonl"));
+            let mut options = OpenOptions::new();
+            options.append(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
                 Ok(file) => return Ok(Journal { path, file }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
                 Err(e) => return Err(fail(&path, e)),
@@ -160,15 +186,19 @@ impl Journal {
         }
     }
 
-    /// Appends to an existing journal (resume).
+    /// Appends to an existing journal (resume). A line torn by a crash is cut off first, so
+    /// the next line does not glue onto it.
     pub fn reopen(path: &Path) -> Result<Journal, JournalError> {
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|source| JournalError::Write {
-                path: path.to_owned(),
-                source,
-            })?;
+        let fail = |source| JournalError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let bytes = std::fs::read(path).map_err(fail)?;
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let file = OpenOptions::new().append(true).open(path).map_err(fail)?;
+        if whole < bytes.len() {
+            file.set_len(whole as u64).map_err(fail)?;
+        }
         Ok(Journal {
             path: path.to_owned(),
             file,
@@ -177,6 +207,15 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The journal at `path` opened read-only, so every write fails as on a vanished disk.
+    #[cfg(test)]
+    pub(crate) fn reopen_for_test(path: &Path) -> Journal {
+        Journal {
+            path: path.to_owned(),
+            file: File::open(path).expect("journal exists"),
+        }
     }
 
     pub fn write(&mut self, line: &Line) -> Result<(), JournalError> {
@@ -256,7 +295,7 @@ pub fn list(dir: &Path) -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
-    // Names start with a sortable UTC timestamp.
+    // Names are a sortable UTC timestamp and a zero-padded counter.
     found.sort();
     found.reverse();
     found
@@ -310,9 +349,21 @@ mod tests {
         assert_eq!(read(&path).unwrap(), lines);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(r#"{"kind":"outcome","n":0,"outcome":"failed","status":404"#));
-        // A second journal in the same second gets its own file.
+        // Reopened after the crash: the torn line goes, the next one is whole.
+        let mut j = Journal::reopen(&path).unwrap();
+        j.write(&Line::Resume { at: "t2".into() }).unwrap();
+        let again = read(&path).unwrap();
+        assert_eq!(again.len(), 4);
+        assert_eq!(again[3], Line::Resume { at: "t2".into() });
+        // A second journal in the same second gets its own file, listed as the newer one.
         let j2 = Journal::create(dir.path(), "20261127T000000Z").unwrap();
         assert_ne!(j2.path(), path);
-        assert_eq!(list(dir.path()).len(), 2);
+        assert_eq!(list(dir.path()), [j2.path().to_owned(), path.clone()]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod push;
 mod retry;
 pub mod validate;
 
+/// The same redacting wrapper the settings file uses for the client secret.
 pub use crate::config::Secret;
 pub use bulk::{BODY_LIMIT_BYTES, BULK_MAX_ENTITIES, BulkItem, BulkResult};
 pub use catalog::Catalog;

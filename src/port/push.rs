@@ -82,7 +82,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn sendable(&self, include_unchanged: bool) -> bool {
+    /// Whether a push sends it: creates and updates, unchanged ones only when asked.
+    pub fn sendable(&self, include_unchanged: bool) -> bool {
         match self.verdict {
             Verdict::Create | Verdict::Update(_) => true,
             Verdict::Unchanged => include_unchanged,
@@ -327,6 +328,8 @@ impl Counts {
 pub struct Push {
     pub plan: PushPlan,
     pub outcomes: Vec<Option<Outcome>>,
+    /// Where the entities go (`Catalog::describe`), as the journal's header says.
+    pub target: String,
     journal: Journal,
 }
 
@@ -383,6 +386,7 @@ impl Push {
         Ok(Push {
             plan,
             outcomes,
+            target: target.to_owned(),
             journal,
         })
     }
@@ -397,15 +401,18 @@ impl Push {
             entries: Vec::new(),
         };
         let mut outcomes: Vec<Option<Outcome>> = Vec::new();
-        for line in lines {
+        let mut target = String::new();
+        for (index, line) in lines.into_iter().enumerate() {
             match line {
                 Line::Push {
                     blueprint,
                     create_missing_related,
+                    target: header_target,
                     ..
                 } => {
                     plan.blueprint = blueprint;
                     plan.create_missing_related = create_missing_related;
+                    target = header_target;
                 }
                 Line::Entry {
                     n,
@@ -418,7 +425,7 @@ impl Push {
                     if n != plan.entries.len() {
                         return Err(JournalError::Corrupt {
                             path: path.to_owned(),
-                            line: 0,
+                            line: index + 1,
                             message: format!("entry {n} out of order"),
                         });
                     }
@@ -446,6 +453,7 @@ impl Push {
         Ok(Push {
             plan,
             outcomes,
+            target,
             journal,
         })
     }
@@ -470,13 +478,11 @@ impl Push {
         Counts::of(&self.outcomes)
     }
 
+    /// Keeps the outcome in memory first, so a journal that cannot be written loses nothing
+    /// the report needs.
     fn record(&mut self, n: usize, outcome: Outcome) -> Result<(), JournalError> {
-        self.journal.write(&Line::Outcome {
-            n,
-            outcome: outcome.clone(),
-        })?;
-        self.outcomes[n] = Some(outcome);
-        Ok(())
+        self.outcomes[n] = Some(outcome.clone());
+        self.journal.write(&Line::Outcome { n, outcome })
     }
 
     /// Sends `which` (entry indexes) in bulk batches of ≤ 20 entities and ≤ 1 MiB, `in_flight`
@@ -496,15 +502,14 @@ impl Push {
             .map(|&n| self.plan.entries[n].entity.clone().unwrap_or(Value::Null))
             .collect();
         let (batches, too_large) = validate::batches(&bodies, MAX_BODY_BYTES);
+        let mut journal_error: Option<JournalError> = None;
         for k in too_large {
-            self.record(
-                which[k],
-                Outcome::Failed {
-                    status: 413,
-                    error: "entity_too_large".into(),
-                    message: "not sent: larger than Port's 1 MiB request limit".into(),
-                },
-            )?;
+            let refused = Outcome::Refused {
+                reason: "larger than Port's 1 MiB request limit".into(),
+            };
+            if let Err(e) = self.record(which[k], refused) {
+                journal_error.get_or_insert(e);
+            }
         }
         let total = which.len();
         let mut done = total - batches.iter().map(Vec::len).sum::<usize>();
@@ -542,48 +547,47 @@ impl Push {
         let mut answers = futures::stream::iter(requests).buffer_unordered(in_flight.max(1));
         let mut stopped_by: Option<String> = None;
         while let Some((entries, result)) = answers.next().await {
-            match result {
-                Some(Ok(bulk)) => {
-                    for (&n, item) in entries.iter().zip(bulk.items) {
-                        self.record(n, outcome_of(item))?;
-                    }
-                }
+            let outcomes: Vec<Outcome> = match result {
+                Some(Ok(bulk)) => bulk.items.into_iter().map(outcome_of).collect(),
                 Some(Err(e)) => {
                     let message = e.to_string();
                     if stops_the_push(&e) {
                         stopped_by.get_or_insert_with(|| message.clone());
                     }
                     tracing::warn!(error = %message, entities = entries.len(), "bulk upsert failed");
-                    for &n in entries {
-                        self.record(
-                            n,
-                            Outcome::Failed {
-                                status: status_of(&e),
-                                error: "request_failed".into(),
-                                message: message.clone(),
-                            },
-                        )?;
-                    }
+                    let failed = Outcome::Failed {
+                        status: status_of(&e),
+                        error: "request_failed".into(),
+                        message,
+                    };
+                    vec![failed; entries.len()]
                 }
                 None => {
                     let reason = match &stopped_by {
                         Some(why) => format!("not sent: the push stopped after: {why}"),
                         None => "not sent: the push was interrupted".to_owned(),
                     };
-                    for &n in entries {
-                        self.record(
-                            n,
-                            Outcome::NotAttempted {
-                                reason: reason.clone(),
-                            },
-                        )?;
+                    vec![Outcome::NotAttempted { reason }; entries.len()]
+                }
+            };
+            for (&n, outcome) in entries.iter().zip(outcomes) {
+                if let Err(e) = self.record(n, outcome) {
+                    // Without a journal a cut-off could not be resumed: start nothing more,
+                    // but keep every answer of the batches already out.
+                    if journal_error.is_none() {
+                        stopped_by = Some(e.to_string());
+                        stop.store(true, Ordering::SeqCst);
                     }
+                    journal_error.get_or_insert(e);
                 }
             }
             done += entries.len();
             progress(done, total);
         }
-        self.journal.sync()
+        match journal_error {
+            Some(e) => Err(e),
+            None => self.journal.sync(),
+        }
     }
 
     /// Marks the end of this run in the journal (a resume starts a new run in the same file).
@@ -649,35 +653,60 @@ fn status_of(e: &PortError) -> u16 {
 /// Journals looked at for an unfinished push: the newest few, so a long history costs nothing.
 const RECENT_JOURNALS: usize = 10;
 
-/// The newest of the recent journals in `dir` that still has entities to send.
+/// The newest of the recent journals in `dir` that still has entities to send (never
+/// answered, or failed on the network, throttling or Port's side).
 pub fn latest_unfinished(dir: &Path) -> Option<(PathBuf, usize)> {
     journal::list(dir)
         .into_iter()
         .take(RECENT_JOURNALS)
         .find_map(|path| {
-            let left = Push::peek(&path).ok()?;
+            let left = summary(&path).ok()?.unfinished;
             (left > 0).then_some((path, left))
         })
 }
 
-impl Push {
-    /// How many entities of the journal at `path` are still pending, without reopening it.
-    fn peek(path: &Path) -> Result<usize, JournalError> {
-        let lines = journal::read(path)?;
-        let mut sendable: BTreeMap<usize, bool> = BTreeMap::new();
-        for line in lines {
-            match line {
-                Line::Entry { n, entity, .. } => {
-                    sendable.insert(n, entity.is_some());
-                }
-                Line::Outcome { n, outcome } => {
-                    sendable.insert(n, outcome.retryable());
-                }
-                _ => {}
+/// What a journal says, read without reopening it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Where its entities went (`Catalog::describe`).
+    pub target: String,
+    pub blueprint: String,
+    /// Entities a resume would send: never answered, failed, or not attempted.
+    pub resendable: usize,
+    /// Of those, the ones not answered or failed in a way a later attempt may cure.
+    pub unfinished: usize,
+}
+
+/// Reads the journal at `path` and counts what is left.
+pub fn summary(path: &Path) -> Result<Summary, JournalError> {
+    let mut summary = Summary {
+        target: String::new(),
+        blueprint: String::new(),
+        resendable: 0,
+        unfinished: 0,
+    };
+    // Per entry: (resendable, unfinished) after its latest line.
+    let mut left: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
+    for line in journal::read(path)? {
+        match line {
+            Line::Push {
+                target, blueprint, ..
+            } => {
+                summary.target = target;
+                summary.blueprint = blueprint;
             }
+            Line::Entry { n, entity, .. } => {
+                left.insert(n, (entity.is_some(), entity.is_some()));
+            }
+            Line::Outcome { n, outcome } => {
+                left.insert(n, (outcome.retryable(), outcome.unfinished()));
+            }
+            _ => {}
         }
-        Ok(sendable.values().filter(|s| **s).count())
     }
+    summary.resendable = left.values().filter(|(r, _)| *r).count();
+    summary.unfinished = left.values().filter(|(_, u)| *u).count();
+    Ok(summary)
 }
 
 #[cfg(test)]
@@ -844,6 +873,34 @@ mod tests {
         drop(push);
         assert_eq!(latest_unfinished(dir.path()), Some((path.clone(), 1)));
         assert_eq!(Push::resume(&path).unwrap().pending(), [0]);
+    }
+
+    #[tokio::test]
+    async fn a_journal_that_cannot_be_written_stops_the_push_but_loses_no_outcome() {
+        let (demo, bp) = ready_demo().await;
+        let drafts: Vec<Draft> = (0..60)
+            .map(|i| draft(&format!("j{i:02}"), Some("orders")))
+            .collect();
+        let plan = plan(&demo, DEFAULT_BLUEPRINT, &bp, drafts, false)
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut push = Push::start(plan, false, "demo", dir.path()).unwrap();
+        // The disk goes away: every further journal write fails.
+        push.journal = Journal::reopen_for_test(push.journal_path());
+        let pending = push.pending();
+        let stop = AtomicBool::new(false);
+        let result = push.send(&demo, &pending, 1, &stop, |_, _| {}).await;
+        assert!(result.is_err());
+        assert!(
+            stop.load(Ordering::SeqCst),
+            "no batch starts after the failure"
+        );
+        let c = push.counts();
+        assert_eq!(c.total, 60);
+        assert_eq!(c.created, 20, "the batch that answered is known");
+        assert_eq!(c.not_attempted, 40);
+        assert!(push.outcomes.iter().all(Option::is_some));
     }
 
     #[tokio::test]

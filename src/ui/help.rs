@@ -22,6 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
         Context::PushSetup,
         Context::Push,
         Context::PushDone,
+        Context::PushFailed,
     ] {
         if !lines.is_empty() {
             lines.push(Line::raw(""));

@@ -14,6 +14,7 @@ pub enum Context {
     PushSetup,
     Push,
     PushDone,
+    PushFailed,
 }
 
 impl Context {
@@ -30,6 +31,7 @@ impl Context {
             Context::PushSetup => "Push: blueprint setup",
             Context::Push => "Push to Port (p): the plan",
             Context::PushDone => "Push: results",
+            Context::PushFailed => "Push: when it cannot go on",
         }
     }
 }
@@ -308,4 +310,11 @@ pub const BINDINGS: &[Binding] = &[
         Some("retry failed"),
     ),
     b(Context::PushDone, "Esc", "back to the list", Some("back")),
+    b(
+        Context::PushFailed,
+        "r",
+        "try again (plans anew)",
+        Some("retry"),
+    ),
+    b(Context::PushFailed, "Esc", "back to the list", Some("back")),
 ];

@@ -176,6 +176,7 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
             Screen::Push => Some(match state.push.as_ref().map(|p| &p.stage) {
                 Some(Stage::Blueprint { .. }) => Context::PushSetup,
                 Some(Stage::Done { .. }) => Context::PushDone,
+                Some(Stage::Failed(_)) => Context::PushFailed,
                 _ => Context::Push,
             }),
         }

@@ -41,11 +41,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         }
         Stage::Failed(e) => {
             let lines = vec![
-                Line::styled("The push could not be prepared", theme::error()),
+                Line::styled("The push cannot go on", theme::error()),
                 Line::raw(""),
                 Line::raw(e.clone()),
                 Line::raw(""),
-                Line::styled("r try again · Esc back to the list", theme::dim()),
+                Line::styled(
+                    "r try again (plans anew) · Esc back to the list",
+                    theme::dim(),
+                ),
             ];
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         }
