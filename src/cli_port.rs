@@ -315,7 +315,7 @@ pub async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCode> {
         &catalog.describe(),
         &ctx.journal_dir(),
     )?;
-    run_push(catalog, push, &args).await
+    run_push(catalog, push, &args, true).await
 }
 
 async fn resume(
@@ -370,13 +370,16 @@ async fn resume(
         }
     }
     let push = Push::resume(&path)?;
-    run_push(catalog, push, args).await
+    run_push(catalog, push, args, false).await
 }
 
+/// Sends, then reports every entity that did not land. `plan_shown`: the refusals were named
+/// with the plan already.
 async fn run_push(
     catalog: Arc<dyn Catalog>,
     mut push: Push,
     args: &PushArgs,
+    plan_shown: bool,
 ) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
@@ -437,6 +440,7 @@ async fn run_push(
             for (e, o) in push.plan.entries.iter().zip(&push.outcomes) {
                 match o {
                     Some(Outcome::Created | Outcome::Updated | Outcome::Unchanged) => {}
+                    Some(Outcome::Refused { .. }) if plan_shown => {}
                     Some(o @ Outcome::Refused { .. }) => {
                         eprintln!("{}: refused: {}", e.repo, o.detail().unwrap_or_default())
                     }
