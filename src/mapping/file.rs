@@ -21,17 +21,9 @@ pub const ECR_KIND: &str = "AWS::ECR::Repository";
 /// Port's length limit for property and relation identifiers.
 pub const MAX_ID_CHARS: usize = 100;
 
-/// Entity-mapping keys in the order Port's docs write them: a key that was absent is added
-/// at its place in this order, not at the end, so the file still reads naturally.
-const MAPPING_KEYS: [&str; 7] = [
-    "identifier",
-    "title",
-    "blueprint",
-    "icon",
-    "team",
-    "properties",
-    "relations",
-];
+/// Entity-mapping keys in order: a key that was absent is added at its place, not at the end,
+/// so the file still reads naturally.
+const MAPPING_KEYS: [&str; 7] = crate::model::entity::ENTITY_KEYS;
 const RESOURCE_KEYS: [&str; 3] = ["kind", "selector", "port"];
 
 /// The exporter `config.json` that ecr-port ships: Port's ECR guide with its service relation

@@ -1,6 +1,7 @@
 //! Pure data: repositories, tags and their rules. No IO here.
 
 pub mod activity;
+pub mod entity;
 pub mod identifier;
 pub mod repository;
 pub mod tag_rules;

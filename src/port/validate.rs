@@ -21,15 +21,7 @@ pub const MAX_BULK_ENTITIES: usize = 20;
 const BULK_WRAPPER_BYTES: usize = r#"{"entities":[]}"#.len();
 /// Top-level keys a draft may carry. Port itself accepts extra keys (`additionalProperties: true`)
 /// and silently ignores them, which is exactly why a typo such as `propertes` must be flagged here.
-const DRAFT_KEYS: [&str; 7] = [
-    "identifier",
-    "title",
-    "blueprint",
-    "icon",
-    "team",
-    "properties",
-    "relations",
-];
+const DRAFT_KEYS: [&str; 7] = crate::model::entity::ENTITY_KEYS;
 
 /// One problem of one draft. `field` is a dotted path ("identifier", "properties.x",
 /// "relations.service", or "entity" for whole-draft problems); `message` says what is wrong and,

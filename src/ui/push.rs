@@ -147,6 +147,13 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
         ),
         theme::dim(),
     )];
+    if state.workbench.as_ref().is_some_and(|w| w.dirty()) {
+        // The plan maps with what the workbench shows, saved or not.
+        second.push(Span::styled(
+            "   mapping: the workbench's unsaved edits",
+            Style::new().fg(theme::WARN),
+        ));
+    }
     if let Stage::Plan { skipped, notes, .. } = &push.stage {
         if *skipped > 0 {
             second.push(Span::styled(
