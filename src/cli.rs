@@ -397,10 +397,7 @@ async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<ExitCode> {
     let mut ok = failures.is_empty();
     let mut targets: Vec<&Repository> = Vec::new();
     for want in &wanted {
-        let found: Vec<&Repository> = repos
-            .iter()
-            .filter(|r| &r.name == want || &r.arn == want)
-            .collect();
+        let found: Vec<&Repository> = repos.iter().filter(|r| r.answers_to(want)).collect();
         if found.is_empty() {
             ok = false;
             println!(
@@ -515,11 +512,7 @@ async fn render_inputs(
 ) -> anyhow::Result<RenderInputs> {
     let label = |r: &Repository| format!("{} ({})", r.name, r.region);
     let Some(path) = input else {
-        let inventory = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
-        let (repos, failures) = inventory::collect(inventory.as_ref(), true).await;
-        if let Some((region, err)) = failures.first() {
-            anyhow::bail!("{region}: {err}");
-        }
+        let repos = read_live(ctx).await?;
         return Ok(RenderInputs::Built {
             labels: repos.iter().map(label).collect(),
             inputs: Arc::new(repos.iter().map(|r| shape.input(r)).collect()),
@@ -536,6 +529,17 @@ async fn render_inputs(
         labels: repos.iter().map(label).collect(),
         inputs: Arc::new(repos.iter().map(|r| shape.input(r)).collect()),
     })
+}
+
+/// Every repository of the live inventory, with policies; any region that fails fails the
+/// whole read (a mapping over half an inventory would mislead).
+pub(crate) async fn read_live(ctx: &Context) -> anyhow::Result<Vec<Repository>> {
+    let inventory = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
+    let (repos, failures) = inventory::collect(inventory.as_ref(), true).await;
+    if let Some((region, err)) = failures.first() {
+        anyhow::bail!("{region}: {err}");
+    }
+    Ok(repos)
 }
 
 /// Repositories saved by `ecr-port list --output json`.

@@ -10,13 +10,12 @@ use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::cli::{SemanticsArg, ShapeArg};
-use crate::inventory;
 use crate::model::Repository;
-use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
+use crate::port::blueprint;
 use crate::port::journal::Outcome;
 use crate::port::push::{self, Entry, Push, PushPlan, Verdict};
 use crate::port::{BULK_MAX_ENTITIES, Catalog, ClientOptions, Credentials, PortClient, Secret};
-use crate::session::{self, Context, Preflight, load_mapping, open_catalog, open_inventory};
+use crate::session::{self, Context, Preflight, load_mapping, open_catalog};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -92,12 +91,7 @@ fn blueprint_id(
     if let Some(id) = flag.filter(|b| !b.is_empty()) {
         return Ok(id);
     }
-    let file = load_mapping(ctx, mapping)?;
-    Ok(file
-        .mapping()
-        .static_blueprint()
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| DEFAULT_BLUEPRINT.to_owned()))
+    Ok(session::blueprint_of(load_mapping(ctx, mapping)?.mapping()))
 }
 
 fn demo_banner(catalog: &dyn Catalog) {
@@ -209,21 +203,14 @@ async fn push_repos(
 ) -> anyhow::Result<Vec<Repository>> {
     let repos = match input {
         Some(path) => crate::cli::read_saved(&path)?,
-        None => {
-            let inv = open_inventory(ctx.global.demo, &ctx.aws_options()).await?;
-            let (repos, failures) = inventory::collect(inv.as_ref(), true).await;
-            if let Some((region, err)) = failures.first() {
-                bail!("{region}: {err}");
-            }
-            repos
-        }
+        None => crate::cli::read_live(ctx).await?,
     };
     if only.is_empty() {
         return Ok(repos);
     }
     let unknown: Vec<&String> = only
         .iter()
-        .filter(|o| !repos.iter().any(|r| r.name == **o || r.arn == **o))
+        .filter(|o| !repos.iter().any(|r| r.answers_to(o)))
         .collect();
     if !unknown.is_empty() {
         bail!(
@@ -237,7 +224,7 @@ async fn push_repos(
     }
     Ok(repos
         .into_iter()
-        .filter(|r| only.iter().any(|o| *o == r.name || *o == r.arn))
+        .filter(|r| only.iter().any(|o| r.answers_to(o)))
         .collect())
 }
 

@@ -139,16 +139,18 @@ impl Context {
 
     /// The base URL and the credentials: environment over settings file.
     pub fn port_target(&self) -> Result<PortTarget, PortError> {
-        let env = env_var;
         let port = &self.settings.port;
         let base_url = self.port_base_url()?;
-        let id = env("PORT_CLIENT_ID").or_else(|| port.client_id.clone());
-        let secret = env("PORT_CLIENT_SECRET")
-            .map(Secret::new)
-            .or_else(|| port.client_secret.clone());
-        if env("PORT_CLIENT_SECRET").is_none() && port.client_secret.is_some() {
-            check_private(&self.paths.config_file)?;
-        }
+        let id = env_var("PORT_CLIENT_ID").or_else(|| port.client_id.clone());
+        let secret = match env_var("PORT_CLIENT_SECRET") {
+            Some(secret) => Some(Secret::new(secret)),
+            None => {
+                if port.client_secret.is_some() {
+                    check_private(&self.paths.config_file)?;
+                }
+                port.client_secret.clone()
+            }
+        };
         let credentials = match (id, secret) {
             (Some(client_id), Some(client_secret)) => Some(Credentials {
                 client_id,
@@ -290,6 +292,14 @@ pub async fn render_drafts(
     Ok(Drafts { drafts, skipped })
 }
 
+/// The blueprint a mapping writes to: its static one, else `ecr_repository`.
+pub fn blueprint_of(mapping: &crate::mapping::file::Mapping) -> String {
+    mapping
+        .static_blueprint()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| blueprint::DEFAULT_BLUEPRINT.to_owned())
+}
+
 /// Before a push: the blueprint needs setting up first, or the plan is made.
 pub enum Preflight {
     NeedsSetup(blueprint::Report),
@@ -310,10 +320,7 @@ pub async fn preflight(
     repos: &[Repository],
     create_missing_related: bool,
 ) -> Result<Preflight, String> {
-    let blueprint_id = mapping
-        .static_blueprint()
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| blueprint::DEFAULT_BLUEPRINT.to_owned());
+    let blueprint_id = blueprint_of(mapping);
     let report = blueprint::check(catalog, &blueprint_id)
         .await
         .map_err(|e| e.to_string())?;

@@ -50,6 +50,11 @@ pub struct Repository {
 }
 
 impl Repository {
+    /// How a command line names a repository: by name (in every region read) or by ARN.
+    pub fn answers_to(&self, name_or_arn: &str) -> bool {
+        self.name == name_or_arn || self.arn == name_or_arn
+    }
+
     /// The tags, or none while they are still loading.
     pub fn tag_list(&self) -> &[Tag] {
         self.tags.present().map(Vec::as_slice).unwrap_or(&[])

@@ -819,32 +819,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// The `ecr_repository` blueprint from port-reference §6 (Port's exporter example plus the
-    /// guide's `service` relation).
+    /// The `ecr_repository` blueprint from port-reference §6, as `blueprint setup` sends it.
     fn blueprint() -> Value {
-        json!({
-          "identifier": "ecr_repository",
-          "title": "ECR Repository",
-          "icon": "Service",
-          "schema": {
-            "properties": {
-              "link":                    { "title": "Link", "type": "string", "format": "url" },
-              "imageTagMutability":      { "title": "Image Tag Mutability", "type": "string" },
-              "scanningConfiguration":   { "title": "Scanning Configuration", "type": "object" },
-              "repositoryArn":           { "title": "Repository ARN", "type": "string" },
-              "repositoryUri":           { "title": "Repository URI", "type": "string" },
-              "encryptionConfiguration": { "title": "Encryption Configuration", "type": "object" },
-              "lifecyclePolicy":         { "title": "Lifecycle Policy", "type": "object" },
-              "tags":                    { "title": "Tags", "type": "array" }
-            },
-            "required": []
-          },
-          "mirrorProperties": {}, "calculationProperties": {}, "aggregationProperties": {},
-          "relations": {
-            "region":  { "title": "Region",  "target": "region",  "required": false, "many": false },
-            "service": { "title": "Service", "target": "service", "required": false, "many": false }
-          }
-        })
+        crate::port::blueprint::guide_blueprint("ecr_repository")
     }
 
     /// The §6 blueprint with extra constraints layered on, to exercise every property rule.
