@@ -1,19 +1,18 @@
 //! ecr-port: keep a Port catalog in sync with AWS ECR.
 //!
-//! Layers, top to bottom: `cli` and `tui` (entry points, which nothing imports), `session`
-//! (the resolved run context), `ui` (views), `app` (pure state machine), `inventory`, `mapping`
-//! and `port` (IO at the edges, pure cores inside), `model` (pure data). See
+//! Layers, top to bottom: `cli` and `tui` (the two faces, which nothing imports), `ops` (the
+//! use cases both faces call), `ui` (views) over `app` (the pure state machine), `inventory`,
+//! `mapping` and `port` (IO at the edges, pure cores inside), `model` (pure data). See
 //! ../shared/docs/architecture.md.
 
 pub mod app;
 pub mod cli;
-pub mod cli_port;
 pub mod config;
 pub mod inventory;
 pub mod logging;
 pub mod mapping;
 pub mod model;
+pub mod ops;
 pub mod port;
-pub mod session;
 pub mod tui;
 pub mod ui;

@@ -13,14 +13,15 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::push::{Finished, Prepared};
+use crate::app::push::Prepared;
 use crate::app::{Effect, Key, Msg, State, update};
 use crate::inventory::{self, Inventory, InventoryError, LoadOptions};
 use crate::mapping::worker::{WorkerClient, WorkerOptions};
+use crate::ops::context::{Context, load_mapping, open_catalog};
+use crate::ops::push::{self as ops_push, Preflight};
+use crate::ops::records::Records;
 use crate::port::Catalog;
 use crate::port::push::Push;
-use crate::session::Preflight;
-use crate::session::{Context, open_inventory};
 use ratatui_textarea::TextArea;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -45,21 +46,10 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     if let Some(journal) = exit.push_interrupted {
         eprintln!(
             "ecr-port: a push was still sending; its journal knows what landed: `{}` sends the rest",
-            resume_command(&journal)
+            ops_push::resume_command(&journal)
         );
     }
     Ok(())
-}
-
-/// The command that resumes the push of `journal`, with `--demo` when it went to the demo.
-fn resume_command(journal: &std::path::Path) -> String {
-    let demo = crate::port::push::summary(journal)
-        .is_ok_and(|s| s.target == crate::port::demo::DESCRIPTION);
-    format!(
-        "ecr-port{} push --resume {}",
-        if demo { " --demo" } else { "" },
-        journal.display()
-    )
 }
 
 /// What the session leaves behind to tell the user about.
@@ -168,11 +158,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
         // Journals are read off the event loop: the first frame must not wait for them.
         let (dir, tx) = (ctx.journal_dir(), rt.msgs.clone());
         tokio::task::spawn_blocking(move || {
-            if let Some((path, left)) = crate::port::push::latest_unfinished(&dir) {
-                let _ = tx.send(Msg::Notice(format!(
-                    "an earlier push left {left} entities failed or unsent: `{}`",
-                    resume_command(&path)
-                )));
+            if let Some(notice) = ops_push::unfinished_notice(&dir) {
+                let _ = tx.send(Msg::Notice(notice));
             }
         });
     }
@@ -260,9 +247,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
 fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
     match effect {
         Effect::Connect => {
-            let (demo, opts, tx) = (ctx.global.demo, ctx.aws_options(), rt.connected.clone());
+            let (request, tx) = (ctx.inventory_request(), rt.connected.clone());
             tokio::spawn(async move {
-                let _ = tx.send(open_inventory(demo, &opts).await);
+                let _ = tx.send(request.open().await);
             });
         }
         Effect::Load { load } => {
@@ -287,23 +274,18 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         }
         Effect::WriteTags { items } => {
             if let Some(inv) = rt.inventory.clone() {
-                let (tx, read_only) = (rt.written.clone(), state.read_only);
+                let tx = rt.written.clone();
                 let concurrency = ctx.aws_options().concurrency;
                 tokio::spawn(async move {
-                    let mut results = futures::stream::iter(items)
-                        .map(|item| {
-                            let inv = inv.clone();
-                            async move { inventory::apply(inv.as_ref(), read_only, &item).await }
-                        })
-                        .buffer_unordered(concurrency);
-                    while let Some(applied) = results.next().await {
+                    let mut results = Box::pin(crate::ops::tags::write(inv, items, concurrency));
+                    while let Some((_, applied)) = results.next().await {
                         let _ = tx.send(applied);
                     }
                 });
             }
         }
         Effect::LoadMapping => {
-            let loaded = crate::session::load_mapping(ctx, None)
+            let loaded = load_mapping(ctx, None)
                 .map(|file| (file, ctx.settings.mapping.file.clone()))
                 .map_err(|e| format!("{e:#}"));
             let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
@@ -369,7 +351,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             };
             let mapping = match mapping {
                 Some(m) => m,
-                None => match crate::session::load_mapping(ctx, None) {
+                None => match load_mapping(ctx, None) {
                     Ok(file) => file.mapping().clone(),
                     Err(e) => {
                         let _ = tx.send(Msg::PushPrepared {
@@ -385,15 +367,16 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             }
             rt.prepare_task = Some(tokio::spawn(async move {
                 let target = catalog.describe();
-                let result = crate::session::preflight(
+                let records = Records::live(&repos, shape);
+                let result = ops_push::plan(
                     catalog.as_ref(),
                     &mapping,
                     semantics,
-                    shape,
-                    &repos,
+                    &records,
                     create_missing,
                 )
                 .await
+                .map_err(|e| e.to_string())
                 .map(|p| match p {
                     Preflight::NeedsSetup(report) => Prepared::Blueprint {
                         target,
@@ -420,10 +403,8 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         }
         Effect::SetupBlueprint { steps } => {
             let (tx, catalog) = (rt.msgs.clone(), rt.catalog.clone());
-            let read_only = state.read_only;
             tokio::spawn(async move {
                 let result = match catalog {
-                    _ if read_only => Err("read-only mode".to_owned()),
                     Some(c) => crate::port::blueprint::apply(c.as_ref(), &steps)
                         .await
                         .map_err(|e| e.to_string()),
@@ -442,22 +423,16 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                     .send(Msg::PushFinished(Err("not connected to Port".into())));
                 return;
             };
-            if state.read_only {
-                let _ = rt
-                    .msgs
-                    .send(Msg::PushFinished(Err("read-only mode".into())));
-                return;
-            }
             let (tx, slot, stop) = (rt.msgs.clone(), rt.push.clone(), rt.push_stop.clone());
             let dir = ctx.journal_dir();
             stop.store(false, Ordering::SeqCst);
             tokio::spawn(async move {
                 let mut guard = slot.lock().await;
-                match Push::start(plan, include_unchanged, &catalog.describe(), &dir) {
+                match ops_push::start(catalog.as_ref(), plan, include_unchanged, &dir) {
                     Ok(push) => {
                         let push = guard.insert(push);
-                        let result = send_push(push, catalog.as_ref(), &stop, &tx).await;
-                        let _ = tx.send(Msg::PushFinished(result));
+                        let finished = send_push(push, catalog.as_ref(), &stop, &tx).await;
+                        let _ = tx.send(Msg::PushFinished(Ok(finished)));
                     }
                     Err(e) => {
                         let _ = tx.send(Msg::PushFinished(Err(e.to_string())));
@@ -473,7 +448,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 let mut guard = slot.lock().await;
                 let result = match (guard.as_mut(), catalog) {
                     (Some(push), Some(catalog)) => {
-                        send_push(push, catalog.as_ref(), &stop, &tx).await
+                        Ok(send_push(push, catalog.as_ref(), &stop, &tx).await)
                     }
                     _ => Err("no push to retry".to_owned()),
                 };
@@ -511,37 +486,28 @@ fn open_push_catalog(rt: &mut Runtime, ctx: &Context) -> Result<Arc<dyn Catalog>
     if let Some(c) = &rt.catalog {
         return Ok(c.clone());
     }
-    let catalog = crate::session::open_catalog(ctx).map_err(|e| e.to_string())?;
+    let catalog = open_catalog(ctx).map_err(|e| e.to_string())?;
     rt.catalog = Some(catalog.clone());
     Ok(catalog)
 }
 
-/// Sends what the push still has pending, reporting progress, and returns every outcome.
+/// Sends what the push still has pending, reporting progress as messages.
 async fn send_push(
     push: &mut Push,
     catalog: &dyn Catalog,
     stop: &AtomicBool,
     tx: &mpsc::UnboundedSender<Msg>,
-) -> Result<Finished, String> {
-    let pending = push.pending();
-    let sent = push
-        .send(
-            catalog,
-            &pending,
-            crate::port::push::DEFAULT_IN_FLIGHT,
-            stop,
-            |done, total| {
-                let _ = tx.send(Msg::PushProgress { done, total });
-            },
-        )
-        .await;
-    // The outcomes are in memory whatever became of the journal.
-    let problem = sent.and_then(|()| push.finish().map(drop)).err();
-    Ok(Finished {
-        outcomes: push.outcomes.clone(),
-        journal: push.journal_path().to_owned(),
-        problem: problem.map(|e| e.to_string()),
-    })
+) -> crate::app::push::Finished {
+    ops_push::send(
+        push,
+        catalog,
+        crate::port::push::DEFAULT_IN_FLIGHT,
+        stop,
+        |done, total| {
+            let _ = tx.send(Msg::PushProgress { done, total });
+        },
+    )
+    .await
 }
 
 /// In the workbench editor, text keys go to the text area; Esc and Ctrl-c go to `update`.
@@ -568,14 +534,10 @@ fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
     })
 }
 
-fn worker_options() -> Result<WorkerOptions, crate::mapping::worker::WorkerError> {
-    WorkerOptions::current()
-}
-
 fn spawn_preview_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<PreviewJob> {
     let (tx, mut rx) = tokio::sync::watch::channel::<Option<Arc<PreviewJob>>>(None);
     tokio::spawn(async move {
-        let mut client = match worker_options() {
+        let mut client = match WorkerOptions::current() {
             Ok(opts) => WorkerClient::new(opts),
             Err(e) => {
                 let _ = msgs.send(Msg::PreviewDone {
@@ -602,7 +564,9 @@ fn spawn_preview_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<PreviewJob> 
 fn spawn_sweep_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<SweepJob> {
     let (tx, mut rx) = tokio::sync::watch::channel::<Option<Arc<SweepJob>>>(None);
     tokio::spawn(async move {
-        let Ok(opts) = worker_options() else { return };
+        let Ok(opts) = WorkerOptions::current() else {
+            return;
+        };
         let mut client = WorkerClient::new(opts);
         let mut loaded: Option<u64> = None;
         while rx.changed().await.is_ok() {

@@ -215,7 +215,7 @@ async fn dangling_services_are_refused_and_named_unless_port_may_create_them() {
     }
     assert!(
         run.stdout.contains(
-            "10 entities: 7 created, 0 updated, 0 unchanged, 0 failed, 3 refused, 0 not attempted"
+            "10 entities: 7 created · 0 updated · 0 unchanged · 0 failed · 3 refused · 0 not attempted"
         ),
         "{}",
         run.stdout
@@ -241,7 +241,7 @@ async fn dangling_services_are_refused_and_named_unless_port_may_create_them() {
     assert!(
         again
             .stdout
-            .contains("10 entities: 3 created, 0 updated, 7 unchanged"),
+            .contains("10 entities: 3 created · 0 updated · 7 unchanged"),
         "{}",
         again.stdout
     );
@@ -729,7 +729,7 @@ async fn ctrl_c_stops_after_the_batch_in_flight_and_the_rest_resumes() {
     assert_eq!(out.status.code(), Some(1), "{so}\n{se}");
     assert!(se.contains("stopping"), "{se}");
     assert!(
-        so.contains("100 entities: 20 created, 0 updated, 0 unchanged, 0 failed, 0 refused, 80 not attempted"),
+        so.contains("100 entities: 20 created · 0 updated · 0 unchanged · 0 failed · 0 refused · 80 not attempted"),
         "{so}"
     );
     assert!(so.contains("ecr-port push --resume"), "{so}");

@@ -10,9 +10,9 @@ pub mod workbench;
 pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel};
 pub use update::update;
 
-use crate::inventory::{Applied, Event, InventoryError};
 use crate::mapping::file::MappingFile;
-use crate::mapping::worker::{Evaluated, WorkerError};
+use crate::mapping::protocol::{Evaluated, WorkerError};
+use crate::model::inventory::{Applied, Event, InventoryError};
 use crate::model::tag_rules::PlanItem;
 use std::path::PathBuf;
 
@@ -145,10 +145,10 @@ pub enum Effect {
         create_missing: bool,
     },
     SetupBlueprint {
-        steps: Vec<crate::port::blueprint::Step>,
+        steps: Vec<crate::model::blueprint::Step>,
     },
     StartPush {
-        plan: crate::port::push::PushPlan,
+        plan: crate::model::push::PushPlan,
         include_unchanged: bool,
     },
     /// Send the failed and unsent entries of the last push again.

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use super::state::{Screen, State, Status, StatusLevel};
 use super::{Effect, Key};
-use crate::port::blueprint::Step;
-use crate::port::journal::Outcome;
-use crate::port::push::{Counts, PushPlan, Verdict};
+use crate::model::blueprint::Step;
+pub use crate::model::push::Finished;
+use crate::model::push::{Counts, Outcome, PushPlan, Verdict};
 
 /// What the IO side found before a push: either the blueprint needs setting up first, or the
 /// plan is ready.
@@ -26,17 +26,6 @@ pub enum Prepared {
         /// Blueprint findings that do not block (e.g. a relation we will not change).
         notes: Vec<String>,
     },
-}
-
-/// What a push run (or a retry) ended with.
-#[derive(Debug, Clone)]
-pub struct Finished {
-    /// Every entry's outcome, in plan order.
-    pub outcomes: Vec<Option<Outcome>>,
-    pub journal: PathBuf,
-    /// Set when the journal could not be written: the outcomes above are complete, but a
-    /// cut-off now could not be resumed from the file.
-    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -490,8 +479,8 @@ pub fn row_bad(push: &PushScreen, i: usize) -> bool {
 mod tests {
     use super::*;
     use crate::app::{Msg, update};
+    use crate::model::push::Entry;
     use crate::model::repository::sample;
-    use crate::port::push::Entry;
     use serde_json::json;
 
     fn entry(name: &str, verdict: Verdict) -> Entry {
@@ -515,7 +504,7 @@ mod tests {
         );
         update(
             &mut s,
-            Msg::Inventory(vec![crate::inventory::Event::Page {
+            Msg::Inventory(vec![crate::model::inventory::Event::Page {
                 load: 1,
                 region: "eu-west-1".into(),
                 repos: vec![sample("a", "eu-west-1", &[]), sample("b", "eu-west-1", &[])],

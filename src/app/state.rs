@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
-use crate::inventory::InventoryError;
+use crate::model::inventory::InventoryError;
 use crate::model::{Fetched, Repository, tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

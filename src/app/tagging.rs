@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::state::{Screen, State, Status, StatusLevel};
 use super::{Effect, Key};
-use crate::inventory::Applied;
 use crate::model::activity::Activity;
+use crate::model::inventory::Applied;
 use crate::model::tag_rules::{self, Change, PlanItem};
 use crate::model::{Fetched, tags};
 

@@ -3,7 +3,7 @@
 
 use super::state::{Column, Phase, RegionStatus, Screen, State, Status, StatusLevel};
 use super::{Effect, Key, Msg};
-use crate::inventory::Event;
+use crate::model::inventory::Event;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -413,7 +413,7 @@ fn on_detail_key(state: &mut State, key: Key) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::InventoryError;
+    use crate::model::inventory::InventoryError;
     use crate::model::repository::sample;
     use crate::model::{Fetched, Tag};
 

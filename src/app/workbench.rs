@@ -13,7 +13,7 @@ use crate::mapping::engine::Outcome;
 use crate::mapping::eval::{self, EntityOutcome, Semantics, Shape, Sweep};
 use crate::mapping::file::{FieldName, Mapping, MappingFile};
 use crate::mapping::protocol::CompileIssue;
-use crate::mapping::worker::{Evaluated, WorkerError};
+use crate::mapping::protocol::{Evaluated, WorkerError};
 
 /// A one-line prompt inside the workbench.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -692,8 +692,8 @@ pub(super) fn saved(state: &mut State, result: Result<PathBuf, String>) {
 mod tests {
     use super::*;
     use crate::app::{Msg, update};
-    use crate::inventory::Event;
     use crate::mapping::file::{Format, default_exporter_config};
+    use crate::model::inventory::Event;
     use crate::model::repository::sample;
 
     fn opened() -> (State, Vec<Effect>) {

@@ -5,52 +5,15 @@
 
 pub mod demo;
 pub mod ecr;
-pub mod error;
 pub mod limiter;
 
 use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use error::InventoryError;
+pub use crate::model::inventory::{Applied, Event, InventoryError};
 
 use crate::model::tag_rules::{Change, PlanItem, cli_equivalent};
-use crate::model::{Fetched, Repository, Tag};
-
-/// One step of a load. `load` is the id the caller gave the load, so results of an
-/// abandoned load (after a refresh) can be told apart.
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// A region is about to be listed.
-    RegionStarted { load: u64, region: String },
-    /// A page of repositories, tags still pending.
-    Page {
-        load: u64,
-        region: String,
-        repos: Vec<Repository>,
-    },
-    /// One repository's tags.
-    Tags {
-        load: u64,
-        arn: String,
-        tags: Fetched<Vec<Tag>>,
-    },
-    /// One repository's policies.
-    Policies {
-        load: u64,
-        arn: String,
-        lifecycle: Fetched<String>,
-        repository: Fetched<String>,
-    },
-    /// Every repository and every tag of the region is in.
-    RegionListed { load: u64, region: String },
-    /// Background policy fetches of the region are done.
-    PoliciesDone { load: u64, region: String },
-    RegionFailed {
-        load: u64,
-        region: String,
-        error: InventoryError,
-    },
-}
+use crate::model::{Repository, Tag};
 
 pub type Sink = UnboundedSender<Event>;
 
@@ -76,7 +39,7 @@ pub trait Inventory: Send + Sync {
     fn fetch_policies(&self, load: u64, repo: &Repository, sink: Sink) -> BoxFuture<'static, ()>;
 
     /// Writes one tag change and returns the repository's tags as the source now has them.
-    /// Only [`apply`] calls this, so that every write passes the read-only check.
+    /// Only [`apply`] calls this, so that every write is logged with its AWS CLI equivalent.
     fn write_tags(&self, target: &PlanItem)
     -> BoxFuture<'static, Result<Vec<Tag>, InventoryError>>;
 
@@ -84,26 +47,19 @@ pub trait Inventory: Send + Sync {
     fn cli_context(&self) -> (Option<String>, Option<String>) {
         (None, None)
     }
+
+    /// True when writes are refused (the read-only guard of `ops`).
+    fn read_only(&self) -> bool {
+        false
+    }
 }
 
-/// The result of one planned write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
-    pub arn: String,
-    /// The repository's tags after the write, or why it failed.
-    pub result: Result<Vec<Tag>, InventoryError>,
-    /// The AWS CLI command that does the same.
-    pub command: Option<String>,
-}
-
-/// Every tag write goes through here: read-only mode is enforced in this one place, and each
-/// write is recorded in the log file with its AWS CLI equivalent.
-pub async fn apply(inventory: &dyn Inventory, read_only: bool, item: &PlanItem) -> Applied {
+/// Every tag write goes through here, so each is recorded in the log file with its AWS CLI
+/// equivalent. Read-only mode is the inventory's own refusal (`ops::guard`).
+pub async fn apply(inventory: &dyn Inventory, item: &PlanItem) -> Applied {
     let (profile, endpoint) = inventory.cli_context();
     let command = cli_equivalent(item, profile.as_deref(), endpoint.as_deref());
-    let result = if read_only {
-        Err(InventoryError::ReadOnly)
-    } else if !item.change.writes() {
+    let result = if !item.change.writes() {
         Err(InventoryError::NothingToWrite)
     } else {
         inventory.write_tags(item).await

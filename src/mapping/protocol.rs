@@ -1,7 +1,10 @@
 //! The JSON-lines protocol between the app and its jq worker process.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use thiserror::Error;
 
 use super::engine::Outcome;
 
@@ -144,4 +147,24 @@ impl Reply {
             ..Reply::default()
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkerError {
+    #[error("timed out after {0:?}; the worker was stopped and restarted")]
+    TimedOut(Duration),
+    #[error("the jq worker crashed ({0}); it will be restarted")]
+    Crashed(String),
+    #[error("cannot start the jq worker: {0}")]
+    Spawn(String),
+    #[error("the jq worker could not load the inputs: {0}")]
+    Input(String),
+}
+
+/// A reply, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluated {
+    pub compile: Vec<Vec<CompileIssue>>,
+    /// `outcomes[item][expr]`.
+    pub outcomes: Vec<Vec<Outcome>>,
 }

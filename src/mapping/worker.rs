@@ -10,7 +10,6 @@ use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
-use thiserror::Error;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
@@ -19,6 +18,7 @@ use super::engine::{self, Input, Outcome};
 use super::eval::{EntityOutcome, Semantics};
 use super::file::{Field, FieldName};
 use super::protocol::{CompileIssue, Rendered, Reply, Request, Wire};
+pub use super::protocol::{Evaluated, WorkerError};
 
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 pub const DEFAULT_OUTPUT_CAP: usize = 256 * 1024;
@@ -443,18 +443,6 @@ fn eval(
 // ---------------------------------------------------------------------------------------------
 // App side: spawn, talk, enforce the deadline, restart.
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum WorkerError {
-    #[error("timed out after {0:?}; the worker was stopped and restarted")]
-    TimedOut(Duration),
-    #[error("the jq worker crashed ({0}); it will be restarted")]
-    Crashed(String),
-    #[error("cannot start the jq worker: {0}")]
-    Spawn(String),
-    #[error("the jq worker could not load the inputs: {0}")]
-    Input(String),
-}
-
 /// What a worker has loaded, replayed into a fresh worker after a restart.
 #[derive(Debug, Clone)]
 pub enum Inputs {
@@ -667,14 +655,6 @@ impl WorkerClient {
             .await?;
         Ok((reply.compile, reply.rendered))
     }
-}
-
-/// A reply, decoded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evaluated {
-    pub compile: Vec<Vec<CompileIssue>>,
-    /// `outcomes[item][expr]`.
-    pub outcomes: Vec<Vec<Outcome>>,
 }
 
 async fn exchange(

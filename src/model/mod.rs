@@ -1,8 +1,11 @@
 //! Pure data: repositories, tags and their rules. No IO here.
 
 pub mod activity;
+pub mod blueprint;
 pub mod entity;
 pub mod identifier;
+pub mod inventory;
+pub mod push;
 pub mod repository;
 pub mod tag_rules;
 pub mod tags;

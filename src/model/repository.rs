@@ -49,6 +49,35 @@ pub struct Repository {
     pub repository_policy: Fetched<String>,
 }
 
+/// The region and account of an ECR repository ARN (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnParts {
+    pub region: String,
+    pub account: String,
+}
+
+pub fn arn_parts(arn: &str) -> Option<ArnParts> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() < 6 || parts[0] != "arn" || parts[2] != "ecr" {
+        return None;
+    }
+    Some(ArnParts {
+        region: parts[3].to_owned(),
+        account: parts[4].to_owned(),
+    })
+}
+
+/// Ocean's `aws` record around the exporter's one (port-reference.md §3).
+pub fn ocean_aws_record(name: &str, account: &str, region: &str, properties: Value) -> Value {
+    json!({
+        "Identifier": name,
+        "Properties": properties,
+        "__Kind": "AWS::ECR::Repository",
+        "__AccountId": account,
+        "__Region": region,
+    })
+}
+
 impl Repository {
     /// How a command line names a repository: by name (in every region read) or by ARN.
     pub fn answers_to(&self, name_or_arn: &str) -> bool {
@@ -102,13 +131,12 @@ impl Repository {
 
     /// Ocean `aws` integration shape: the Cloud Control model wrapped with its context.
     pub fn ocean_aws_json(&self) -> Value {
-        json!({
-            "Identifier": self.name,
-            "Properties": self.exporter_json(),
-            "__Kind": "AWS::ECR::Repository",
-            "__AccountId": self.registry_id,
-            "__Region": self.region,
-        })
+        ocean_aws_record(
+            &self.name,
+            &self.registry_id,
+            &self.region,
+            self.exporter_json(),
+        )
     }
 
     /// Ocean `aws-v3` shape: PascalCase top level, raw ECR dicts nested (port-reference.md §3.3).
@@ -174,10 +202,8 @@ impl Repository {
         };
         let name = text("RepositoryName")?;
         let arn = text("Arn")?;
-        let parts: Vec<&str> = arn.split(':').collect();
-        if parts.len() < 6 || parts[2] != "ecr" {
-            return Err(format!("`{arn}` is not an ECR repository ARN"));
-        }
+        let parts =
+            arn_parts(&arn).ok_or_else(|| format!("`{arn}` is not an ECR repository ARN"))?;
         let encryption = value.get("EncryptionConfiguration");
         let tags: Vec<Tag> = match value.get("Tags") {
             None | Some(Value::Null) => Vec::new(),
@@ -194,8 +220,8 @@ impl Repository {
             Some(doc) => Fetched::Present(doc.to_string()),
         };
         Ok(Repository {
-            region: parts[3].to_owned(),
-            registry_id: parts[4].to_owned(),
+            region: parts.region,
+            registry_id: parts.account,
             uri: text("RepositoryUri")?,
             created_at: None,
             image_tag_mutability: text("ImageTagMutability")?,

@@ -108,6 +108,16 @@ pub(super) enum SkipReason {
 }
 
 impl SkipReason {
+    /// Why it is refused, in words.
+    pub(super) fn reason(&self) -> String {
+        match self {
+            SkipReason::NotObject => "an entity must be a JSON object".to_owned(),
+            SkipReason::TooLarge(bytes) => {
+                format!("{bytes} bytes exceed Port's 1 MiB request limit")
+            }
+        }
+    }
+
     pub(super) fn item(&self, entity: &Value) -> BulkItem {
         let identifier = entity_identifier(entity)
             .unwrap_or(UNKNOWN_IDENTIFIER)
@@ -116,12 +126,12 @@ impl SkipReason {
             SkipReason::NotObject => (
                 422,
                 "invalid_entity",
-                "not sent: an entity must be a JSON object".to_owned(),
+                format!("not sent: {}", self.reason()),
             ),
-            SkipReason::TooLarge(bytes) => (
+            SkipReason::TooLarge(_) => (
                 413,
                 "entity_too_large",
-                format!("not sent: {bytes} bytes exceed Port's 1 MiB request limit"),
+                format!("not sent: {}", self.reason()),
             ),
         };
         BulkItem::Failed {
@@ -131,6 +141,40 @@ impl SkipReason {
             message,
         }
     }
+}
+
+/// The query of every bulk upsert: create or update, keeping fields not sent.
+pub fn bulk_query(create_missing_related: bool) -> Vec<(&'static str, &'static str)> {
+    let mut query = vec![("upsert", "true"), ("merge", "true")];
+    if create_missing_related {
+        query.push(("create_missing_related_entities", "true"));
+    }
+    query
+}
+
+/// How entities go out to Port: the requests, each a run of input indexes in order, and the
+/// inputs refused before sending. The one batcher: a push, its dry run and the client's
+/// `bulk_upsert` all split with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batches {
+    pub requests: Vec<std::ops::Range<usize>>,
+    /// Input index and why it is not sent.
+    pub refused: Vec<(usize, String)>,
+}
+
+pub fn batches(entities: &[Value]) -> Result<Batches, PortError> {
+    let encoded = encode_entities(entities)?;
+    let mut out = Batches {
+        requests: Vec::new(),
+        refused: Vec::new(),
+    };
+    for batch in plan_batches(&encoded, BULK_MAX_ENTITIES, BODY_LIMIT_BYTES) {
+        match batch {
+            Batch::Send(range) => out.requests.push(range),
+            Batch::Skip(i, why) => out.refused.push((i, why.reason())),
+        }
+    }
+    Ok(out)
 }
 
 /// Splits the input, in order, into requests of at most `max_count` entities and
@@ -255,6 +299,40 @@ mod tests {
 
     fn encoded(sizes: &[usize]) -> Vec<Option<Vec<u8>>> {
         sizes.iter().map(|n| Some(vec![b'x'; *n])).collect()
+    }
+
+    /// An object whose compact JSON is exactly `bytes` long.
+    fn sized(bytes: usize) -> Value {
+        json!({"p": "x".repeat(bytes - 8)})
+    }
+
+    #[test]
+    fn real_bodies_fit_and_too_large_entities_are_refused_alone() {
+        let entities = vec![
+            sized(600_000),
+            sized(600_000),
+            sized(1000),
+            sized(BODY_LIMIT_BYTES),
+            json!("not an object"),
+        ];
+        let got = batches(&entities).unwrap();
+        assert_eq!(got.requests, vec![0..1, 1..3]);
+        assert_eq!(got.refused.len(), 2);
+        assert_eq!(got.refused[0].0, 3);
+        assert!(got.refused[0].1.contains("exceed Port's 1 MiB"));
+        assert_eq!(
+            got.refused[1],
+            (4, "an entity must be a JSON object".to_owned())
+        );
+        let many: Vec<Value> = (0..50).map(|i| sized(1000 + i * 20_011)).collect();
+        let got = batches(&many).unwrap();
+        for range in &got.requests {
+            let body = json!({"entities": many[range.clone()].to_vec()});
+            assert!(serde_json::to_vec(&body).unwrap().len() <= BODY_LIMIT_BYTES);
+            assert!(range.len() <= BULK_MAX_ENTITIES);
+        }
+        let covered: Vec<usize> = got.requests.iter().flat_map(|r| r.clone()).collect();
+        assert_eq!(covered, (0..50).collect::<Vec<_>>());
     }
 
     #[test]

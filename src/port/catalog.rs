@@ -16,6 +16,11 @@ pub trait Catalog: Send + Sync {
         false
     }
 
+    /// True when writes are refused (the read-only guard of `ops`).
+    fn read_only(&self) -> bool {
+        false
+    }
+
     /// The blueprint, or `None` when it does not exist.
     fn blueprint<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Value>, PortError>>;
 

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use super::bulk::{
     BODY_LIMIT_BYTES, BULK_MAX_ENTITIES, Batch, BulkBody, BulkItem, BulkResult, assemble_bulk,
-    bulk_body, encode_entities, entity_identifier, plan_batches,
+    bulk_body, bulk_query, encode_entities, entity_identifier, plan_batches,
 };
 use super::error::PortError;
 use super::retry::{self, Budget};
@@ -417,12 +417,7 @@ impl PortClient {
     ) -> Result<BulkResult, PortError> {
         let mut url = self.url(&["blueprints", blueprint, "entities", "bulk"])?;
         url.query_pairs_mut()
-            .append_pair("upsert", "true")
-            .append_pair("merge", "true");
-        if create_missing_related {
-            url.query_pairs_mut()
-                .append_pair("create_missing_related_entities", "true");
-        }
+            .extend_pairs(bulk_query(create_missing_related));
         let encoded = encode_entities(entities)?;
         let mut items = Vec::with_capacity(entities.len());
         for batch in plan_batches(&encoded, BULK_MAX_ENTITIES, BODY_LIMIT_BYTES) {

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+pub use crate::model::push::FieldChange;
+
 use super::validate::json_eq;
 
 /// The outcome of sending one draft.
@@ -19,15 +21,6 @@ pub enum Change {
     Update(Vec<FieldChange>),
     /// Sending the draft would leave the entity as it is.
     Unchanged,
-}
-
-/// One field that would change. `None` means "unset" (absent or null) on that side.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldChange {
-    /// "title", "icon", "team", "properties.<id>" or "relations.<id>".
-    pub field: String,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
 }
 
 /// What sending `draft` with upsert=true&merge=true would change on `existing` (Port's current

@@ -53,6 +53,12 @@ pub enum PortError {
     /// Unusable options or credentials, found before any request.
     #[error("Port client settings: {0}")]
     Config(String),
+
+    /// Refused before sending: the run is read-only.
+    #[error(
+        "read-only mode: nothing was sent to Port (--read-only, or the profile is in readOnlyProfiles)"
+    )]
+    ReadOnly,
 }
 
 fn trace(trace_id: &Option<String>) -> String {

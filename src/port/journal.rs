@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
+pub use crate::model::push::Outcome;
+
 #[derive(Debug, Error)]
 pub enum JournalError {
     #[error("cannot write push journal {path}: {source}")]
@@ -73,83 +75,6 @@ pub enum Line {
     End {
         at: String,
     },
-}
-
-/// What happened to one entity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "camelCase")]
-pub enum Outcome {
-    Created,
-    Updated,
-    /// Port already holds the same values; not sent.
-    Unchanged,
-    /// Port or the network refused it; `status` 0 when no HTTP answer applied.
-    Failed {
-        status: u16,
-        error: String,
-        message: String,
-    },
-    /// Not sent because of the plan: invalid, dangling relation, duplicate identifier.
-    Refused {
-        reason: String,
-    },
-    /// The push stopped before this entity was sent (or before its batch answered).
-    NotAttempted {
-        reason: String,
-    },
-}
-
-impl Outcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Created => "created",
-            Outcome::Updated => "updated",
-            Outcome::Unchanged => "unchanged",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Refused { .. } => "refused",
-            Outcome::NotAttempted { .. } => "not attempted",
-        }
-    }
-
-    /// The word in JSON reports, as the journal spells it (`notAttempted`).
-    pub fn key(&self) -> &'static str {
-        match self {
-            Outcome::NotAttempted { .. } => "notAttempted",
-            other => other.label(),
-        }
-    }
-
-    /// Whether `R` or `--resume` sends it again when asked: anything sent that did not land
-    /// (the user may have fixed the cause, e.g. created a missing service).
-    pub fn retryable(&self) -> bool {
-        matches!(self, Outcome::Failed { .. } | Outcome::NotAttempted { .. })
-    }
-
-    /// Whether the push is unfinished because of it: never answered, or a failure that a
-    /// later attempt may cure by itself (network, throttling, Port's own errors). A 4xx
-    /// rejection stays failed until something changes, so it does not keep a push "unfinished".
-    pub fn unfinished(&self) -> bool {
-        match self {
-            Outcome::NotAttempted { .. } => true,
-            Outcome::Failed { status, .. } => matches!(status, 0 | 408 | 429 | 500..),
-            _ => false,
-        }
-    }
-
-    pub fn detail(&self) -> Option<String> {
-        match self {
-            Outcome::Failed {
-                status,
-                error,
-                message,
-            } => Some(match status {
-                0 => message.clone(),
-                _ => format!("HTTP {status} {error}: {message}"),
-            }),
-            Outcome::Refused { reason } | Outcome::NotAttempted { reason } => Some(reason.clone()),
-            _ => None,
-        }
-    }
 }
 
 pub struct Journal {

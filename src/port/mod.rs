@@ -15,7 +15,9 @@ pub mod validate;
 
 /// The same redacting wrapper the settings file uses for the client secret.
 pub use crate::config::Secret;
-pub use bulk::{BODY_LIMIT_BYTES, BULK_MAX_ENTITIES, BulkItem, BulkResult};
+pub use bulk::{
+    BODY_LIMIT_BYTES, BULK_MAX_ENTITIES, Batches, BulkItem, BulkResult, batches, bulk_query,
+};
 pub use catalog::Catalog;
 pub use client::{ClientOptions, Credentials, PortClient, Region};
 pub use error::PortError;

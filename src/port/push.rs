@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::catalog::Catalog;
-use super::diff::{self, Change, FieldChange};
+use super::diff::{self, Change};
 use super::journal::{self, Journal, JournalError, Line, Outcome};
-use super::validate::{self, MAX_BODY_BYTES};
+use super::validate;
 use super::{BulkItem, PortError};
+pub use crate::model::push::{Counts, Entry, PlanCounts, PushPlan, Verdict};
 use crate::model::time::format_rfc3339;
 
 /// Bulk requests in flight at once: Port's limits are per organization, and a few keep the
@@ -27,110 +27,6 @@ pub struct Draft {
     pub repo: String,
     /// The entity, or why the mapping produced none.
     pub entity: Result<Value, String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    Create,
-    Update(Vec<FieldChange>),
-    Unchanged,
-    /// Not sent: what is wrong with it.
-    Invalid(Vec<String>),
-    /// Not sent: relation targets that do not exist in Port.
-    Dangling(Vec<String>),
-}
-
-impl Verdict {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Verdict::Create => "create",
-            Verdict::Update(_) => "update",
-            Verdict::Unchanged => "unchanged",
-            Verdict::Invalid(_) => "invalid",
-            Verdict::Dangling(_) => "dangling",
-        }
-    }
-
-    fn from_label(label: &str, reasons: Vec<String>) -> Verdict {
-        match label {
-            "create" => Verdict::Create,
-            "update" => Verdict::Update(Vec::new()),
-            "unchanged" => Verdict::Unchanged,
-            "dangling" => Verdict::Dangling(reasons),
-            _ => Verdict::Invalid(reasons),
-        }
-    }
-
-    pub fn reasons(&self) -> &[String] {
-        match self {
-            Verdict::Invalid(r) | Verdict::Dangling(r) => r,
-            _ => &[],
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub repo: String,
-    /// Empty when the mapping produced no usable identifier.
-    pub identifier: String,
-    /// The body that would be sent (the draft without its `blueprint`, which the URL carries).
-    pub entity: Option<Value>,
-    pub verdict: Verdict,
-    /// Relation targets Port will create (with `create_missing_related_entities`).
-    pub creates: Vec<String>,
-}
-
-impl Entry {
-    /// Whether a push sends it: creates and updates, unchanged ones only when asked.
-    pub fn sendable(&self, include_unchanged: bool) -> bool {
-        match self.verdict {
-            Verdict::Create | Verdict::Update(_) => true,
-            Verdict::Unchanged => include_unchanged,
-            Verdict::Invalid(_) | Verdict::Dangling(_) => false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PushPlan {
-    pub blueprint: String,
-    pub create_missing_related: bool,
-    pub entries: Vec<Entry>,
-}
-
-/// Counts of a plan, for the confirmation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct PlanCounts {
-    pub create: usize,
-    pub update: usize,
-    pub unchanged: usize,
-    pub invalid: usize,
-    pub dangling: usize,
-}
-
-impl PushPlan {
-    pub fn counts(&self) -> PlanCounts {
-        let mut c = PlanCounts::default();
-        for e in &self.entries {
-            match e.verdict {
-                Verdict::Create => c.create += 1,
-                Verdict::Update(_) => c.update += 1,
-                Verdict::Unchanged => c.unchanged += 1,
-                Verdict::Invalid(_) => c.invalid += 1,
-                Verdict::Dangling(_) => c.dangling += 1,
-            }
-        }
-        c
-    }
-
-    /// How many entries a push would send.
-    pub fn to_send(&self, include_unchanged: bool) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| e.sendable(include_unchanged))
-            .count()
-    }
 }
 
 /// Checks every draft against the blueprint, looks up relation targets (one search per target
@@ -286,42 +182,57 @@ fn refuse_duplicates(entries: &mut [Entry]) {
     }
 }
 
-/// Final counts of a push; every entry is in exactly one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    pub total: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub failed: usize,
-    pub refused: usize,
-    pub not_attempted: usize,
+/// One bulk request of a push, as `--dry-run` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// `/v1/blueprints/{id}/entities/bulk?upsert=true&merge=true…`
+    pub path: String,
+    pub body: Value,
 }
 
-impl Counts {
-    /// Every entry in exactly one count; no outcome yet counts as not attempted.
-    pub fn of(outcomes: &[Option<Outcome>]) -> Counts {
-        let mut c = Counts {
-            total: outcomes.len(),
-            ..Counts::default()
-        };
-        for o in outcomes {
-            match o {
-                Some(Outcome::Created) => c.created += 1,
-                Some(Outcome::Updated) => c.updated += 1,
-                Some(Outcome::Unchanged) => c.unchanged += 1,
-                Some(Outcome::Failed { .. }) => c.failed += 1,
-                Some(Outcome::Refused { .. }) => c.refused += 1,
-                Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
-            }
-        }
-        c
-    }
+/// What a push of a plan would send: its requests, and the entities refused before sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DryRun {
+    pub requests: Vec<Request>,
+    /// `name (region)` and why.
+    pub refused: Vec<(String, String)>,
+}
 
-    pub fn ok(&self) -> bool {
-        self.failed == 0 && self.refused == 0 && self.not_attempted == 0
-    }
+/// The requests a push of `plan` sends, split by the batcher `Push::send` uses.
+pub fn requests(plan: &PushPlan, include_unchanged: bool) -> Result<DryRun, PortError> {
+    let sent: Vec<&Entry> = plan
+        .entries
+        .iter()
+        .filter(|e| e.sendable(include_unchanged))
+        .collect();
+    let bodies: Vec<Value> = sent
+        .iter()
+        .map(|e| e.entity.clone().unwrap_or(Value::Null))
+        .collect();
+    let batches = super::bulk::batches(&bodies)?;
+    let query: Vec<String> = super::bulk::bulk_query(plan.create_missing_related)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let path = format!(
+        "/v1/blueprints/{}/entities/bulk?{}",
+        plan.blueprint,
+        query.join("&")
+    );
+    let requests = batches
+        .requests
+        .into_iter()
+        .map(|range| Request {
+            path: path.clone(),
+            body: serde_json::json!({ "entities": bodies[range].to_vec() }),
+        })
+        .collect();
+    let refused = batches
+        .refused
+        .into_iter()
+        .map(|(k, why)| (sent[k].repo.clone(), why))
+        .collect();
+    Ok(DryRun { requests, refused })
 }
 
 /// A push in progress: the plan, each entry's outcome so far, and its journal.
@@ -501,28 +412,39 @@ impl Push {
             .iter()
             .map(|&n| self.plan.entries[n].entity.clone().unwrap_or(Value::Null))
             .collect();
-        let (batches, too_large) = validate::batches(&bodies, MAX_BODY_BYTES);
         let mut journal_error: Option<JournalError> = None;
-        for k in too_large {
+        let batches = match super::bulk::batches(&bodies) {
+            Ok(b) => b,
+            Err(e) => {
+                // An entity that cannot even be encoded: nothing of this send goes out.
+                for &n in which {
+                    let refused = Outcome::Refused {
+                        reason: e.to_string(),
+                    };
+                    if let Err(e) = self.record(n, refused) {
+                        journal_error.get_or_insert(e);
+                    }
+                }
+                return journal_error.map_or(Ok(()), Err);
+            }
+        };
+        for (k, reason) in &batches.refused {
             let refused = Outcome::Refused {
-                reason: "larger than Port's 1 MiB request limit".into(),
+                reason: reason.clone(),
             };
-            if let Err(e) = self.record(which[k], refused) {
+            if let Err(e) = self.record(which[*k], refused) {
                 journal_error.get_or_insert(e);
             }
         }
         let total = which.len();
-        let mut done = total - batches.iter().map(Vec::len).sum::<usize>();
+        let mut done = batches.refused.len();
         progress(done, total);
         let blueprint = self.plan.blueprint.clone();
         let create_missing = self.plan.create_missing_related;
         let jobs: Vec<(Vec<usize>, Vec<Value>)> = batches
+            .requests
             .into_iter()
-            .map(|batch| {
-                let entries = batch.iter().map(|&k| which[k]).collect();
-                let sent = batch.iter().map(|&k| bodies[k].clone()).collect();
-                (entries, sent)
-            })
+            .map(|range| (which[range.clone()].to_vec(), bodies[range].to_vec()))
             .collect();
         // Futures made up front (not in a stream `map`), so this future is `Send` for the
         // TUI's spawned task (rust-lang/rust#102211).
@@ -636,6 +558,7 @@ fn stops_the_push(e: &PortError) -> bool {
             | PortError::Auth { .. }
             | PortError::RateLimited { .. }
             | PortError::Config(_)
+            | PortError::ReadOnly
     )
 }
 

@@ -13,12 +13,8 @@ use std::io;
 use serde_json::{Map, Value};
 
 /// Port rejects any request body over 1 MiB with 413 (port-reference §1.9).
-pub const MAX_BODY_BYTES: usize = 1_048_576;
-/// The bulk route's `entities` array has `maxItems: 20` (port-reference §1.4).
-pub const MAX_BULK_ENTITIES: usize = 20;
+pub const MAX_BODY_BYTES: usize = super::BODY_LIMIT_BYTES;
 /// `maxLength` of entity identifiers and relation values in the OpenAPI spec.
-/// Bytes the bulk wrapper adds around the entities: `{"entities":[` + `]}`.
-const BULK_WRAPPER_BYTES: usize = r#"{"entities":[]}"#.len();
 /// Top-level keys a draft may carry. Port itself accepts extra keys (`additionalProperties: true`)
 /// and silently ignores them, which is exactly why a typo such as `propertes` must be flagged here.
 const DRAFT_KEYS: [&str; 7] = crate::model::entity::ENTITY_KEYS;
@@ -697,38 +693,6 @@ fn draft_relation_ids<'a>(draft: &'a Value, blueprint: &'a Value) -> Vec<(&'a st
         .filter_map(|(rel, val)| relation_target(blueprint, rel).map(|t| (t, val)))
         .flat_map(|(target, val)| relation_ids(val).into_iter().map(move |id| (target, id)))
         .collect()
-}
-
-/// Splits drafts (already validated) into bulk batches of at most 20 entities and at most
-/// `max_bytes` of JSON body `{"entities":[...]}` (use [`MAX_BODY_BYTES`]); an entity alone over
-/// the limit is reported, not batched. Sizes are of the compact serialization of the values given,
-/// so pass exactly the entity objects that will be sent (an extra `blueprint` key only makes the
-/// estimate conservative). Input order is kept, so Port's per-index errors map back easily.
-pub fn batches(drafts: &[Value], max_bytes: usize) -> (Vec<Vec<usize>>, Vec<usize>) {
-    let mut out = Vec::new();
-    let mut too_large = Vec::new();
-    let mut current: Vec<usize> = Vec::new();
-    let mut current_bytes = BULK_WRAPPER_BYTES;
-    for (i, draft) in drafts.iter().enumerate() {
-        let size = json_len(draft);
-        if BULK_WRAPPER_BYTES.saturating_add(size) > max_bytes {
-            too_large.push(i);
-            continue;
-        }
-        // Entities after the first need a separating comma.
-        let mut add = size + usize::from(!current.is_empty());
-        if current.len() == MAX_BULK_ENTITIES || current_bytes.saturating_add(add) > max_bytes {
-            out.push(std::mem::take(&mut current));
-            current_bytes = BULK_WRAPPER_BYTES;
-            add = size;
-        }
-        current.push(i);
-        current_bytes += add;
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    (out, too_large)
 }
 
 /// Byte length of the compact JSON serialization, without building the string.
@@ -1495,69 +1459,6 @@ mod tests {
                 (0, "region".to_string(), "eu-west-1".to_string()),
             ]
         );
-    }
-
-    fn sized(bytes: usize) -> Value {
-        // `{"p":"…"}` is 8 bytes of overhead.
-        let v = json!({"p": "x".repeat(bytes - 8)});
-        assert_eq!(json_len(&v), bytes);
-        v
-    }
-
-    #[test]
-    fn batches_by_count() {
-        let drafts: Vec<Value> = (0..45)
-            .map(|i| json!({"identifier": format!("r{i}")}))
-            .collect();
-        let (b, too_large) = batches(&drafts, MAX_BODY_BYTES);
-        assert!(too_large.is_empty());
-        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [20, 20, 5]);
-        assert_eq!(b.concat(), (0..45).collect::<Vec<_>>());
-        assert_eq!(batches(&[], MAX_BODY_BYTES), (vec![], vec![]));
-    }
-
-    #[test]
-    fn batches_by_size_counts_wrapper_and_commas() {
-        // Body for two 100-byte entities: 15 + 100 + 1 + 100 = 216 bytes.
-        let drafts = vec![sized(100), sized(100), sized(100)];
-        let (b, _) = batches(&drafts, 216);
-        assert_eq!(b, vec![vec![0, 1], vec![2]]);
-        let (b, _) = batches(&drafts, 215);
-        assert_eq!(b, vec![vec![0], vec![1], vec![2]]);
-        let (b, _) = batches(&drafts, 317);
-        assert_eq!(b, vec![vec![0, 1, 2]]);
-    }
-
-    #[test]
-    fn batches_report_entities_too_large_alone() {
-        let drafts = vec![sized(100), sized(500), sized(100)];
-        let (b, too_large) = batches(&drafts, 115);
-        assert_eq!(b, vec![vec![0], vec![2]]);
-        assert_eq!(too_large, vec![1]);
-        // A real 1 MiB body: a ~600 KB entity forces its neighbours into other batches.
-        let big = vec![
-            sized(600_000),
-            sized(600_000),
-            sized(1000),
-            sized(MAX_BODY_BYTES),
-        ];
-        let (b, too_large) = batches(&big, MAX_BODY_BYTES);
-        assert_eq!(b, vec![vec![0], vec![1, 2]]);
-        assert_eq!(too_large, vec![3]);
-    }
-
-    #[test]
-    fn batch_bodies_really_fit() {
-        let drafts: Vec<Value> = (0..50).map(|i| sized(1000 + i * 997)).collect();
-        let max = 150_000;
-        let (b, too_large) = batches(&drafts, max);
-        assert!(too_large.is_empty());
-        for batch in &b {
-            let body =
-                json!({"entities": batch.iter().map(|&i| drafts[i].clone()).collect::<Vec<_>>()});
-            assert!(json_len(&body) <= max && batch.len() <= MAX_BULK_ENTITIES);
-        }
-        assert_eq!(b.concat(), (0..50).collect::<Vec<_>>());
     }
 
     #[test]

@@ -9,8 +9,7 @@ use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Table, TableSt
 use super::{SPINNER, centered, json, theme, thousands};
 use crate::app::State;
 use crate::app::push::{self, PushScreen, Stage};
-use crate::port::journal::Outcome;
-use crate::port::push::Verdict;
+use crate::model::push::{Outcome, Verdict};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let Some(push) = &state.push else { return };
@@ -223,10 +222,7 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
         }
         Stage::Done { .. } => {
             let c = push.counts().unwrap_or_default();
-            let text = format!(
-                " {} entities: {} created · {} updated · {} unchanged · {} failed · {} refused · {} not attempted",
-                c.total, c.created, c.updated, c.unchanged, c.failed, c.refused, c.not_attempted,
-            );
+            let text = format!(" {}", c.summary());
             let style = if c.failed + c.not_attempted > 0 {
                 theme::error()
             } else {

@@ -1,5 +1,5 @@
-//! One run's resolved context (flags, environment, settings) and what it opens: the inventory
-//! and the mapping. Shared by the headless commands and the TUI.
+//! One run's resolved context (flags, environment, settings) and what it opens: the inventory,
+//! the Port catalog (both behind the read-only guard) and the mapping.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,14 +8,13 @@ use crate::config::{Paths, Settings};
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
 use crate::inventory::{Inventory, InventoryError};
-use crate::mapping::eval::{Semantics, Shape};
 use crate::mapping::file::{self, MappingFile};
-use crate::mapping::worker::{WorkerClient, WorkerOptions};
-use crate::model::{Repository, tags};
+use crate::model::tags;
 use crate::port::blueprint;
 use crate::port::demo::DemoCatalog;
-use crate::port::push::{self, Draft, PushPlan};
 use crate::port::{Catalog, ClientOptions, Credentials, PortClient, PortError, Region, Secret};
+
+use super::guard::{GuardedCatalog, GuardedInventory};
 
 /// The flags that shape a session (a subset of the CLI's global flags).
 #[derive(Debug, Clone, Default)]
@@ -77,16 +76,38 @@ impl Context {
     }
 }
 
-/// The inventory the flags ask for. ECR needs no network to open; errors are about
-/// configuration (region, profile).
-pub async fn open_inventory(
-    demo: bool,
-    opts: &AwsOptions,
-) -> Result<Arc<dyn Inventory>, InventoryError> {
-    if demo {
-        Ok(Arc::new(DemoInventory::new(&opts.regions)?))
-    } else {
-        Ok(Arc::new(EcrInventory::connect(opts).await?))
+/// What opening the inventory needs, detached from the context so a task can own it.
+#[derive(Debug, Clone)]
+pub struct InventoryRequest {
+    pub demo: bool,
+    pub read_only: bool,
+    pub aws: AwsOptions,
+}
+
+impl InventoryRequest {
+    /// The inventory the flags ask for, behind the read-only guard. ECR needs no network to
+    /// open; errors are about configuration (region, profile).
+    pub async fn open(self) -> Result<Arc<dyn Inventory>, InventoryError> {
+        let inner: Box<dyn Inventory> = if self.demo {
+            Box::new(DemoInventory::new(&self.aws.regions)?)
+        } else {
+            Box::new(EcrInventory::connect(&self.aws).await?)
+        };
+        Ok(Arc::new(GuardedInventory::new(inner, self.read_only)))
+    }
+}
+
+impl Context {
+    pub fn inventory_request(&self) -> InventoryRequest {
+        InventoryRequest {
+            demo: self.global.demo,
+            read_only: self.read_only(),
+            aws: self.aws_options(),
+        }
+    }
+
+    pub async fn open_inventory(&self) -> Result<Arc<dyn Inventory>, InventoryError> {
+        self.inventory_request().open().await
     }
 }
 
@@ -191,11 +212,18 @@ fn check_private(path: &std::path::Path) -> Result<(), PortError> {
     Ok(())
 }
 
-/// The Port catalog the flags ask for: the in-memory demo one, or the API with credentials.
+/// The Port catalog the flags ask for, behind the read-only guard: the in-memory demo one, or
+/// the API with credentials.
 pub fn open_catalog(ctx: &Context) -> Result<Arc<dyn Catalog>, PortError> {
-    if ctx.global.demo {
-        return Ok(Arc::new(DemoCatalog::persistent(ctx.demo_catalog_file())));
-    }
+    let inner: Box<dyn Catalog> = if ctx.global.demo {
+        Box::new(DemoCatalog::persistent(ctx.demo_catalog_file()))
+    } else {
+        Box::new(port_client(ctx)?)
+    };
+    Ok(Arc::new(GuardedCatalog::new(inner, ctx.read_only())))
+}
+
+fn port_client(ctx: &Context) -> Result<PortClient, PortError> {
     let target = ctx.port_target()?;
     let Some(credentials) = target.credentials else {
         return Err(PortError::Config(
@@ -208,7 +236,7 @@ pub fn open_catalog(ctx: &Context) -> Result<Arc<dyn Catalog>, PortError> {
         base_url: target.base_url,
         ..ClientOptions::default()
     };
-    Ok(Arc::new(PortClient::new(credentials, opts)?))
+    PortClient::new(credentials, opts)
 }
 
 impl Context {
@@ -223,127 +251,10 @@ impl Context {
     }
 }
 
-/// What a mapping makes of repositories, as push drafts.
-pub struct Drafts {
-    pub drafts: Vec<Draft>,
-    /// Repositories the mapping's selector left out (they are not part of a push).
-    pub skipped: usize,
-}
-
-/// Runs the mapping over `repos` in a worker and turns each result into a draft; a field that
-/// does not compile fails the whole run (nothing could be pushed correctly).
-pub async fn render_drafts(
-    mapping: &crate::mapping::file::Mapping,
-    semantics: Semantics,
-    shape: Shape,
-    repos: &[Repository],
-) -> Result<Drafts, String> {
-    let plan = crate::mapping::Plan::new(mapping);
-    let opts = WorkerOptions::current().map_err(|e| e.to_string())?;
-    let mut client = WorkerClient::new(opts);
-    let inputs: Vec<serde_json::Value> = repos.iter().map(|r| shape.input(r)).collect();
-    client
-        .load(Arc::new(inputs))
-        .await
-        .map_err(|e| format!("loading the inputs: {e}"))?;
-    let (compile, rendered) =
-        crate::mapping::render_all(&mut client, &plan, semantics, repos.len())
-            .await
-            .map_err(|e| format!("evaluating the mapping: {e}"))?;
-    let errors: Vec<String> = plan
-        .fields
-        .iter()
-        .zip(&compile)
-        .flat_map(|(field, issues)| {
-            issues
-                .iter()
-                .map(move |i| format!("{}: does not compile: {}", field.name, i.message))
-        })
-        .collect();
-    if !errors.is_empty() {
-        return Err(errors.join("; "));
-    }
-    let mut drafts = Vec::with_capacity(repos.len());
-    let mut skipped = 0;
-    for (repo, item) in repos.iter().zip(rendered) {
-        if item.skipped {
-            skipped += 1;
-            continue;
-        }
-        let problems = || {
-            item.problems
-                .iter()
-                .map(|(f, m)| format!("{f}: {m}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        let entity = match &item.entity {
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| e.to_string()),
-            None => Err(match item.problems.is_empty() {
-                true => "the mapping produced no entity".to_owned(),
-                false => format!("dropped: {}", problems()),
-            }),
-        };
-        drafts.push(Draft {
-            repo: format!("{} ({})", repo.name, repo.region),
-            entity,
-        });
-    }
-    Ok(Drafts { drafts, skipped })
-}
-
 /// The blueprint a mapping writes to: its static one, else `ecr_repository`.
 pub fn blueprint_of(mapping: &crate::mapping::file::Mapping) -> String {
     mapping
         .static_blueprint()
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| blueprint::DEFAULT_BLUEPRINT.to_owned())
-}
-
-/// Before a push: the blueprint needs setting up first, or the plan is made.
-pub enum Preflight {
-    NeedsSetup(blueprint::Report),
-    Ready {
-        plan: PushPlan,
-        skipped: usize,
-        /// The blueprint check, which may carry findings that do not block (a conflict).
-        report: blueprint::Report,
-    },
-}
-
-/// The blueprint check, then the mapping over `repos`, then the plan. Sends no write.
-pub async fn preflight(
-    catalog: &dyn Catalog,
-    mapping: &crate::mapping::file::Mapping,
-    semantics: Semantics,
-    shape: Shape,
-    repos: &[Repository],
-    create_missing_related: bool,
-) -> Result<Preflight, String> {
-    let blueprint_id = blueprint_of(mapping);
-    let report = blueprint::check(catalog, &blueprint_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(bp) = report
-        .blueprint
-        .clone()
-        .filter(|_| report.steps().is_empty())
-    else {
-        return Ok(Preflight::NeedsSetup(report));
-    };
-    let drafts = render_drafts(mapping, semantics, shape, repos).await?;
-    let plan = push::plan(
-        catalog,
-        &blueprint_id,
-        &bp,
-        drafts.drafts,
-        create_missing_related,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(Preflight::Ready {
-        plan,
-        skipped: drafts.skipped,
-        report,
-    })
 }

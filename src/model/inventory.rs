@@ -1,6 +1,56 @@
-//! What can go wrong while reading or writing ECR, phrased so the user knows what to do next.
+//! What an inventory source reports: the steps of a load, the result of a tag write, and what
+//! can go wrong reading or writing ECR, phrased so the user knows what to do next. Plain data,
+//! so the app and the views use it without touching the AWS side.
 
 use thiserror::Error;
+
+use super::{Fetched, Repository, Tag};
+
+/// One step of a load. `load` is the id the caller gave the load, so results of an
+/// abandoned load (after a refresh) can be told apart.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A region is about to be listed.
+    RegionStarted { load: u64, region: String },
+    /// A page of repositories, tags still pending.
+    Page {
+        load: u64,
+        region: String,
+        repos: Vec<Repository>,
+    },
+    /// One repository's tags.
+    Tags {
+        load: u64,
+        arn: String,
+        tags: Fetched<Vec<Tag>>,
+    },
+    /// One repository's policies.
+    Policies {
+        load: u64,
+        arn: String,
+        lifecycle: Fetched<String>,
+        repository: Fetched<String>,
+    },
+    /// Every repository and every tag of the region is in.
+    RegionListed { load: u64, region: String },
+    /// Background policy fetches of the region are done.
+    PoliciesDone { load: u64, region: String },
+    RegionFailed {
+        load: u64,
+        region: String,
+        error: InventoryError,
+    },
+}
+
+/// The result of one planned write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub arn: String,
+    /// The repository's tags after the write, or why it failed.
+    pub result: Result<Vec<Tag>, InventoryError>,
+    /// The AWS CLI command that does the same.
+    pub command: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum InventoryError {

@@ -1,0 +1,282 @@
+//! Flags and subcommands, as clap reads them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::mapping::eval::{Semantics, Shape};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecr-port",
+    version,
+    about = "Keep a Port catalog in sync with AWS ECR: inventory, port-<service> tags, JQ mappings",
+    after_help = "Without a command, opens the interactive terminal UI. Press ? in it for keys."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that work before or after any subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Region(s) to read; repeat or separate with commas [default: the profile's region]
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub region: Vec<String>,
+    /// ECR endpoint, e.g. http://localhost:5000 for moto or LocalStack
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Settings file [default: ~/.config/ecr-port/config.json]
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Use the embedded demo inventory and an in-memory Port catalog; nothing leaves the machine
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Refuse every write (tags, Port)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Parallel ECR calls per region [default: 8]
+    #[arg(long, global = true)]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List repositories with their tags, as the JSON Port's AWS exporter maps
+    List {
+        /// json: one array of AWS::ECR::Repository objects; table: for people
+        #[arg(long, short, value_enum, default_value_t = Output::Json)]
+        output: Output,
+        /// Skip lifecycle and repository policies (two calls fewer per repository)
+        #[arg(long)]
+        no_policies: bool,
+    },
+    /// Add or remove `port-<service>` tags, checked before any request
+    Tag {
+        #[command(subcommand)]
+        action: TagAction,
+    },
+    /// Evaluate a JQ mapping over repositories and print Port entities, one JSON per line
+    Render {
+        /// Exporter config.json or Ocean mapping YAML [default: `mapping.file` from the
+        /// settings, else the shipped mapping with the guide's bugs fixed]
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Whose rules: the AWS exporter (errors drop the entity) or Ocean (errors become null)
+        #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
+        semantics: SemanticsArg,
+        /// The input shape the mapping reads
+        #[arg(long, value_enum, default_value_t = ShapeArg::Exporter)]
+        shape: ShapeArg,
+        /// Seconds each evaluation may take before the worker is stopped
+        #[arg(long, default_value_t = 2.0)]
+        timeout: f64,
+    },
+    /// Check the Port blueprint for the `service` relation, or set it up
+    Blueprint {
+        #[command(subcommand)]
+        action: BlueprintAction,
+    },
+    /// Validate, diff and upsert the mapped entities into Port (journaled, resumable)
+    Push(PushArgs),
+    /// Keep Port credentials in the settings file (mode 0600), checked with Port first
+    Login {
+        /// Client ID from Port's Credentials dialog [default: asked]
+        #[arg(long)]
+        client_id: Option<String>,
+        /// `eu` (api.port.io) or `us` (api.us.port.io)
+        #[arg(long)]
+        port_region: Option<String>,
+        /// Another API base URL
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlueprintAction {
+    /// Say whether the blueprint exists with the guide's `service` relation (exit 1 if not)
+    Check {
+        #[arg(long)]
+        blueprint: Option<String>,
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// text: the findings for people; json: findings and the setup requests
+        #[arg(long, short, value_enum, default_value_t = Format::Text)]
+        output: Format,
+    },
+    /// Create the blueprint or add the relation, showing the exact requests first
+    Setup {
+        #[arg(long)]
+        blueprint: Option<String>,
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Do not ask before sending
+        #[arg(long, short)]
+        yes: bool,
+        /// Print the requests and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SemanticsArg {
+    Exporter,
+    Ocean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    Exporter,
+    OceanAws,
+    AwsV3,
+}
+
+impl From<SemanticsArg> for Semantics {
+    fn from(s: SemanticsArg) -> Semantics {
+        match s {
+            SemanticsArg::Exporter => Semantics::Exporter,
+            SemanticsArg::Ocean => Semantics::Ocean,
+        }
+    }
+}
+
+impl From<ShapeArg> for Shape {
+    fn from(s: ShapeArg) -> Shape {
+        match s {
+            ShapeArg::Exporter => Shape::Exporter,
+            ShapeArg::OceanAws => Shape::OceanAws,
+            ShapeArg::AwsV3 => Shape::AwsV3,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TagAction {
+    /// Add the `port-<service>` tag to each repository (a name or an ARN)
+    Add {
+        /// Port service identifier; the key is the prefix (default `port-`) plus this
+        #[arg(long)]
+        service: String,
+        /// Tag value [default: `tags.defaultValue` from the settings, else `true`]
+        #[arg(long)]
+        value: Option<String>,
+        /// Print the plan and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true, value_name = "REPO")]
+        repos: Vec<String>,
+    },
+    /// Remove the `port-<service>` tag from each repository; no other tag is touched
+    Remove {
+        #[arg(long)]
+        service: String,
+        /// Print the plan and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(required = true, value_name = "REPO")]
+        repos: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Json,
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    /// Exporter config.json or Ocean mapping YAML [default: as for `render`]
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Push only these repositories (name or ARN); repeatable
+    #[arg(long, value_name = "REPO", num_args = 1..)]
+    pub only: Vec<String>,
+    /// Target blueprint [default: the mapping's, else ecr_repository]
+    #[arg(long)]
+    pub blueprint: Option<String>,
+    /// Whose rules: the AWS exporter (errors drop the entity) or Ocean (errors become null)
+    #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
+    pub semantics: SemanticsArg,
+    /// The input shape the mapping reads
+    #[arg(long, value_enum, default_value_t = ShapeArg::Exporter)]
+    pub shape: ShapeArg,
+    /// Print the exact requests and send no write
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before sending
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Let Port create relation targets that do not exist (e.g. a new service)
+    #[arg(long)]
+    pub create_missing_related: bool,
+    /// Also send entities Port already holds unchanged
+    #[arg(long)]
+    pub include_unchanged: bool,
+    /// Resend what an earlier push did not land [default: the newest unfinished journal]
+    #[arg(long, value_name = "JOURNAL", conflicts_with_all = [
+        "mapping", "input", "only", "blueprint", "semantics", "shape", "dry_run",
+        "create_missing_related", "include_unchanged",
+    ])]
+    pub resume: Option<Option<PathBuf>>,
+    /// Bulk requests in flight at once
+    #[arg(long, default_value_t = crate::port::push::DEFAULT_IN_FLIGHT)]
+    pub in_flight: usize,
+    /// text: the plan and the outcomes for people; json: the report as one object
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "ecr-port",
+            "list",
+            "--output",
+            "json",
+            "--region",
+            "eu-west-1,us-east-1",
+            "--region",
+            "ap-south-1",
+            "--profile",
+            "dev",
+            "--read-only",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.region, ["eu-west-1", "us-east-1", "ap-south-1"]);
+        assert_eq!(cli.global.profile.as_deref(), Some("dev"));
+        assert!(cli.global.read_only);
+        assert!(matches!(
+            cli.command,
+            Some(Command::List {
+                output: Output::Json,
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,287 @@
+//! The headless ECR commands: `list`, `tag add|remove`, `render`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use super::args::{Output, TagAction};
+use crate::inventory::Applied;
+use crate::mapping::eval::{Semantics, Shape};
+use crate::model::{Repository, tags, time};
+use crate::ops::context::{Context, load_mapping};
+use crate::ops::records::Records;
+use crate::ops::tags::TagChange;
+use crate::ops::{inventory, render as rendering};
+
+pub(super) async fn list(
+    ctx: &Context,
+    output: Output,
+    policies: bool,
+) -> anyhow::Result<ExitCode> {
+    let listing = inventory::list(ctx, policies).await?;
+    if !listing.problems.is_empty() {
+        // Half an inventory would silently mislead a mapping or a push: print nothing.
+        for p in &listing.problems {
+            eprintln!("error: {p}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    match output {
+        Output::Json => print_exporter_json(&listing.repos)?,
+        Output::Table => print!("{}", table(&listing.repos, &ctx.prefix())),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<ExitCode> {
+    let prefix = ctx.prefix();
+    // Rules first: a bad key never costs a request.
+    let (change, dry_run, wanted) = match action {
+        TagAction::Add {
+            service,
+            value,
+            dry_run,
+            repos,
+        } => {
+            let value = value.unwrap_or_else(|| ctx.tag_value());
+            (TagChange::add(&prefix, &service, &value)?, dry_run, repos)
+        }
+        TagAction::Remove {
+            service,
+            dry_run,
+            repos,
+        } => (TagChange::remove(&prefix, &service)?, dry_run, repos),
+    };
+    let inventory = ctx.open_inventory().await?;
+    let (repos, failures) = crate::inventory::collect(inventory.as_ref(), false).await;
+    for (region, err) in &failures {
+        eprintln!("error: {region}: {err}");
+    }
+    let mut ok = failures.is_empty();
+    let (targets, unknown) = crate::ops::tags::named(&repos, &wanted);
+    for want in unknown {
+        ok = false;
+        println!(
+            "FAIL  {want}: no such repository in {}",
+            inventory.regions().join(", ")
+        );
+    }
+    let plan = change.plan(&targets);
+    for item in plan.iter().filter(|i| !i.change.writes()) {
+        let refused = matches!(item.change, crate::model::tag_rules::Change::Refused { .. });
+        ok &= !refused;
+        let label = if refused { "FAIL" } else { "skip" };
+        println!(
+            "{label}  {} ({}): {}",
+            item.name,
+            item.region,
+            item.change.describe()
+        );
+    }
+    let writes: Vec<_> = plan.into_iter().filter(|i| i.change.writes()).collect();
+    if dry_run {
+        for item in &writes {
+            println!(
+                "plan  {} ({}): {}",
+                item.name,
+                item.region,
+                item.change.describe()
+            );
+            for w in &item.warnings {
+                println!("      warning: {w}");
+            }
+        }
+        return Ok(exit(ok));
+    }
+    let concurrency = ctx.aws_options().concurrency;
+    let mut results: Vec<Option<Applied>> = vec![None; writes.len()];
+    let mut stream = Box::pin(crate::ops::tags::write(
+        inventory.clone(),
+        writes.clone(),
+        concurrency,
+    ));
+    while let Some((i, applied)) = stream.next().await {
+        results[i] = Some(applied);
+    }
+    for (item, applied) in writes.iter().zip(&results) {
+        match applied.as_ref().map(|a| &a.result) {
+            Some(Ok(_)) => println!(
+                "ok    {} ({}): {}",
+                item.name,
+                item.region,
+                item.change.describe()
+            ),
+            Some(Err(e)) => {
+                ok = false;
+                println!("FAIL  {} ({}): {e}", item.name, item.region);
+            }
+            None => {
+                ok = false;
+                println!("FAIL  {} ({}): no answer", item.name, item.region);
+            }
+        }
+        for w in &item.warnings {
+            println!("      warning: {w}");
+        }
+    }
+    Ok(exit(ok))
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+pub(super) struct RenderArgs {
+    pub mapping: Option<PathBuf>,
+    pub input: Option<PathBuf>,
+    pub semantics: Semantics,
+    pub shape: Shape,
+    pub timeout: f64,
+}
+
+/// The records a mapping reads: the saved file as it is, or the live inventory in `shape`.
+pub(super) async fn records(
+    ctx: &Context,
+    input: Option<&std::path::Path>,
+    shape: Shape,
+) -> anyhow::Result<Records> {
+    Ok(match input {
+        Some(path) => Records::saved(path, shape)?,
+        None => Records::live(&inventory::read_whole(ctx).await?, shape),
+    })
+}
+
+pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
+    let mapping_file = load_mapping(ctx, args.mapping)?;
+    let records = records(ctx, args.input.as_deref(), args.shape).await?;
+    let deadline = Duration::from_secs_f64(args.timeout.max(0.05));
+    let rendering = rendering::render(
+        &records,
+        mapping_file.mapping(),
+        args.semantics,
+        Some(deadline),
+    )
+    .await?;
+    let mut ok = rendering.compile_errors.is_empty();
+    for error in &rendering.compile_errors {
+        eprintln!("error: {error}");
+    }
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    for (id, item) in &rendering.items {
+        if let Some(entity) = &item.entity {
+            std::io::Write::write_all(&mut out, entity.get().as_bytes())?;
+            std::io::Write::write_all(&mut out, b"\n")?;
+        }
+        for (field, message) in &item.problems {
+            ok = false;
+            let repo = id.label();
+            if item.entity.is_some() {
+                eprintln!("{repo}: {field}: {message}");
+            } else {
+                eprintln!("{repo}: dropped: {field}: {message}");
+            }
+        }
+    }
+    std::io::Write::flush(&mut out)?;
+    Ok(exit(ok))
+}
+
+/// Streams the array to stdout one object at a time: at 10,000 repositories, building every
+/// object and the whole text first would double the peak memory.
+fn print_exporter_json(repos: &[Repository]) -> anyhow::Result<()> {
+    struct Exporter<'a>(&'a [Repository]);
+    impl serde::Serialize for Exporter<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(self.0.len()))?;
+            for repo in self.0 {
+                seq.serialize_element(&repo.exporter_json())?;
+            }
+            seq.end()
+        }
+    }
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(stdout);
+    serde_json::to_writer_pretty(&mut out, &Exporter(repos))?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)?;
+    Ok(())
+}
+
+fn table(repos: &[Repository], prefix: &str) -> String {
+    let header = [
+        "NAME",
+        "REGION",
+        "PORT SERVICES",
+        "OTHER TAGS",
+        "TAG MUTABILITY",
+        "SCAN",
+        "CREATED",
+    ];
+    let rows: Vec<[String; 7]> = repos
+        .iter()
+        .map(|r| {
+            let services = tags::services(r.tag_list(), prefix);
+            [
+                r.name.clone(),
+                r.region.clone(),
+                if services.is_empty() {
+                    "-".to_owned()
+                } else {
+                    services.join(",")
+                },
+                tags::other_count(r.tag_list(), prefix).to_string(),
+                r.image_tag_mutability.clone(),
+                if r.scan_on_push { "on" } else { "off" }.to_owned(),
+                r.created_at.map(time::format_date).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let repos = vec![
+            crate::model::repository::sample("a", "eu-west-1", &[("port-x", "true")]),
+            crate::model::repository::sample("long/name", "us-east-1", &[("t", "1")]),
+        ];
+        let out = table(&repos, "port-");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("NAME       REGION"));
+        assert!(lines[1].contains("x "));
+        assert_eq!(lines[1].find("eu-west-1"), lines[0].find("REGION"));
+    }
+}

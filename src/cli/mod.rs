@@ -1,0 +1,136 @@
+//! The command line: parse the flags, then run the TUI, a headless command, or the jq worker.
+//! Each headless command turns its flags into calls of `ops` and prints what comes back.
+
+pub mod args;
+mod aws;
+mod port;
+mod prompt;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use crate::config::{Paths, Settings};
+use crate::mapping::worker;
+use crate::ops::context::{Context, Flags};
+
+use args::{BlueprintAction, Cli, Command};
+
+pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == worker::WORKER_ARG) {
+        let limit = args
+            .get(2)
+            .and_then(|a| a.to_str())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(worker::DEFAULT_MEMORY_LIMIT);
+        return worker::run(limit);
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        // `ecr-port list | head`: the reader left, which is not an error.
+        Err(err)
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {}", describe_error(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes, each once: our errors already quote their source.
+fn describe_error(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = Paths::resolve(cli.global.config.as_deref())?;
+    // `login` creates the settings file; elsewhere a file named but missing is a mistake.
+    let must_exist =
+        cli.global.config.is_some() && !matches!(cli.command, Some(Command::Login { .. }));
+    let settings = Settings::load(&paths.config_file, must_exist)?;
+    crate::logging::init(&paths.log_file());
+    let g = cli.global;
+    let ctx = Context {
+        paths,
+        settings,
+        global: Flags {
+            profile: g.profile,
+            region: g.region,
+            endpoint_url: g.endpoint_url,
+            demo: g.demo,
+            read_only: g.read_only,
+            concurrency: g.concurrency,
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(dispatch(&ctx, cli.command));
+    // Work still parked in the runtime (a blocking read, a worker pipe) must not hold the
+    // exit once the command is done.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
+}
+
+async fn dispatch(ctx: &Context, command: Option<Command>) -> anyhow::Result<ExitCode> {
+    match command {
+        None => crate::tui::run(ctx).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::List {
+            output,
+            no_policies,
+        }) => aws::list(ctx, output, !no_policies).await,
+        Some(Command::Tag { action }) => aws::tag(ctx, action).await,
+        Some(Command::Render {
+            mapping,
+            input,
+            semantics,
+            shape,
+            timeout,
+        }) => {
+            let args = aws::RenderArgs {
+                mapping,
+                input,
+                semantics: semantics.into(),
+                shape: shape.into(),
+                timeout,
+            };
+            aws::render(ctx, args).await
+        }
+        Some(Command::Blueprint { action }) => match action {
+            BlueprintAction::Check {
+                blueprint,
+                mapping,
+                output,
+            } => port::blueprint_check(ctx, blueprint, mapping, output).await,
+            BlueprintAction::Setup {
+                blueprint,
+                mapping,
+                yes,
+                dry_run,
+            } => port::blueprint_setup(ctx, blueprint, mapping, yes, dry_run).await,
+        },
+        Some(Command::Push(args)) => port::push(ctx, args).await,
+        Some(Command::Login {
+            client_id,
+            port_region,
+            base_url,
+        }) => port::login(ctx, client_id, port_region, base_url).await,
+    }
+}
