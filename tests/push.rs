@@ -784,3 +784,87 @@ async fn the_headless_demo_sets_up_pushes_and_diffs_without_an_account() {
         (Some(0), Some(28))
     );
 }
+
+/// The same saved inventory and mapping through `render`, `push --dry-run` and a real push:
+/// the entities are identical, field for field, on records with a missing `Tags` key and a key
+/// ecr-port does not know (`Extra`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn render_dry_run_and_push_send_the_same_entities() {
+    let port = ready_port().await;
+    port.state().blueprints.get_mut(DEFAULT_BLUEPRINT).unwrap()["schema"]["properties"]["extra"] =
+        json!({"type": "string", "title": "Extra"});
+    let mut repos = repos_json(3, 0);
+    repos[0].as_object_mut().unwrap().remove("Tags");
+    repos[1]["Extra"] = json!("hello");
+    let env = Env::new();
+    let mut mapping: Value =
+        serde_json::from_str(include_str!("../assets/default-mapping.json")).unwrap();
+    mapping["resources"][0]["port"]["entity"]["mappings"][0]["properties"]["extra"] =
+        json!(".Extra");
+    let mapping_path = env.path("mapping.json");
+    std::fs::write(&mapping_path, mapping.to_string()).unwrap();
+    let input = env.path("repos.json");
+    std::fs::write(&input, repos.to_string()).unwrap();
+
+    let by_id = |entities: Vec<Value>| -> std::collections::BTreeMap<String, Value> {
+        entities
+            .into_iter()
+            .map(|mut e| {
+                // The URL names the blueprint; the body does not carry it.
+                e.as_object_mut().unwrap().remove("blueprint");
+                (e["identifier"].as_str().unwrap().to_owned(), e)
+            })
+            .collect()
+    };
+
+    let mut render = env.cmd();
+    render
+        .args(["render", "--mapping"])
+        .arg(&mapping_path)
+        .arg("--input")
+        .arg(&input);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut render))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rendered = by_id(
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    );
+    assert_eq!(rendered.len(), 3);
+    assert_eq!(rendered["team/app-000"]["properties"]["tags"], Value::Null);
+    assert_eq!(rendered["team/app-001"]["properties"]["extra"], "hello");
+
+    let args = ["--mapping", mapping_path.to_str().unwrap()];
+    let dry = push_binary(
+        &port,
+        repos.clone(),
+        &[&args[..], &["--dry-run"]].concat(),
+        None,
+    )
+    .await;
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let bodies: Vec<Value> = dry
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .flat_map(|l| {
+            let body: Value = serde_json::from_str(l).unwrap();
+            body["entities"].as_array().unwrap().clone()
+        })
+        .collect();
+    assert_eq!(by_id(bodies), rendered, "dry run vs render");
+
+    let run = push_binary(&port, repos, &[&args[..], &["--yes"]].concat(), None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stored: Vec<Value> = port
+        .state()
+        .entities
+        .iter()
+        .filter(|((bp, _), _)| bp == DEFAULT_BLUEPRINT)
+        .map(|(_, e)| e.clone())
+        .collect();
+    assert_eq!(by_id(stored), rendered, "what landed in Port vs render");
+}
