@@ -165,56 +165,76 @@ impl Settings {
             path: path.to_owned(),
             source: std::io::Error::other(e),
         })?;
-        write_atomic(path, text.as_bytes(), true)
+        write_atomic(path, text.as_bytes(), true).map(drop)
     }
 }
 
-/// Replaces `path` with `bytes`: a temp file in the same directory, fsync, rename, fsync of
-/// the directory; the previous version is kept as `<name>.bak`.
-pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), ConfigError> {
+/// Writes atomically: a reader sees the old file or the new one, never a part. The temp file
+/// is in the target's directory (rename is atomic only within one file system) and fsynced
+/// before the old file is touched, so a full disk leaves it intact. A symlink is followed, so
+/// the link survives. An existing file keeps its mode and its old content as `<name>.bak`;
+/// `private` files (and their backups) are 0600, others a new file's usual 0666 & !umask.
+/// Returns the backup's path when one was made.
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    private: bool,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let fail = |source| ConfigError::Write {
-        path: path.to_owned(),
+        path: target.clone(),
         source,
     };
-    let dir = path
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ecr-port-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    std::fs::create_dir_all(&dir).map_err(fail)?;
+    let previous = std::fs::metadata(&target).ok();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".ecr-port-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(if private {
+            0o600
+        } else {
+            0o666
+        }));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    if let Some(meta) = previous.as_ref().filter(|_| !private) {
+        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    let backup = match previous {
+        Some(_) => Some(backup(&target, private).map_err(fail)?),
+        None => None,
+    };
+    tmp.persist(&target).map_err(|e| fail(e.error))?;
+    // Makes the rename itself durable; not every platform can open a directory.
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(backup)
+}
+
+/// `<name>.bak` beside the file, a copy, so the original keeps its inode until the rename.
+/// The old version may hold the secret too: a private file's backup is private as well.
+fn backup(target: &Path, private: bool) -> std::io::Result<PathBuf> {
+    let mut name = target.file_name().unwrap_or_default().to_owned();
+    name.push(".bak");
+    let bak = target.with_file_name(name);
+    std::fs::copy(target, &bak)?;
     #[cfg(unix)]
     if private {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
+        std::fs::set_permissions(&bak, std::fs::Permissions::from_mode(0o600))?;
     }
-    #[cfg(not(unix))]
-    let _ = private;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    if path.exists() {
-        let mut backup = path.as_os_str().to_owned();
-        backup.push(".bak");
-        let backup = PathBuf::from(backup);
-        std::fs::copy(path, &backup).map_err(fail)?;
-        // The old version may hold the secret too: it gets the same protection.
-        #[cfg(unix)]
-        if private {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o600))
-                .map_err(fail)?;
-        }
-    }
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        // Not every platform can sync a directory; the rename has happened either way.
-        let _ = d.sync_all();
-    }
-    Ok(())
+    std::fs::File::open(&bak)?.sync_all()?;
+    Ok(bak)
 }
 
 #[cfg(test)]

@@ -5,14 +5,17 @@
 //! `mapping` and `port` (IO at the edges, pure cores inside), `model` (pure data). See
 //! ../shared/docs/architecture.md.
 
+#![deny(dead_code)]
+#![deny(clippy::unwrap_used)]
+
 pub mod app;
 pub mod cli;
-pub mod config;
+pub(crate) mod config;
 pub mod inventory;
-pub mod logging;
+pub(crate) mod logging;
 pub mod mapping;
 pub mod model;
-pub mod ops;
+pub(crate) mod ops;
 pub mod port;
-pub mod tui;
+pub(crate) mod tui;
 pub mod ui;

@@ -326,7 +326,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         }
         Effect::SaveMapping { path, text } => {
             let result = crate::config::write_atomic(&path, text.as_bytes(), false)
-                .map(|()| path)
+                .map(|backup| crate::app::SavedFile { path, backup })
                 .map_err(|e| e.to_string());
             let _ = rt.msgs.send(Msg::Saved(result));
         }

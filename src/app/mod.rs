@@ -75,7 +75,7 @@ pub enum Msg {
         version: u64,
         result: Result<Evaluated, WorkerError>,
     },
-    Saved(Result<PathBuf, String>),
+    Saved(Result<SavedFile, String>),
     /// The blueprint check and the push plan, or why they could not be made; `generation`
     /// is the request's, so a late answer to an older request is dropped.
     PushPrepared {
@@ -94,6 +94,13 @@ pub enum Msg {
     /// The service identifiers Port holds, for tag suggestions.
     PortServices(Result<Vec<String>, String>),
     Tick,
+}
+
+/// A file written, and the backup of its previous version when there was one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedFile {
+    pub path: PathBuf,
+    pub backup: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

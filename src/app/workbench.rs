@@ -672,16 +672,24 @@ fn changed(state: &mut State) -> Vec<Effect> {
     effects
 }
 
-pub(super) fn saved(state: &mut State, result: Result<PathBuf, String>) {
+pub(super) fn saved(state: &mut State, result: Result<super::SavedFile, String>) {
     match result {
-        Ok(path) => {
+        Ok(saved) => {
             if let Some(wb) = state.workbench.as_mut() {
                 wb.saved = wb.mapping.clone();
-                wb.path = Some(path.clone());
+                wb.path = Some(saved.path.clone());
             }
+            let text = match &saved.backup {
+                Some(bak) => format!(
+                    "saved {} (previous version kept as {})",
+                    saved.path.display(),
+                    bak.display()
+                ),
+                None => format!("saved {}", saved.path.display()),
+            };
             state.status = Some(Status {
                 level: StatusLevel::Info,
-                text: format!("saved {} (previous version kept as .bak)", path.display()),
+                text,
             });
         }
         Err(e) => state_error(state, format!("not saved: {e}")),

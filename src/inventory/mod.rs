@@ -47,11 +47,6 @@ pub trait Inventory: Send + Sync {
     fn cli_context(&self) -> (Option<String>, Option<String>) {
         (None, None)
     }
-
-    /// True when writes are refused (the read-only guard of `ops`).
-    fn read_only(&self) -> bool {
-        false
-    }
 }
 
 /// Every tag write goes through here, so each is recorded in the log file with its AWS CLI

@@ -6,8 +6,8 @@
 //! YAML anchors and original formatting are not kept: neither value model has them.
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -191,8 +191,6 @@ pub enum MappingEditError {
     Duplicate { section: Section, id: String },
     #[error("there is no {section} named `{id}`")]
     NotFound { section: Section, id: String },
-    #[error("`{0}` is required and cannot be removed")]
-    Required(FieldName),
 }
 
 /// Port's rule for property and relation ids: `^[A-Za-z0-9@_=\-]+$`, at most 100 characters.
@@ -332,30 +330,6 @@ impl Mapping {
             FieldName::Relation(id) => self.set_relation(id, expr)?,
         }
         Ok(())
-    }
-
-    /// Removes an optional field; `identifier` and `blueprint` are required by both consumers.
-    pub fn clear_field(&mut self, name: &FieldName) -> Result<(), MappingEditError> {
-        match name {
-            FieldName::Identifier | FieldName::Blueprint => {
-                return Err(MappingEditError::Required(name.clone()));
-            }
-            FieldName::Title => self.title = None,
-            FieldName::Icon => self.icon = None,
-            FieldName::Team => self.team = None,
-            FieldName::Property(id) => {
-                take_entry(&mut self.properties, Section::Property, id)?;
-            }
-            FieldName::Relation(id) => {
-                take_entry(&mut self.relations, Section::Relation, id)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The exporter's blueprint is always static; Ocean's only when its JQ is a string literal.
-    pub fn blueprint_is_static(&self) -> bool {
-        self.static_blueprint().is_some()
     }
 
     /// The blueprint id an entity gets whatever the input. Exporter: the text with every
@@ -1354,16 +1328,6 @@ impl MappingFile {
         self.path.as_deref()
     }
 
-    /// Index in `resources` of the resource being edited.
-    pub fn resource_index(&self) -> usize {
-        self.loc.resource
-    }
-
-    /// Index in the exporter's `mappings` array; always 0 for Ocean.
-    pub fn mapping_index(&self) -> usize {
-        self.loc.mapping
-    }
-
     /// Indices in `resources` of every `AWS::ECR::Repository` resource.
     pub fn ecr_resources(&self) -> Vec<usize> {
         self.doc.ecr_indices()
@@ -1423,62 +1387,18 @@ impl MappingFile {
 
     /// Writes atomically: a reader sees the old file or the new one, never a part. The old
     /// content is kept as `<name>.bak`. A symlink is followed, so the link survives.
-    pub fn save(&self, path: &Path) -> Result<(), MappingFileError> {
+    pub fn save(&self, path: &Path) -> Result<Option<PathBuf>, MappingFileError> {
         let text = self.to_text()?;
-        write_atomically(path, text.as_bytes())
+        crate::config::write_atomic(path, text.as_bytes(), false).map_err(|e| match e {
+            crate::config::ConfigError::Write { path, source } => {
+                MappingFileError::Write { path, source }
+            }
+            other => MappingFileError::Write {
+                path: path.to_owned(),
+                source: io::Error::other(other.to_string()),
+            },
+        })
     }
-}
-
-/// Temp file in the target's directory (rename is atomic only within one file system),
-/// written and fsynced before the old file is touched, so a full disk leaves it intact.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), MappingFileError> {
-    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    let fail = |source: io::Error| MappingFileError::Write {
-        path: target.clone(),
-        source,
-    };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let previous = fs::metadata(&target).ok();
-    let mut tmp = temp_file_in(&dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    if let Some(meta) = &previous {
-        // The temp file is created private; the saved file keeps the old one's mode.
-        fs::set_permissions(tmp.path(), meta.permissions()).map_err(fail)?;
-    }
-    tmp.as_file().sync_all().map_err(fail)?;
-    if previous.is_some() {
-        backup(&target).map_err(fail)?;
-    }
-    tmp.persist(&target).map_err(|e| fail(e.error))?;
-    // Makes the rename itself durable; some file systems refuse to open a directory.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".ecr-port-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        // A new file gets the usual 0666 & !umask instead of tempfile's 0600.
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    builder.tempfile_in(dir)
-}
-
-/// `<name>.bak` beside the file, a copy, so the original keeps its inode until the rename.
-fn backup(target: &Path) -> io::Result<()> {
-    let mut name = target.file_name().unwrap_or_default().to_owned();
-    name.push(".bak");
-    let bak = target.with_file_name(name);
-    fs::copy(target, &bak)?;
-    File::open(&bak)?.sync_all()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1588,7 +1508,6 @@ resources:
         let path = write(dir.path(), "config.json", EXPORTER);
         let file = MappingFile::load(&path).expect("loads");
         assert_eq!(file.format(), Format::ExporterJson);
-        assert_eq!(file.resource_index(), 1);
         assert_eq!(file.mapping_count(), 2);
         file.save(&path).expect("saves");
         let saved = fs::read_to_string(&path).expect("read back");
@@ -1814,10 +1733,6 @@ resources:
         assert!(matches!(
             m.rename_property("zz", "y"),
             Err(MappingEditError::NotFound { .. })
-        ));
-        assert!(matches!(
-            m.clear_field(&FieldName::Blueprint),
-            Err(MappingEditError::Required(_))
         ));
     }
 
@@ -2058,7 +1973,6 @@ resources:
     fn ocean_blueprint_literal_detection() {
         let mut m = Mapping::new(Format::OceanYaml, ".id", "\"ecrRepository\"");
         assert_eq!(m.static_blueprint().as_deref(), Some("ecrRepository"));
-        assert!(m.blueprint_is_static());
         for (jq, expected) in [
             (" \"ecr_repository\" ", Some("ecr_repository")),
             ("\"a\\u0062\"", Some("ab")),
@@ -2078,7 +1992,6 @@ resources:
         assert_eq!(e.static_blueprint().as_deref(), Some("ecr_repository"));
         e.blueprint = "ecr_repository".to_owned();
         assert_eq!(e.static_blueprint().as_deref(), Some("ecr_repository"));
-        assert!(e.blueprint_is_static());
     }
 
     #[test]

@@ -7,8 +7,6 @@ pub mod file;
 pub mod protocol;
 pub mod worker;
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 use engine::Outcome;
@@ -192,15 +190,4 @@ pub async fn render_all(
         start = end;
     }
     Ok((compile, rendered))
-}
-
-/// Loads `inputs` and evaluates the whole plan over them.
-pub async fn evaluate_all(
-    client: &mut WorkerClient,
-    plan: &Plan,
-    inputs: Arc<Vec<Value>>,
-) -> Result<Evaluated, WorkerError> {
-    let total = inputs.len();
-    client.load(inputs).await?;
-    Ok(evaluate_columns(client, &plan.exprs, total).await)
 }

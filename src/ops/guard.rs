@@ -53,10 +53,6 @@ impl Inventory for GuardedInventory {
     fn cli_context(&self) -> (Option<String>, Option<String>) {
         self.inner.cli_context()
     }
-
-    fn read_only(&self) -> bool {
-        self.read_only
-    }
 }
 
 /// A Port catalog whose writes (blueprints, entities) are refused in read-only mode; reads

@@ -137,10 +137,6 @@ impl Records {
         self.ids.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
     /// Only the records named (by name or ARN); a name that matches none is an error.
     pub fn only(self, wanted: &[String]) -> Result<Records, RecordsError> {
         if wanted.is_empty() {

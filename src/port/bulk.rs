@@ -20,14 +20,6 @@ pub struct BulkResult {
     pub items: Vec<BulkItem>,
 }
 
-impl BulkResult {
-    pub fn failed(&self) -> impl Iterator<Item = &BulkItem> {
-        self.items
-            .iter()
-            .filter(|i| matches!(i, BulkItem::Failed { .. }))
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkItem {
     Created {
@@ -455,6 +447,10 @@ mod tests {
             ]
         );
         let result = BulkResult { items };
-        assert_eq!(result.failed().count(), 2);
+        let failed = result
+            .items
+            .iter()
+            .filter(|i| matches!(i, BulkItem::Failed { .. }));
+        assert_eq!(failed.count(), 2);
     }
 }

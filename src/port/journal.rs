@@ -35,8 +35,6 @@ pub enum JournalError {
         line: usize,
         message: String,
     },
-    #[error("no push journal in {0} to resume")]
-    NoneToResume(PathBuf),
 }
 
 /// One line of the journal.

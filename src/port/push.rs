@@ -239,8 +239,6 @@ pub fn requests(plan: &PushPlan, include_unchanged: bool) -> Result<DryRun, Port
 pub struct Push {
     pub plan: PushPlan,
     pub outcomes: Vec<Option<Outcome>>,
-    /// Where the entities go (`Catalog::describe`), as the journal's header says.
-    pub target: String,
     journal: Journal,
 }
 
@@ -297,7 +295,6 @@ impl Push {
         Ok(Push {
             plan,
             outcomes,
-            target: target.to_owned(),
             journal,
         })
     }
@@ -312,18 +309,15 @@ impl Push {
             entries: Vec::new(),
         };
         let mut outcomes: Vec<Option<Outcome>> = Vec::new();
-        let mut target = String::new();
         for (index, line) in lines.into_iter().enumerate() {
             match line {
                 Line::Push {
                     blueprint,
                     create_missing_related,
-                    target: header_target,
                     ..
                 } => {
                     plan.blueprint = blueprint;
                     plan.create_missing_related = create_missing_related;
-                    target = header_target;
                 }
                 Line::Entry {
                     n,
@@ -364,7 +358,6 @@ impl Push {
         Ok(Push {
             plan,
             outcomes,
-            target,
             journal,
         })
     }

@@ -601,21 +601,6 @@ fn unknown_key_message(
     message
 }
 
-/// Across drafts: duplicate identifiers (each index that shares an identifier with another).
-/// Sorted by identifier; drafts without a string identifier are skipped (`validate` reports them).
-pub fn duplicates(drafts: &[Value]) -> Vec<(String, Vec<usize>)> {
-    let mut seen: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, draft) in drafts.iter().enumerate() {
-        if let Some(id) = draft.get("identifier").and_then(Value::as_str) {
-            seen.entry(id).or_default().push(i);
-        }
-    }
-    seen.into_iter()
-        .filter(|(_, idx)| idx.len() > 1)
-        .map(|(id, idx)| (id.to_string(), idx))
-        .collect()
-}
-
 /// Relation targets each draft references, per target blueprint: {target_blueprint: [ids...]}
 /// (deduplicated, sorted), for one search per target. Only valid identifier strings are listed;
 /// null, search queries, unknown relations and invalid ids are `validate`'s business.
@@ -1379,27 +1364,6 @@ mod tests {
                 "relations.service"
             ]
         );
-    }
-
-    #[test]
-    fn duplicates_lists_shared_identifiers() {
-        let drafts = vec![
-            json!({"identifier": "b"}),
-            json!({"identifier": "a"}),
-            json!({"identifier": "b"}),
-            json!({"identifier": 5}),
-            json!({"identifier": "a"}),
-            json!({"identifier": "c"}),
-            json!({"identifier": "b"}),
-        ];
-        assert_eq!(
-            duplicates(&drafts),
-            vec![
-                ("a".to_string(), vec![1, 4]),
-                ("b".to_string(), vec![0, 2, 6])
-            ]
-        );
-        assert!(duplicates(&[draft()]).is_empty());
     }
 
     fn relation_drafts() -> Vec<Value> {

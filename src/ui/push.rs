@@ -220,9 +220,11 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
                 foot,
             );
         }
-        Stage::Done { .. } => {
+        Stage::Done { journal, .. } => {
             let c = push.counts().unwrap_or_default();
-            let text = format!(" {}", c.summary());
+            // The file name alone: the journals' directory is the state directory's `pushes`.
+            let name = journal.file_name().unwrap_or_default().to_string_lossy();
+            let text = format!(" {} · journal {name}", c.summary());
             let style = if c.failed + c.not_attempted > 0 {
                 theme::error()
             } else {
