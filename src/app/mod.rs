@@ -1,6 +1,7 @@
 //! The application as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! Keys arrive as [`Key`] values (no terminal types here) and IO comes back as [`Msg`]s.
 
+pub mod keys;
 pub mod push;
 mod state;
 pub mod tagging;

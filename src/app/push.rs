@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::keys::Action;
 use super::state::{Screen, State, Status, StatusLevel};
 use super::{Effect, Key};
 use crate::model::blueprint::Step;
@@ -296,7 +297,7 @@ pub(super) fn finished(state: &mut State, result: Result<Finished, String>) {
     status(state, level, text);
 }
 
-pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+pub(super) fn on_key(state: &mut State, _key: Key, action: Option<Action>) -> Vec<Effect> {
     let read_only = state.read_only;
     let Some(push) = &mut state.push else {
         state.screen = Screen::List;
@@ -304,7 +305,7 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     };
     if push.confirm {
         push.confirm = false;
-        if key != Key::Char('y') {
+        if action != Some(Action::Yes) {
             status(state, StatusLevel::Info, "nothing sent");
             return vec![];
         }
@@ -337,17 +338,15 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         };
     }
     let rows = push.rows();
-    match key {
-        Key::Char('?') => state.help = Some(0),
-        Key::Down | Key::Char('j') => push.cursor = (push.cursor + 1).min(rows.saturating_sub(1)),
-        Key::Up | Key::Char('k') => push.cursor = push.cursor.saturating_sub(1),
-        Key::PageDown | Key::Ctrl('f') => {
-            push.cursor = (push.cursor + 10).min(rows.saturating_sub(1))
-        }
-        Key::PageUp | Key::Ctrl('b') => push.cursor = push.cursor.saturating_sub(10),
-        Key::Home | Key::Char('g') => push.cursor = 0,
-        Key::End | Key::Char('G') => push.cursor = rows.saturating_sub(1),
-        Key::Esc | Key::Char('q') => match &mut push.stage {
+    let Some(action) = action else {
+        return vec![];
+    };
+    if let Some(pos) = super::update::moved(push.cursor, rows, 10, action) {
+        push.cursor = pos;
+        return vec![];
+    }
+    match action {
+        Action::Back => match &mut push.stage {
             Stage::Pushing { stopping, .. } => {
                 *stopping = true;
                 return vec![Effect::StopPush];
@@ -358,7 +357,7 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
                 state.push = None;
             }
         },
-        Key::Enter | Key::Char('p') | Key::Char('b') => {
+        Action::Send => {
             let sendable = match &push.stage {
                 Stage::Blueprint { applying, .. } => !applying,
                 Stage::Plan { plan, .. } => {
@@ -383,15 +382,15 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
                 push.confirm = true;
             }
         }
-        Key::Char('c') if matches!(push.stage, Stage::Plan { .. }) => {
+        Action::CreateMissing if matches!(push.stage, Stage::Plan { .. }) => {
             push.create_missing = !push.create_missing;
             return prepare(state);
         }
-        Key::Char('u') if matches!(push.stage, Stage::Plan { .. }) => {
+        Action::IncludeUnchanged if matches!(push.stage, Stage::Plan { .. }) => {
             push.include_unchanged = !push.include_unchanged;
         }
-        Key::Char('r') if matches!(push.stage, Stage::Failed(_)) => return prepare(state),
-        Key::Char('R') => {
+        Action::Retry if matches!(push.stage, Stage::Failed(_)) => return prepare(state),
+        Action::RetryFailed => {
             if let Stage::Done { outcomes, plan, .. } = &push.stage {
                 let failed = outcomes
                     .iter()

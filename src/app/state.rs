@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
+use super::keys::Context;
 use crate::model::inventory::InventoryError;
 use crate::model::{Fetched, Repository, tags};
 
@@ -174,6 +175,48 @@ impl State {
             height: 24,
             tick: 0,
             quit: false,
+        }
+    }
+
+    /// Which binding table answers the next key.
+    pub fn key_context(&self) -> Context {
+        use super::push::Stage;
+        use super::tagging::Dialog;
+        if self.help.is_some() {
+            return Context::Help;
+        }
+        if let Some(dialog) = &self.dialog {
+            return match dialog {
+                Dialog::Service(_) => Context::TagInput,
+                Dialog::Preview(_) => Context::TagPreview,
+                Dialog::Results(_) => Context::TagResults,
+            };
+        }
+        if self.filter_editing {
+            return Context::Filter;
+        }
+        match self.screen {
+            Screen::List => Context::List,
+            Screen::Detail { .. } => Context::Detail,
+            Screen::Activity { .. } => Context::Activity,
+            Screen::Workbench => match self.workbench.as_ref() {
+                Some(wb) if wb.prompt.as_ref().is_some_and(|p| p.is_text()) => {
+                    Context::WorkbenchName
+                }
+                Some(wb) if wb.prompt.is_some() => Context::WorkbenchConfirm,
+                Some(wb) if wb.editing => Context::Editor,
+                _ => Context::Workbench,
+            },
+            Screen::Push => match self.push.as_ref() {
+                Some(p) if p.confirm => Context::PushConfirm,
+                Some(p) => match p.stage {
+                    Stage::Blueprint { .. } => Context::PushSetup,
+                    Stage::Done { .. } => Context::PushDone,
+                    Stage::Failed(_) => Context::PushFailed,
+                    _ => Context::Push,
+                },
+                None => Context::Push,
+            },
         }
     }
 

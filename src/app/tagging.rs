@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::keys::Action;
 use super::state::{Screen, State, Status, StatusLevel};
 use super::{Effect, Key};
 use crate::model::activity::Activity;
@@ -138,43 +139,50 @@ pub(super) fn open(state: &mut State, remove: bool) {
     }));
 }
 
-pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec<Effect> {
     let Some(dialog) = state.dialog.take() else {
         return vec![];
     };
     let (next, effects) = match dialog {
-        Dialog::Service(d) => service_key(state, d, key),
-        Dialog::Preview(p) => preview_key(p, key),
-        Dialog::Results(r) => results_key(r, key),
+        Dialog::Service(d) => service_key(state, d, key, action),
+        Dialog::Preview(p) => preview_key(p, action),
+        Dialog::Results(r) => results_key(r, action),
     };
     state.dialog = next;
     effects
 }
 
-fn service_key(state: &State, mut d: ServiceDialog, key: Key) -> (Option<Dialog>, Vec<Effect>) {
+fn service_key(
+    state: &State,
+    mut d: ServiceDialog,
+    key: Key,
+    action: Option<Action>,
+) -> (Option<Dialog>, Vec<Effect>) {
     let suggestions = state.service_suggestions(&d);
-    match key {
-        Key::Esc => return (None, vec![]),
-        Key::Char(c) => {
-            d.input.push(c);
-            d.choice = 0;
-            d.error = None;
+    match action {
+        Some(Action::Back) => return (None, vec![]),
+        None => {
+            if let Key::Char(c) = key {
+                d.input.push(c);
+                d.choice = 0;
+                d.error = None;
+            }
         }
-        Key::Backspace => {
+        Some(Action::DeleteChar) => {
             d.input.pop();
             d.choice = 0;
             d.error = None;
         }
-        Key::Ctrl('u') => d.input.clear(),
-        Key::Down => d.choice = (d.choice + 1).min(suggestions.len().saturating_sub(1)),
-        Key::Up => d.choice = d.choice.saturating_sub(1),
-        Key::Tab | Key::Right => {
+        Some(Action::EraseText) => d.input.clear(),
+        Some(Action::Down) => d.choice = (d.choice + 1).min(suggestions.len().saturating_sub(1)),
+        Some(Action::Up) => d.choice = d.choice.saturating_sub(1),
+        Some(Action::Complete) => {
             if let Some(s) = suggestions.get(d.choice) {
                 d.input = s.clone();
                 d.error = None;
             }
         }
-        Key::Enter => {
+        Some(Action::PreviewTags) => {
             let service = if d.input.trim().is_empty() {
                 suggestions.get(d.choice).cloned().unwrap_or_default()
             } else {
@@ -218,9 +226,9 @@ fn service_key(state: &State, mut d: ServiceDialog, key: Key) -> (Option<Dialog>
     (Some(Dialog::Service(d)), vec![])
 }
 
-fn preview_key(mut p: Preview, key: Key) -> (Option<Dialog>, Vec<Effect>) {
-    match key {
-        Key::Char('y') | Key::Char('Y') => {
+fn preview_key(mut p: Preview, action: Option<Action>) -> (Option<Dialog>, Vec<Effect>) {
+    match action {
+        Some(Action::Yes) => {
             let writes: Vec<PlanItem> = p
                 .plan
                 .iter()
@@ -246,12 +254,12 @@ fn preview_key(mut p: Preview, key: Key) -> (Option<Dialog>, Vec<Effect>) {
             };
             (Some(Dialog::Results(Results { items, scroll: 0 })), effects)
         }
-        Key::Char('n') | Key::Char('N') | Key::Esc | Key::Char('q') => (None, vec![]),
-        Key::Down | Key::Char('j') => {
+        Some(Action::No) => (None, vec![]),
+        Some(Action::Down) => {
             p.scroll = p.scroll.saturating_add(1);
             (Some(Dialog::Preview(p)), vec![])
         }
-        Key::Up | Key::Char('k') => {
+        Some(Action::Up) => {
             p.scroll = p.scroll.saturating_sub(1);
             (Some(Dialog::Preview(p)), vec![])
         }
@@ -260,14 +268,14 @@ fn preview_key(mut p: Preview, key: Key) -> (Option<Dialog>, Vec<Effect>) {
     }
 }
 
-fn results_key(mut r: Results, key: Key) -> (Option<Dialog>, Vec<Effect>) {
-    match key {
-        Key::Esc | Key::Enter | Key::Char('q') => (None, vec![]),
-        Key::Down | Key::Char('j') => {
+fn results_key(mut r: Results, action: Option<Action>) -> (Option<Dialog>, Vec<Effect>) {
+    match action {
+        Some(Action::Back) => (None, vec![]),
+        Some(Action::Down) => {
             r.scroll = r.scroll.saturating_add(1);
             (Some(Dialog::Results(r)), vec![])
         }
-        Key::Up | Key::Char('k') => {
+        Some(Action::Up) => {
             r.scroll = r.scroll.saturating_sub(1);
             (Some(Dialog::Results(r)), vec![])
         }
@@ -322,19 +330,18 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
 }
 
 /// `L`: the activity log screen.
-pub(super) fn on_activity_key(state: &mut State, key: Key) -> Vec<Effect> {
+pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
     let Screen::Activity { scroll } = &mut state.screen else {
         return vec![];
     };
-    match key {
-        Key::Esc | Key::Char('L') | Key::Char('h') | Key::Left => state.screen = Screen::List,
-        Key::Char('q') => {
+    match action {
+        Some(Action::Back) => state.screen = Screen::List,
+        Some(Action::Quit) => {
             state.quit = true;
             return vec![Effect::Quit];
         }
-        Key::Down | Key::Char('j') => *scroll = scroll.saturating_add(1),
-        Key::Up | Key::Char('k') => *scroll = scroll.saturating_sub(1),
-        Key::Char('?') => state.help = Some(0),
+        Some(Action::Down) => *scroll = scroll.saturating_add(1),
+        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         _ => {}
     }
     vec![]

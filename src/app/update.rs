@@ -1,6 +1,7 @@
 //! The one place state changes. Keys become actions, IO results are folded in, and IO
 //! requests leave as effects.
 
+use super::keys::{self, Action};
 use super::state::{Column, Phase, RegionStatus, Screen, State, Status, StatusLevel};
 use super::{Effect, Key, Msg};
 use crate::model::inventory::Event;
@@ -192,85 +193,106 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         state.quit = true;
         return vec![Effect::Quit];
     }
+    let context = state.key_context();
+    let action = keys::action(context, key);
     if let Some(scroll) = state.help {
-        match key {
-            Key::Esc | Key::Char('?') | Key::Char('q') => state.help = None,
-            Key::Down | Key::Char('j') => state.help = Some(scroll.saturating_add(1)),
-            Key::Up | Key::Char('k') => state.help = Some(scroll.saturating_sub(1)),
+        match action {
+            Some(Action::Back) => state.help = None,
+            Some(Action::Down) => state.help = Some(scroll.saturating_add(1)),
+            Some(Action::Up) => state.help = Some(scroll.saturating_sub(1)),
             _ => {}
         }
         return vec![];
     }
     if state.dialog.is_some() {
-        return super::tagging::on_key(state, key);
+        return super::tagging::on_key(state, key, action);
     }
     if state.filter_editing {
-        on_filter_key(state, key);
+        return on_filter_key(state, key, action);
+    }
+    if action == Some(Action::Help) {
+        state.help = Some(0);
         return vec![];
     }
     match &state.screen {
         Screen::List => {
-            let effects = on_list_key(state, key);
+            let effects = action.map_or_else(Vec::new, |a| on_list_action(state, a));
             state.follow_cursor();
             effects
         }
-        Screen::Detail { .. } => on_detail_key(state, key),
-        Screen::Activity { .. } => super::tagging::on_activity_key(state, key),
-        Screen::Workbench => super::workbench::on_key(state, key),
-        Screen::Push => super::push::on_key(state, key),
+        Screen::Detail { .. } => on_detail_action(state, action),
+        Screen::Activity { .. } => super::tagging::on_activity_action(state, action),
+        Screen::Workbench => super::workbench::on_key(state, key, action),
+        Screen::Push => super::push::on_key(state, key, action),
     }
 }
 
-fn on_filter_key(state: &mut State, key: Key) {
-    match key {
-        Key::Enter => state.filter_editing = false,
-        Key::Esc => {
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+fn on_filter_key(state: &mut State, key: Key, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::KeepText) => state.filter_editing = false,
+        Some(Action::ClearText) => {
             state.filter_editing = false;
             state.filter.clear();
         }
-        Key::Backspace => {
+        Some(Action::DeleteChar) => {
             state.filter.pop();
         }
-        Key::Ctrl('u') => state.filter.clear(),
-        Key::Char(c) => state.filter.push(c),
-        Key::Up | Key::Down => {
+        Some(Action::EraseText) => state.filter.clear(),
+        Some(Action::KeepAndDown | Action::KeepAndUp) => {
             state.filter_editing = false;
-            on_list_key(state, key);
-            return;
+            let step = match action {
+                Some(Action::KeepAndDown) => Action::Down,
+                _ => Action::Up,
+            };
+            let effects = on_list_action(state, step);
+            state.follow_cursor();
+            return effects;
         }
-        _ => return,
+        _ => match key {
+            Key::Char(c) => state.filter.push(c),
+            _ => return vec![],
+        },
     }
     state.cursor = 0;
     state.refresh_view();
+    vec![]
 }
 
-fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
+/// Where a movement action takes a position in a list of `len` rows, `page` rows a page.
+pub(super) fn moved(pos: usize, len: usize, page: usize, action: Action) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    Some(match action {
+        Action::Down => (pos + 1).min(last),
+        Action::Up => pos.saturating_sub(1),
+        Action::PageDown => (pos + page).min(last),
+        Action::PageUp => pos.saturating_sub(page),
+        Action::First => 0,
+        Action::Last => last,
+        _ => return None,
+    })
+}
+
+fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if let Some(pos) = moved(state.cursor, state.view.len(), state.page_size(), action) {
+        state.cursor = pos;
+        return vec![];
+    }
     let last = state.view.len().saturating_sub(1);
-    let page = state.page_size();
-    match key {
-        Key::Char('q') if state.workbench.as_ref().is_some_and(|w| w.dirty()) => {
+    match action {
+        Action::Quit if state.workbench.as_ref().is_some_and(|w| w.dirty()) => {
             state.status = Some(Status {
                 level: StatusLevel::Error,
                 text: "unsaved mapping edits: m returns to the workbench to save (s); Q quits without saving".into(),
             });
         }
-        Key::Char('q') | Key::Char('Q') => {
-            state.quit = true;
-            return vec![Effect::Quit];
-        }
-        Key::Char('?') => state.help = Some(0),
-        Key::Down | Key::Char('j') => state.cursor = (state.cursor + 1).min(last),
-        Key::Up | Key::Char('k') => state.cursor = state.cursor.saturating_sub(1),
-        Key::PageDown | Key::Ctrl('f') | Key::Ctrl('d') => {
-            state.cursor = (state.cursor + page).min(last)
-        }
-        Key::PageUp | Key::Ctrl('b') | Key::Ctrl('u') => {
-            state.cursor = state.cursor.saturating_sub(page)
-        }
-        Key::Home | Key::Char('g') => state.cursor = 0,
-        Key::End | Key::Char('G') => state.cursor = last,
-        Key::Char('/') => state.filter_editing = true,
-        Key::Esc => {
+        Action::Quit | Action::QuitWithoutSaving => return quit(state),
+        Action::Filter => state.filter_editing = true,
+        Action::ClearFilterOrSelection => {
             if !state.filter.is_empty() {
                 state.filter.clear();
                 state.refresh_view();
@@ -278,7 +300,7 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
                 state.selected.clear();
             }
         }
-        Key::Char(' ') => {
+        Action::ToggleSelect => {
             if let Some(arn) = state.current().map(|r| r.arn.clone()) {
                 if !state.selected.remove(&arn) {
                     state.selected.insert(arn);
@@ -286,7 +308,7 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
                 state.cursor = (state.cursor + 1).min(last);
             }
         }
-        Key::Char('a') => {
+        Action::SelectAll => {
             let visible: Vec<String> = state
                 .view
                 .iter()
@@ -300,8 +322,8 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
                 state.selected.extend(visible);
             }
         }
-        Key::Char('s') | Key::Right => set_sort(state, state.sort.column.next(), false),
-        Key::Left => {
+        Action::SortNext => set_sort(state, state.sort.column.next(), false),
+        Action::SortPrevious => {
             let prev = Column::ALL
                 .iter()
                 .position(|c| *c == state.sort.column)
@@ -310,16 +332,17 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
                 });
             set_sort(state, prev, false);
         }
-        Key::Char('S') => {
+        Action::SortReverse => {
             state.sort.descending = !state.sort.descending;
             state.refresh_view();
         }
-        Key::Char(c @ '1'..='7') => {
-            let column = Column::ALL[c as usize - '1' as usize];
-            let again = column == state.sort.column;
-            set_sort(state, column, again);
+        Action::SortBy(i) => {
+            if let Some(&column) = Column::ALL.get(i) {
+                let again = column == state.sort.column;
+                set_sort(state, column, again);
+            }
         }
-        Key::Char('r') | Key::Ctrl('r') => {
+        Action::Refresh => {
             if state.fatal.is_some() {
                 state.fatal = None;
                 state.status = None;
@@ -331,18 +354,18 @@ fn on_list_key(state: &mut State, key: Key) -> Vec<Effect> {
                 return start_load(state);
             }
         }
-        Key::Enter => return open_detail(state),
-        Key::Char('t') => {
+        Action::OpenDetail => return open_detail(state),
+        Action::Tag => {
             super::tagging::open(state, false);
             if state.dialog.is_some() && !state.port_services_requested {
                 state.port_services_requested = true;
                 return vec![Effect::LoadPortServices];
             }
         }
-        Key::Char('T') => super::tagging::open(state, true),
-        Key::Char('L') => state.screen = Screen::Activity { scroll: 0 },
-        Key::Char('p') => return super::push::open(state),
-        Key::Char('m') => {
+        Action::Untag => super::tagging::open(state, true),
+        Action::ActivityLog => state.screen = Screen::Activity { scroll: 0 },
+        Action::Push => return super::push::open(state),
+        Action::Workbench => {
             if state.workbench.is_some() {
                 state.screen = Screen::Workbench;
                 let mut effects = super::workbench::preview(state);
@@ -386,25 +409,19 @@ fn open_detail(state: &mut State) -> Vec<Effect> {
     }
 }
 
-fn on_detail_key(state: &mut State, key: Key) -> Vec<Effect> {
+fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let page = state.height.saturating_sub(6).max(1);
     let Screen::Detail { scroll, .. } = &mut state.screen else {
         return vec![];
     };
-    let page = state.height.saturating_sub(6).max(1);
-    match key {
-        Key::Char('q') => {
-            state.quit = true;
-            return vec![Effect::Quit];
-        }
-        Key::Esc | Key::Backspace | Key::Char('h') | Key::Left => state.screen = Screen::List,
-        Key::Down | Key::Char('j') => *scroll = scroll.saturating_add(1),
-        Key::Up | Key::Char('k') => *scroll = scroll.saturating_sub(1),
-        Key::PageDown | Key::Char(' ') | Key::Ctrl('f') | Key::Ctrl('d') => {
-            *scroll = scroll.saturating_add(page)
-        }
-        Key::PageUp | Key::Ctrl('b') | Key::Ctrl('u') => *scroll = scroll.saturating_sub(page),
-        Key::Home | Key::Char('g') => *scroll = 0,
-        Key::Char('?') => state.help = Some(0),
+    match action {
+        Some(Action::Quit) => return quit(state),
+        Some(Action::Back) => state.screen = Screen::List,
+        Some(Action::Down) => *scroll = scroll.saturating_add(1),
+        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+        Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
+        Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
+        Some(Action::First) => *scroll = 0,
         _ => {}
     }
     vec![]

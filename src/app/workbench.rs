@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::keys::Action;
 use super::state::{Screen, State, Status, StatusLevel};
 use super::{Effect, Key};
 use crate::mapping::Plan;
@@ -24,6 +25,16 @@ pub enum Prompt {
     ConfirmDelete,
     ConfirmSave,
     ConfirmLeave,
+}
+
+impl Prompt {
+    /// A name being typed, rather than a y/n question.
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self,
+            Prompt::AddProperty(_) | Prompt::AddRelation(_) | Prompt::Rename(_)
+        )
+    }
 }
 
 /// Where an evaluation stands.
@@ -392,46 +403,49 @@ pub(super) fn edited(state: &mut State, text: String, cursor: (usize, usize)) ->
     effects
 }
 
-pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
+pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec<Effect> {
     let Some(wb) = state.workbench.as_mut() else {
         state.screen = Screen::List;
         return vec![];
     };
     if let Some(prompt) = wb.prompt.take() {
-        return on_prompt(state, prompt, key);
+        return on_prompt(state, prompt, key, action);
     }
     if wb.editing {
         // The event loop feeds text keys to the editor; only leaving comes here.
-        if matches!(key, Key::Esc) {
+        if action == Some(Action::Back) {
             wb.editing = false;
         }
         return vec![];
     }
     let last = wb.plan.fields.len().saturating_sub(1);
-    match key {
-        Key::Char('q') | Key::Esc => {
+    let Some(action) = action else {
+        return vec![];
+    };
+    match action {
+        Action::Back => {
             if wb.dirty() {
                 wb.prompt = Some(Prompt::ConfirmLeave);
             } else {
                 state.screen = Screen::List;
             }
         }
-        Key::Down | Key::Char('j') => wb.focus = (wb.focus + 1).min(last),
-        Key::Up | Key::Char('k') => wb.focus = wb.focus.saturating_sub(1),
-        Key::Enter | Key::Char('e') | Key::Char('i') => {
+        Action::Down => wb.focus = (wb.focus + 1).min(last),
+        Action::Up => wb.focus = wb.focus.saturating_sub(1),
+        Action::Edit => {
             wb.editing = true;
             return vec![Effect::EditField {
                 text: wb.focused_expr(),
             }];
         }
-        Key::Char('a') => wb.prompt = Some(Prompt::AddProperty(String::new())),
-        Key::Char('A') => wb.prompt = Some(Prompt::AddRelation(String::new())),
-        Key::Char('R') => {
+        Action::AddProperty => wb.prompt = Some(Prompt::AddProperty(String::new())),
+        Action::AddRelation => wb.prompt = Some(Prompt::AddRelation(String::new())),
+        Action::Rename => {
             if let Some(FieldName::Property(n) | FieldName::Relation(n)) = wb.focused_name() {
                 wb.prompt = Some(Prompt::Rename(n.clone()));
             }
         }
-        Key::Char('D') => {
+        Action::Delete => {
             if matches!(
                 wb.focused_name(),
                 Some(FieldName::Property(_) | FieldName::Relation(_))
@@ -439,21 +453,21 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
                 wb.prompt = Some(Prompt::ConfirmDelete);
             }
         }
-        Key::Char('s') | Key::Ctrl('s') => wb.prompt = Some(Prompt::ConfirmSave),
-        Key::Char('o') => {
+        Action::Save => wb.prompt = Some(Prompt::ConfirmSave),
+        Action::ToggleSemantics => {
             wb.semantics = wb.semantics.toggled();
             resummarise(wb);
         }
-        Key::Char('p') => {
+        Action::NextShape => {
             wb.shape = wb.shape.next();
             wb.inputs = None;
             let mut effects = preview(state);
             effects.extend(sweep(state));
             return effects;
         }
-        Key::Char(']') | Key::Char('[') => {
+        Action::NextRepository | Action::PreviousRepository => {
             let last_row = state.view.len().saturating_sub(1);
-            state.cursor = if key == Key::Char(']') {
+            state.cursor = if action == Action::NextRepository {
                 (state.cursor + 1).min(last_row)
             } else {
                 state.cursor.saturating_sub(1)
@@ -461,8 +475,9 @@ pub(super) fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
             state.follow_cursor();
             return preview(state);
         }
-        Key::Char('n') | Key::Char('N') => return jump(state, key == Key::Char('n')),
-        Key::Char('?') => state.help = Some(0),
+        Action::NextFailing | Action::PreviousFailing => {
+            return jump(state, action == Action::NextFailing);
+        }
         _ => {}
     }
     vec![]
@@ -515,7 +530,7 @@ fn jump(state: &mut State, forward: bool) -> Vec<Effect> {
     preview(state)
 }
 
-fn on_prompt(state: &mut State, prompt: Prompt, key: Key) -> Vec<Effect> {
+fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>) -> Vec<Effect> {
     let Some(wb) = state.workbench.as_mut() else {
         return vec![];
     };
@@ -524,22 +539,24 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key) -> Vec<Effect> {
         Prompt::AddRelation(_) => Prompt::AddRelation(text),
         _ => Prompt::Rename(text),
     };
-    match (&prompt, key) {
-        (Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t), key) => {
+    match (&prompt, action) {
+        (Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t), action) => {
             let mut t = t.clone();
-            match key {
-                Key::Esc => return vec![],
-                Key::Char(c) => t.push(c),
-                Key::Backspace => {
+            match (action, key) {
+                (Some(Action::Back), _) => return vec![],
+                (Some(Action::DeleteChar), _) => {
                     t.pop();
                 }
-                Key::Enter => return apply_name(state, &prompt, t.trim().to_owned()),
+                (Some(Action::KeepText), _) => {
+                    return apply_name(state, &prompt, t.trim().to_owned());
+                }
+                (None, Key::Char(c)) => t.push(c),
                 _ => {}
             }
             wb.prompt = Some(text_prompt(&prompt, t));
             vec![]
         }
-        (Prompt::ConfirmDelete, Key::Char('y')) => {
+        (Prompt::ConfirmDelete, Some(Action::Yes)) => {
             let result = match wb.focused_name().cloned() {
                 Some(FieldName::Property(n)) => wb.mapping.remove_property(&n).map(drop),
                 Some(FieldName::Relation(n)) => wb.mapping.remove_relation(&n).map(drop),
@@ -551,7 +568,7 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key) -> Vec<Effect> {
             }
             changed(state)
         }
-        (Prompt::ConfirmSave, Key::Char('y')) => match wb.document_text() {
+        (Prompt::ConfirmSave, Some(Action::Yes)) => match wb.document_text() {
             Ok(text) => {
                 let path = wb
                     .path
@@ -564,7 +581,7 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key) -> Vec<Effect> {
                 vec![]
             }
         },
-        (Prompt::ConfirmLeave, Key::Char('y')) => {
+        (Prompt::ConfirmLeave, Some(Action::Yes)) => {
             // The edits stay in memory for this session: `m` brings them back.
             state.screen = Screen::List;
             state.status = Some(Status {
@@ -573,14 +590,11 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key) -> Vec<Effect> {
             });
             vec![]
         }
-        (Prompt::ConfirmLeave, Key::Char('s')) => {
+        (Prompt::ConfirmLeave, Some(Action::Save)) => {
             wb.prompt = Some(Prompt::ConfirmSave);
             vec![]
         }
-        (
-            Prompt::ConfirmDelete | Prompt::ConfirmSave | Prompt::ConfirmLeave,
-            Key::Char('n') | Key::Esc,
-        ) => {
+        (Prompt::ConfirmDelete | Prompt::ConfirmSave | Prompt::ConfirmLeave, Some(Action::No)) => {
             vec![]
         }
         // Anything else keeps the question open: a stray key never confirms.

@@ -5,33 +5,31 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::keys::{BINDINGS, Context};
 use super::{centered, theme};
+use crate::app::keys::{Context, bindings};
 
 pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
     let mut lines = Vec::new();
-    for context in [
-        Context::Global,
-        Context::List,
-        Context::Filter,
-        Context::Detail,
-        Context::Tagging,
-        Context::Activity,
-        Context::Workbench,
-        Context::Editor,
-        Context::PushSetup,
-        Context::Push,
-        Context::PushDone,
-        Context::PushFailed,
-    ] {
+    for context in Context::ALL {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }
         lines.push(Line::styled(context.title(), theme::title()));
-        for b in BINDINGS.iter().filter(|b| b.context == context) {
+        // Rows that say the same thing (the sort keys 1–7) are one line with all their keys.
+        let mut rows: Vec<(String, &str)> = Vec::new();
+        for b in bindings(context) {
+            match rows.last_mut() {
+                Some((keys, what)) if *what == b.what => {
+                    keys.push(' ');
+                    keys.push_str(&b.key_text());
+                }
+                _ => rows.push((b.key_text(), b.what)),
+            }
+        }
+        for (keys, what) in rows {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<24}", b.keys), theme::header()),
-                Span::raw(b.what),
+                Span::styled(format!("  {keys:<24}"), theme::header()),
+                Span::raw(what.to_owned()),
             ]));
         }
     }

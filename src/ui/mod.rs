@@ -6,7 +6,6 @@ mod dialog;
 mod help;
 mod jq;
 mod json;
-pub mod keys;
 mod list;
 mod push;
 mod theme;
@@ -18,9 +17,8 @@ use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::push::Stage;
+use crate::app::keys;
 use crate::app::{Phase, Screen, State, StatusLevel};
-use keys::{BINDINGS, Context};
 
 pub(crate) const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
@@ -159,39 +157,11 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
-    let context = if state.help.is_some() || state.dialog.is_some() {
-        None
-    } else if state.filter_editing {
-        Some(Context::Filter)
+    let items = if state.help.is_some() || state.dialog.is_some() {
+        Vec::new()
     } else {
-        match state.screen {
-            Screen::List => Some(Context::List),
-            Screen::Detail { .. } => Some(Context::Detail),
-            Screen::Activity { .. } => Some(Context::Activity),
-            Screen::Workbench => Some(if state.workbench.as_ref().is_some_and(|w| w.editing) {
-                Context::Editor
-            } else {
-                Context::Workbench
-            }),
-            Screen::Push => Some(match state.push.as_ref().map(|p| &p.stage) {
-                Some(Stage::Blueprint { .. }) => Context::PushSetup,
-                Some(Stage::Done { .. }) => Context::PushDone,
-                Some(Stage::Failed(_)) => Context::PushFailed,
-                _ => Context::Push,
-            }),
-        }
+        keys::bar(state.key_context())
     };
-    let items: Vec<(&str, &str)> = BINDINGS
-        .iter()
-        .filter(|b| {
-            Some(b.context) == context
-                || (b.context == Context::Global && context.is_some() && !state.filter_editing)
-        })
-        .filter_map(|b| {
-            let key = b.keys.split_whitespace().next().unwrap_or(b.keys);
-            b.bar.map(|label| (key, label))
-        })
-        .collect();
     // What does not fit is left off from the end (`?` comes first and lists everything).
     let width = usize::from(area.width);
     let mut spans = Vec::new();

@@ -1,0 +1,1000 @@
+//! Every key, once: one binding table per context maps keys to semantic actions. `update`
+//! dispatches through it, and the `?` help and the key bar are drawn from it, so the three
+//! cannot disagree.
+
+use std::sync::LazyLock;
+
+use super::Key;
+
+/// Where a key applies. Contexts that are not text boxes fall back to `Global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Help,
+    List,
+    Filter,
+    Detail,
+    TagInput,
+    TagPreview,
+    TagResults,
+    Activity,
+    Workbench,
+    /// A name typed in the workbench (add or rename a field).
+    WorkbenchName,
+    /// A y/n question of the workbench (save, delete, leave).
+    WorkbenchConfirm,
+    Editor,
+    PushSetup,
+    Push,
+    PushDone,
+    PushFailed,
+    /// The y/n question before a push or a blueprint setup.
+    PushConfirm,
+}
+
+impl Context {
+    /// In the order the `?` help lists them.
+    pub const ALL: [Context; 18] = [
+        Context::Global,
+        Context::List,
+        Context::Filter,
+        Context::Detail,
+        Context::TagInput,
+        Context::TagPreview,
+        Context::TagResults,
+        Context::Activity,
+        Context::Workbench,
+        Context::WorkbenchName,
+        Context::WorkbenchConfirm,
+        Context::Editor,
+        Context::PushSetup,
+        Context::Push,
+        Context::PushConfirm,
+        Context::PushDone,
+        Context::PushFailed,
+        Context::Help,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Help => "This help (?)",
+            Context::List => "Repository list",
+            Context::Filter => "Filter box (/)",
+            Context::Detail => "Detail pane",
+            Context::TagInput => "Tag dialog (t, T): the service",
+            Context::TagPreview => "Tag dialog: the preview",
+            Context::TagResults => "Tag dialog: the results",
+            Context::Activity => "Activity log (L)",
+            Context::Workbench => "Mapping workbench (m)",
+            Context::WorkbenchName => "Workbench: a new or changed name",
+            Context::WorkbenchConfirm => "Workbench: a question",
+            Context::Editor => "Expression editor",
+            Context::PushSetup => "Push: blueprint setup",
+            Context::Push => "Push to Port (p): the plan",
+            Context::PushConfirm => "Push: the confirmation",
+            Context::PushDone => "Push: results",
+            Context::PushFailed => "Push: when it cannot go on",
+        }
+    }
+
+    /// Text boxes take every other key as typed text; the others also answer the global keys.
+    fn inherits_global(self) -> bool {
+        !matches!(
+            self,
+            Context::Global
+                | Context::Help
+                | Context::Filter
+                | Context::TagInput
+                | Context::TagPreview
+                | Context::TagResults
+                | Context::WorkbenchName
+                | Context::WorkbenchConfirm
+                | Context::Editor
+                | Context::PushConfirm
+        )
+    }
+}
+
+/// What a key means, whatever key it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    QuitWithoutSaving,
+    Help,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    First,
+    Last,
+    /// Leave this screen or dialog.
+    Back,
+    Yes,
+    No,
+    // The list.
+    OpenDetail,
+    Filter,
+    ToggleSelect,
+    SelectAll,
+    ClearFilterOrSelection,
+    /// Sort by the column with this index.
+    SortBy(usize),
+    SortNext,
+    SortPrevious,
+    SortReverse,
+    Refresh,
+    Push,
+    Tag,
+    Untag,
+    Workbench,
+    ActivityLog,
+    // Text boxes.
+    KeepText,
+    /// Leave the box and move the list cursor.
+    KeepAndDown,
+    KeepAndUp,
+    ClearText,
+    EraseText,
+    DeleteChar,
+    Complete,
+    PreviewTags,
+    // The workbench.
+    Edit,
+    AddProperty,
+    AddRelation,
+    Rename,
+    Delete,
+    NextFailing,
+    PreviousFailing,
+    NextRepository,
+    PreviousRepository,
+    ToggleSemantics,
+    NextShape,
+    Save,
+    // The push.
+    Send,
+    CreateMissing,
+    IncludeUnchanged,
+    RetryFailed,
+    Retry,
+}
+
+pub struct Binding {
+    pub context: Context,
+    pub keys: Vec<Key>,
+    /// How the help writes the keys when they are not plain keys (typed text).
+    pub label: Option<&'static str>,
+    /// `None` for rows that only explain (typed text is not an action).
+    pub action: Option<Action>,
+    pub what: &'static str,
+    /// Shown in the key bar under this short label.
+    pub bar: Option<&'static str>,
+}
+
+impl Binding {
+    /// The keys as the help and the key bar write them.
+    pub fn key_text(&self) -> String {
+        match self.label {
+            Some(label) => label.to_owned(),
+            None => self
+                .keys
+                .iter()
+                .map(|k| key_name(*k))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
+    /// The first key, for the key bar.
+    pub fn first_key(&self) -> String {
+        match (self.label, self.keys.first()) {
+            (Some(label), _) => label.split_whitespace().next().unwrap_or(label).to_owned(),
+            (None, Some(k)) => key_name(*k),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// How a key is written for people.
+pub fn key_name(key: Key) -> String {
+    match key {
+        Key::Char(' ') => "Space".to_owned(),
+        Key::Char(c) => c.to_string(),
+        Key::Ctrl(c) => format!("Ctrl-{c}"),
+        Key::Enter => "Enter".to_owned(),
+        Key::Esc => "Esc".to_owned(),
+        Key::Backspace => "Backspace".to_owned(),
+        Key::Up => "↑".to_owned(),
+        Key::Down => "↓".to_owned(),
+        Key::Left => "←".to_owned(),
+        Key::Right => "→".to_owned(),
+        Key::PageUp => "PgUp".to_owned(),
+        Key::PageDown => "PgDn".to_owned(),
+        Key::Home => "Home".to_owned(),
+        Key::End => "End".to_owned(),
+        Key::Tab => "Tab".to_owned(),
+        Key::BackTab => "Shift-Tab".to_owned(),
+    }
+}
+
+/// The action `key` has in `context`, falling back to the global keys outside text boxes.
+pub fn action(context: Context, key: Key) -> Option<Action> {
+    let find = |ctx: Context| {
+        BINDINGS
+            .iter()
+            .filter(|b| b.context == ctx)
+            .find(|b| b.keys.contains(&key))
+            .and_then(|b| b.action)
+    };
+    find(context).or_else(|| {
+        context
+            .inherits_global()
+            .then(|| find(Context::Global))
+            .flatten()
+    })
+}
+
+/// The bindings of one context, in table order.
+pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.context == context)
+}
+
+/// What the key bar shows in `context`: the global keys it does not rebind, then its own.
+/// Rows that say the same thing show their first and last key (`1-7`).
+pub fn bar(context: Context) -> Vec<(String, &'static str)> {
+    let own: Vec<&Binding> = bindings(context).collect();
+    let rebound = |b: &Binding| {
+        b.keys
+            .iter()
+            .all(|k| own.iter().any(|o| o.keys.contains(k)))
+    };
+    let global = context
+        .inherits_global()
+        .then(|| bindings(Context::Global))
+        .into_iter()
+        .flatten()
+        .filter(|b| !rebound(b));
+    let mut out = Vec::new();
+    for b in global {
+        if let Some(label) = b.bar {
+            out.push((b.first_key(), label));
+        }
+    }
+    for (i, b) in own.iter().enumerate() {
+        let Some(label) = b.bar else { continue };
+        let same = own[i..].iter().take_while(|o| o.what == b.what).count();
+        let key = match same {
+            0 | 1 => b.first_key(),
+            n => format!("{}-{}", b.first_key(), own[i + n - 1].first_key()),
+        };
+        out.push((key, label));
+    }
+    out
+}
+
+use Key::{Char, Ctrl};
+
+const MOVE: [(&[Key], Action, &str); 4] = [
+    (&[Char('j'), Key::Down], Action::Down, "move down"),
+    (&[Char('k'), Key::Up], Action::Up, "move up"),
+    (
+        &[Key::PageDown, Ctrl('f'), Ctrl('d')],
+        Action::PageDown,
+        "a page down",
+    ),
+    (
+        &[Key::PageUp, Ctrl('b'), Ctrl('u')],
+        Action::PageUp,
+        "a page up",
+    ),
+];
+
+const ENDS: [(&[Key], Action, &str); 2] = [
+    (&[Char('g'), Key::Home], Action::First, "first row"),
+    (&[Char('G'), Key::End], Action::Last, "last row"),
+];
+
+type Row = (
+    Context,
+    &'static [Key],
+    Option<Action>,
+    &'static str,
+    Option<&'static str>,
+);
+
+/// Rows written once for every context that moves through a list or a text.
+fn movement(context: Context, ends: bool) -> Vec<Row> {
+    let mut rows: Vec<Row> = MOVE
+        .iter()
+        .map(|(keys, action, what)| (context, *keys, Some(*action), *what, None))
+        .collect();
+    if ends {
+        rows.extend(
+            ENDS.iter()
+                .map(|(keys, action, what)| (context, *keys, Some(*action), *what, None)),
+        );
+    }
+    rows
+}
+
+const SORT_KEYS: [[Key; 1]; 7] = [
+    [Char('1')],
+    [Char('2')],
+    [Char('3')],
+    [Char('4')],
+    [Char('5')],
+    [Char('6')],
+    [Char('7')],
+];
+
+static BINDINGS: LazyLock<Vec<Binding>> = LazyLock::new(table);
+
+fn table() -> Vec<Binding> {
+    use Action as A;
+    use Context as C;
+    let mut rows: Vec<Row> = vec![
+        (
+            C::Global,
+            &[Char('?')],
+            Some(A::Help),
+            "show or hide this help",
+            Some("help"),
+        ),
+        (
+            C::Global,
+            &[Char('q')],
+            Some(A::Quit),
+            "quit (Ctrl-c works everywhere)",
+            Some("quit"),
+        ),
+        (
+            C::Help,
+            &[Key::Esc, Char('?'), Char('q')],
+            Some(A::Back),
+            "close the help",
+            None,
+        ),
+        (
+            C::Help,
+            &[Char('j'), Key::Down],
+            Some(A::Down),
+            "scroll down",
+            None,
+        ),
+        (
+            C::Help,
+            &[Char('k'), Key::Up],
+            Some(A::Up),
+            "scroll up",
+            None,
+        ),
+    ];
+    rows.extend(movement(C::List, true));
+    rows.extend([
+        (
+            C::List,
+            &[Key::Enter][..],
+            Some(A::OpenDetail),
+            "open the repository's exporter JSON",
+            Some("detail"),
+        ),
+        (
+            C::List,
+            &[Char('/')],
+            Some(A::Filter),
+            "filter rows (name, region, tag key=value; !text inverts)",
+            Some("filter"),
+        ),
+        (
+            C::List,
+            &[Char(' ')],
+            Some(A::ToggleSelect),
+            "select / unselect the row and move down",
+            Some("select"),
+        ),
+        (
+            C::List,
+            &[Char('a')],
+            Some(A::SelectAll),
+            "select all shown rows (again: unselect them)",
+            Some("all"),
+        ),
+        (
+            C::List,
+            &[Key::Esc],
+            Some(A::ClearFilterOrSelection),
+            "clear the filter, then the selection",
+            None,
+        ),
+    ]);
+    for (i, keys) in SORT_KEYS.iter().enumerate() {
+        let bar = (i == 0).then_some("sort");
+        rows.push((
+            C::List,
+            keys,
+            Some(A::SortBy(i)),
+            "sort by column n (again: reverse)",
+            bar,
+        ));
+    }
+    rows.extend([
+        (
+            C::List,
+            &[Char('s'), Key::Right][..],
+            Some(A::SortNext),
+            "sort by the next column",
+            None,
+        ),
+        (
+            C::List,
+            &[Key::Left],
+            Some(A::SortPrevious),
+            "sort by the previous column",
+            None,
+        ),
+        (
+            C::List,
+            &[Char('S')],
+            Some(A::SortReverse),
+            "reverse the sort order",
+            None,
+        ),
+        (
+            C::List,
+            &[Char('r'), Ctrl('r')],
+            Some(A::Refresh),
+            "reload from ECR (retry after an error)",
+            Some("refresh"),
+        ),
+        (
+            C::List,
+            &[Char('p')],
+            Some(A::Push),
+            "push the selection (or all shown rows) to Port",
+            Some("push"),
+        ),
+        (
+            C::List,
+            &[Char('t')],
+            Some(A::Tag),
+            "add a port-<service> tag to the selection (or the row)",
+            Some("tag"),
+        ),
+        (
+            C::List,
+            &[Char('T')],
+            Some(A::Untag),
+            "remove a port-<service> tag from the selection (or the row)",
+            None,
+        ),
+        (
+            C::List,
+            &[Char('m')],
+            Some(A::Workbench),
+            "open the mapping workbench",
+            Some("mapping"),
+        ),
+        (
+            C::List,
+            &[Char('L')],
+            Some(A::ActivityLog),
+            "activity log: every write and its AWS CLI equivalent",
+            None,
+        ),
+        (
+            C::List,
+            &[Char('Q')],
+            Some(A::QuitWithoutSaving),
+            "quit without saving the workbench's edits",
+            None,
+        ),
+        (
+            C::Filter,
+            &[],
+            None,
+            "type: narrow the list as you type",
+            None,
+        ),
+        (
+            C::Filter,
+            &[Key::Enter],
+            Some(A::KeepText),
+            "keep the filter and go back to the list",
+            Some("keep"),
+        ),
+        (
+            C::Filter,
+            &[Key::Down],
+            Some(A::KeepAndDown),
+            "keep the filter and move down the list",
+            None,
+        ),
+        (
+            C::Filter,
+            &[Key::Up],
+            Some(A::KeepAndUp),
+            "keep the filter and move up the list",
+            None,
+        ),
+        (
+            C::Filter,
+            &[Key::Esc],
+            Some(A::ClearText),
+            "clear the filter",
+            Some("clear"),
+        ),
+        (
+            C::Filter,
+            &[Ctrl('u')],
+            Some(A::EraseText),
+            "erase the filter text",
+            None,
+        ),
+        (
+            C::Filter,
+            &[Key::Backspace],
+            Some(A::DeleteChar),
+            "delete the last character",
+            None,
+        ),
+        (
+            C::Detail,
+            &[Key::Esc, Key::Backspace, Char('h'), Key::Left],
+            Some(A::Back),
+            "back to the list",
+            Some("back"),
+        ),
+        (
+            C::Detail,
+            &[Char('j'), Key::Down],
+            Some(A::Down),
+            "scroll down",
+            None,
+        ),
+        (
+            C::Detail,
+            &[Char('k'), Key::Up],
+            Some(A::Up),
+            "scroll up",
+            None,
+        ),
+        (
+            C::Detail,
+            &[Key::PageDown, Char(' '), Ctrl('f'), Ctrl('d')],
+            Some(A::PageDown),
+            "a page down",
+            None,
+        ),
+        (
+            C::Detail,
+            &[Key::PageUp, Ctrl('b'), Ctrl('u')],
+            Some(A::PageUp),
+            "a page up",
+            None,
+        ),
+        (
+            C::Detail,
+            &[Char('g'), Key::Home],
+            Some(A::First),
+            "back to the top",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[],
+            None,
+            "type: the service identifier; suggestions follow",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[Key::Tab, Key::Right],
+            Some(A::Complete),
+            "complete with the chosen suggestion",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[Key::Down],
+            Some(A::Down),
+            "choose the next suggestion",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[Key::Up],
+            Some(A::Up),
+            "choose the previous suggestion",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[Key::Enter],
+            Some(A::PreviewTags),
+            "preview the exact change per repository",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[Key::Backspace],
+            Some(A::DeleteChar),
+            "delete the last character",
+            None,
+        ),
+        (
+            C::TagInput,
+            &[Ctrl('u')],
+            Some(A::EraseText),
+            "erase the text",
+            None,
+        ),
+        (C::TagInput, &[Key::Esc], Some(A::Back), "cancel", None),
+        (
+            C::TagPreview,
+            &[Char('y'), Char('Y')],
+            Some(A::Yes),
+            "write the change (Enter never confirms)",
+            None,
+        ),
+        (
+            C::TagPreview,
+            &[Char('n'), Char('N'), Key::Esc, Char('q')],
+            Some(A::No),
+            "cancel",
+            None,
+        ),
+        (
+            C::TagPreview,
+            &[Char('j'), Key::Down],
+            Some(A::Down),
+            "scroll down",
+            None,
+        ),
+        (
+            C::TagPreview,
+            &[Char('k'), Key::Up],
+            Some(A::Up),
+            "scroll up",
+            None,
+        ),
+        (
+            C::TagResults,
+            &[Key::Esc, Key::Enter, Char('q')],
+            Some(A::Back),
+            "close the results",
+            None,
+        ),
+        (
+            C::TagResults,
+            &[Char('j'), Key::Down],
+            Some(A::Down),
+            "scroll down",
+            None,
+        ),
+        (
+            C::TagResults,
+            &[Char('k'), Key::Up],
+            Some(A::Up),
+            "scroll up",
+            None,
+        ),
+        (
+            C::Activity,
+            &[Char('j'), Key::Down],
+            Some(A::Down),
+            "scroll down",
+            None,
+        ),
+        (
+            C::Activity,
+            &[Char('k'), Key::Up],
+            Some(A::Up),
+            "scroll up",
+            None,
+        ),
+        (
+            C::Activity,
+            &[Key::Esc, Char('L'), Char('h'), Key::Left],
+            Some(A::Back),
+            "back to the list",
+            Some("back"),
+        ),
+        (
+            C::Workbench,
+            &[Char('j'), Key::Down],
+            Some(A::Down),
+            "choose the next field",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Char('k'), Key::Up],
+            Some(A::Up),
+            "choose the previous field",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Key::Enter, Char('e'), Char('i')],
+            Some(A::Edit),
+            "edit the field's expression",
+            Some("edit"),
+        ),
+        (
+            C::Workbench,
+            &[Char('a')],
+            Some(A::AddProperty),
+            "add a property",
+            Some("add"),
+        ),
+        (
+            C::Workbench,
+            &[Char('A')],
+            Some(A::AddRelation),
+            "add a relation",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Char('R')],
+            Some(A::Rename),
+            "rename the property or relation",
+            Some("rename"),
+        ),
+        (
+            C::Workbench,
+            &[Char('D')],
+            Some(A::Delete),
+            "delete the property or relation",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Char('n')],
+            Some(A::NextFailing),
+            "jump to the next failing repository",
+            Some("next fail"),
+        ),
+        (
+            C::Workbench,
+            &[Char('N')],
+            Some(A::PreviousFailing),
+            "jump to the previous failing repository",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Char(']')],
+            Some(A::NextRepository),
+            "preview the next repository",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Char('[')],
+            Some(A::PreviousRepository),
+            "preview the previous repository",
+            None,
+        ),
+        (
+            C::Workbench,
+            &[Char('o')],
+            Some(A::ToggleSemantics),
+            "semantics: AWS exporter ↔ Ocean",
+            Some("semantics"),
+        ),
+        (
+            C::Workbench,
+            &[Char('p')],
+            Some(A::NextShape),
+            "input shape: exporter → ocean-aws → aws-v3",
+            Some("shape"),
+        ),
+        (
+            C::Workbench,
+            &[Char('s'), Ctrl('s')],
+            Some(A::Save),
+            "save the mapping file (asks first)",
+            Some("save"),
+        ),
+        (
+            C::Workbench,
+            &[Key::Esc, Char('q')],
+            Some(A::Back),
+            "back to the list (asks if there are unsaved edits)",
+            Some("back"),
+        ),
+        (C::WorkbenchName, &[], None, "type: the name", None),
+        (
+            C::WorkbenchName,
+            &[Key::Enter],
+            Some(A::KeepText),
+            "use the name",
+            None,
+        ),
+        (
+            C::WorkbenchName,
+            &[Key::Backspace],
+            Some(A::DeleteChar),
+            "delete the last character",
+            None,
+        ),
+        (C::WorkbenchName, &[Key::Esc], Some(A::Back), "cancel", None),
+        (
+            C::WorkbenchConfirm,
+            &[Char('y')],
+            Some(A::Yes),
+            "yes (any other key keeps the question open)",
+            Some("yes"),
+        ),
+        (
+            C::WorkbenchConfirm,
+            &[Char('s')],
+            Some(A::Save),
+            "when leaving: save first",
+            None,
+        ),
+        (
+            C::WorkbenchConfirm,
+            &[Char('n'), Key::Esc],
+            Some(A::No),
+            "no",
+            Some("no"),
+        ),
+        (
+            C::Editor,
+            &[],
+            None,
+            "type: edit; every field is re-evaluated as you type",
+            None,
+        ),
+        (
+            C::Editor,
+            &[],
+            None,
+            "← → ↑ ↓ Home End: move; Ctrl-u undo, Ctrl-r redo; Ctrl-k cuts to the end of the line",
+            None,
+        ),
+        (
+            C::Editor,
+            &[Key::Esc],
+            Some(A::Back),
+            "stop editing",
+            Some("done"),
+        ),
+    ]);
+    for context in [C::PushSetup, C::Push, C::PushDone, C::PushFailed] {
+        rows.extend(movement(context, true));
+    }
+    rows.extend([
+        (
+            C::PushSetup,
+            &[Key::Enter, Char('p'), Char('b')][..],
+            Some(A::Send),
+            "send these requests (asks y/n; only y sends)",
+            Some("send"),
+        ),
+        (
+            C::Push,
+            &[Key::Enter, Char('p'), Char('b')],
+            Some(A::Send),
+            "push what changes (asks y/n; only y sends)",
+            Some("push"),
+        ),
+        (
+            C::Push,
+            &[Char('c')],
+            Some(A::CreateMissing),
+            "let Port create missing relation targets (plans again)",
+            Some("create missing"),
+        ),
+        (
+            C::Push,
+            &[Char('u')],
+            Some(A::IncludeUnchanged),
+            "also send entities Port already holds unchanged",
+            Some("unchanged"),
+        ),
+        (
+            C::PushConfirm,
+            &[Char('y')],
+            Some(A::Yes),
+            "yes: send",
+            Some("yes, send"),
+        ),
+        (
+            C::PushConfirm,
+            &[Char('n'), Key::Esc],
+            Some(A::No),
+            "no: nothing is sent (so does any other key)",
+            Some("no"),
+        ),
+        (
+            C::PushDone,
+            &[Char('R')],
+            Some(A::RetryFailed),
+            "send the failed and unsent entities again",
+            Some("retry failed"),
+        ),
+        (
+            C::PushFailed,
+            &[Char('r')],
+            Some(A::Retry),
+            "try again (plans anew)",
+            Some("retry"),
+        ),
+    ]);
+    for context in [C::PushSetup, C::Push, C::PushDone, C::PushFailed] {
+        let what = match context {
+            C::Push => "back to the list; while sending: stop after the requests in flight",
+            _ => "back to the list",
+        };
+        rows.push((
+            context,
+            &[Key::Esc, Char('q')],
+            Some(A::Back),
+            what,
+            Some("back"),
+        ));
+    }
+    rows.into_iter()
+        .map(|(context, keys, action, what, bar)| {
+            let (label, what) = match what.split_once(": ") {
+                Some((label, rest)) if keys.is_empty() => (Some(label), rest),
+                _ => (None, what),
+            };
+            Binding {
+                context,
+                keys: keys.to_vec(),
+                label,
+                action,
+                what,
+                bar,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_means_two_things_in_one_context() {
+        for context in Context::ALL {
+            let mut seen: Vec<Key> = Vec::new();
+            for b in bindings(context) {
+                for k in &b.keys {
+                    assert!(!seen.contains(k), "{context:?}: {k:?} bound twice");
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn text_boxes_take_letters_and_lists_fall_back_to_global() {
+        assert_eq!(action(Context::Filter, Key::Char('q')), None);
+        assert_eq!(action(Context::List, Key::Char('q')), Some(Action::Quit));
+        assert_eq!(
+            action(Context::Workbench, Key::Char('q')),
+            Some(Action::Back)
+        );
+        assert_eq!(
+            action(Context::List, Key::Char('3')),
+            Some(Action::SortBy(2))
+        );
+        assert_eq!(action(Context::Push, Key::Char('?')), Some(Action::Help));
+    }
+
+    #[test]
+    fn every_context_has_help_and_the_bar_starts_with_global_keys() {
+        for context in Context::ALL {
+            assert!(bindings(context).next().is_some(), "{context:?} has no row");
+        }
+        let bar = bar(Context::List);
+        assert_eq!(bar[0], ("?".to_owned(), "help"));
+        assert!(bar.contains(&("1".to_owned(), "sort")));
+    }
+}
