@@ -167,7 +167,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
     let mut tick = tokio::time::interval(Duration::from_millis(200));
 
     // The first frame goes out before any AWS call.
-    terminal.draw(|f| crate::ui::render(f, &state))?;
+    draw(terminal, &mut state)?;
     perform(Effect::Connect, &mut rt, &state, ctx);
 
     loop {
@@ -221,7 +221,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
         if state.quit {
             break;
         }
-        terminal.draw(|f| crate::ui::render(f, &state))?;
+        draw(terminal, &mut state)?;
     }
     if let Some(task) = rt.load_task.take() {
         task.abort();
@@ -242,6 +242,22 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
         unsaved: keep_unsaved(&state, ctx),
         push_interrupted,
     })
+}
+
+/// Draws, and when the views had room for other row counts than before, tells `update` and
+/// draws again (paging and the cursor follow what is on the screen).
+fn draw(terminal: &mut DefaultTerminal, state: &mut State) -> io::Result<()> {
+    let mut viewport = None;
+    terminal.draw(|f| viewport = Some(crate::ui::render(f, state)))?;
+    if viewport.is_some() && viewport != state.viewport {
+        if let Some(v) = viewport {
+            update(state, Msg::Viewport(v));
+        }
+        terminal.draw(|f| {
+            crate::ui::render(f, state);
+        })?;
+    }
+    Ok(())
 }
 
 fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {

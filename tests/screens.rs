@@ -12,7 +12,11 @@ const H: u16 = 24;
 
 fn draw(state: &State) -> String {
     let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
-    terminal.draw(|f| ecr_port::ui::render(f, state)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, state);
+        })
+        .unwrap();
     terminal.backend().to_string()
 }
 
@@ -202,12 +206,20 @@ async fn tiny_terminal_does_not_panic() {
     let state = demo_state().await;
     for (w, h) in [(1, 1), (10, 3), (30, 8)] {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-        terminal.draw(|f| ecr_port::ui::render(f, &state)).unwrap();
+        terminal
+            .draw(|f| {
+                ecr_port::ui::render(f, &state);
+            })
+            .unwrap();
     }
     let mut state = state;
     keys(&mut state, &[Key::Char('?')]);
     let mut terminal = Terminal::new(TestBackend::new(20, 5)).unwrap();
-    terminal.draw(|f| ecr_port::ui::render(f, &state)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, &state);
+        })
+        .unwrap();
 }
 
 #[tokio::test]

@@ -995,6 +995,6 @@ mod tests {
         }
         let bar = bar(Context::List);
         assert_eq!(bar[0], ("?".to_owned(), "help"));
-        assert!(bar.contains(&("1".to_owned(), "sort")));
+        assert!(bar.contains(&("1-7".to_owned(), "sort")));
     }
 }

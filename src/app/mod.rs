@@ -8,7 +8,7 @@ pub mod tagging;
 mod update;
 pub mod workbench;
 
-pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel};
+pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel, Viewport};
 pub use update::update;
 
 use crate::mapping::file::MappingFile;
@@ -54,6 +54,8 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// What the views had room for in the frame just drawn.
+    Viewport(Viewport),
     /// One tag write finished, at this time (seconds since the epoch).
     TagWritten {
         applied: Applied,

@@ -341,7 +341,13 @@ pub(super) fn on_key(state: &mut State, _key: Key, action: Option<Action>) -> Ve
     let Some(action) = action else {
         return vec![];
     };
-    if let Some(pos) = super::update::moved(push.cursor, rows, 10, action) {
+    let page = state
+        .viewport
+        .map_or(10, |v| usize::from(v.push_rows).max(1));
+    let Some(push) = &mut state.push else {
+        return vec![];
+    };
+    if let Some(pos) = super::update::moved(push.cursor, rows, page, action) {
         push.cursor = pos;
         return vec![];
     }

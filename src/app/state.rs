@@ -80,6 +80,18 @@ pub enum Screen {
     Push,
 }
 
+/// Rows the views last had room for, as they report them after drawing: paging moves by
+/// what the user sees, not by a guess from the terminal size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    /// Repository rows of the list.
+    pub list_rows: u16,
+    /// Entity rows of the push plan.
+    pub push_rows: u16,
+    /// Lines of a text pane (detail, activity log).
+    pub text_rows: u16,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusLevel {
     Info,
@@ -117,6 +129,8 @@ pub struct State {
     pub sort: Sort,
     pub screen: Screen,
     pub help: Option<u16>,
+    /// What the views last had room for (`Msg::Viewport`).
+    pub viewport: Option<Viewport>,
     pub dialog: Option<super::tagging::Dialog>,
     /// Kept when the user leaves the workbench, so unsaved edits survive.
     pub workbench: Option<super::workbench::Workbench>,
@@ -162,6 +176,7 @@ impl State {
             },
             screen: Screen::List,
             help: None,
+            viewport: None,
             dialog: None,
             workbench: None,
             push: None,
@@ -269,8 +284,13 @@ impl State {
 
     /// Rows of the table body: the screen minus the two top lines, the table's borders and
     /// header, and the two bottom bars.
+    /// Rows of the list page: as last drawn, or a guess from the height before the first frame.
     pub fn page_size(&self) -> usize {
-        usize::from(self.height.saturating_sub(7)).max(1)
+        let rows = match self.viewport {
+            Some(v) => v.list_rows,
+            None => self.height.saturating_sub(7),
+        };
+        usize::from(rows).max(1)
     }
 
     /// Scrolls the page just enough to show the cursor.

@@ -48,6 +48,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.follow_cursor();
             vec![]
         }
+        Msg::Viewport(viewport) => {
+            state.viewport = Some(viewport);
+            state.follow_cursor();
+            vec![]
+        }
         Msg::TagWritten { applied, at } => {
             super::tagging::written(state, applied, at);
             super::workbench::inputs_changed(state);
@@ -410,7 +415,10 @@ fn open_detail(state: &mut State) -> Vec<Effect> {
 }
 
 fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
-    let page = state.height.saturating_sub(6).max(1);
+    let page = state
+        .viewport
+        .map_or(state.height.saturating_sub(6), |v| v.text_rows)
+        .max(1);
     let Screen::Detail { scroll, .. } = &mut state.screen else {
         return vec![];
     };
@@ -614,6 +622,35 @@ mod tests {
         update(&mut s, Msg::ConnectFailed(InventoryError::NoRegion));
         assert!(s.fatal.is_some());
         assert_eq!(keys(&mut s, &[Key::Char('r')]), vec![Effect::Connect]);
+    }
+
+    #[test]
+    fn paging_moves_by_the_rows_the_view_reported() {
+        let repos: Vec<_> = (0..50)
+            .map(|i| sample(&format!("r{i:02}"), "eu-west-1", &[]))
+            .collect();
+        let mut s = loaded(repos);
+        update(
+            &mut s,
+            Msg::Resize {
+                width: 80,
+                height: 40,
+            },
+        );
+        update(
+            &mut s,
+            Msg::Viewport(crate::app::Viewport {
+                list_rows: 5,
+                push_rows: 5,
+                text_rows: 5,
+            }),
+        );
+        keys(&mut s, &[Key::PageDown]);
+        assert_eq!(s.cursor, 5);
+        keys(&mut s, &[Key::PageDown, Key::Down]);
+        assert_eq!(s.cursor, 11);
+        // The page scrolled just enough to keep the cursor on the 5 rows shown.
+        assert_eq!(s.offset, 7);
     }
 
     #[test]

@@ -18,11 +18,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::keys;
-use crate::app::{Phase, Screen, State, StatusLevel};
+use crate::app::{Phase, Screen, State, StatusLevel, Viewport};
 
 pub(crate) const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
-pub fn render(frame: &mut Frame, state: &State) {
+/// Draws the whole screen and says how many rows each scrolling view had room for.
+pub fn render(frame: &mut Frame, state: &State) -> Viewport {
     let [top, sub, body, status, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -47,6 +48,13 @@ pub fn render(frame: &mut Frame, state: &State) {
     render_keybar(frame, bar, state);
     if let Some(scroll) = state.help {
         help::render(frame, frame.area(), scroll);
+    }
+    Viewport {
+        // Borders and the header row.
+        list_rows: body.height.saturating_sub(3),
+        // The summary, the foot, the borders and the header row.
+        push_rows: body.height.saturating_sub(6),
+        text_rows: body.height.saturating_sub(2),
     }
 }
 
