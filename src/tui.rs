@@ -31,25 +31,97 @@ const MAX_PORT_SERVICES: usize = 5_000;
 /// Most inventory events folded into one update, so 5,000 rows cost a few redraws.
 const MAX_BATCH: usize = 20_000;
 
-pub async fn run(ctx: &Context) -> anyhow::Result<()> {
+/// Runs the TUI until the user quits or a signal ends it; the exit code is 0, or 128 + the
+/// signal's number.
+pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
     install_panic_hook();
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, ctx).await;
-    ratatui::try_restore()?;
-    let exit = result?;
-    if let Some(path) = exit.unsaved {
+    let exit = event_loop(&mut terminal, ctx).await;
+    // After SIGHUP the terminal may be gone: restoring it can fail, and nothing is lost then.
+    let restored = ratatui::try_restore();
+    if let Some(path) = &exit.unsaved {
         eprintln!(
             "ecr-port: the mapping had unsaved edits; they are in {}",
             path.display()
         );
     }
-    if let Some(journal) = exit.push_interrupted {
+    if let Some(journal) = &exit.push_interrupted {
         eprintln!(
             "ecr-port: a push was still sending; its journal knows what landed: `{}` sends the rest",
-            ops_push::resume_command(&journal)
+            ops_push::resume_command(journal)
         );
     }
-    Ok(())
+    if let Some(signal) = exit.signal {
+        eprintln!("ecr-port: stopped by {}", signal.name());
+        return Ok(std::process::ExitCode::from(128 + signal.number()));
+    }
+    exit.error.map_or(Ok(()), Err)?;
+    restored?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The signals that end the TUI like quitting does: the terminal is restored and unsaved
+/// edits are kept. Without handlers they would kill the process with the tty left raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Interrupt,
+    Terminate,
+    HangUp,
+    Quit,
+}
+
+impl Stop {
+    fn name(self) -> &'static str {
+        match self {
+            Stop::Interrupt => "SIGINT",
+            Stop::Terminate => "SIGTERM",
+            Stop::HangUp => "SIGHUP",
+            Stop::Quit => "SIGQUIT",
+        }
+    }
+
+    fn number(self) -> u8 {
+        match self {
+            Stop::HangUp => 1,
+            Stop::Interrupt => 2,
+            Stop::Quit => 3,
+            Stop::Terminate => 15,
+        }
+    }
+}
+
+/// One stream of every stopping signal.
+struct Signals {
+    streams: Vec<(Stop, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            (Stop::Interrupt, SignalKind::interrupt()),
+            (Stop::Terminate, SignalKind::terminate()),
+            (Stop::HangUp, SignalKind::hangup()),
+            (Stop::Quit, SignalKind::quit()),
+        ];
+        let mut streams = Vec::new();
+        for (stop, kind) in kinds {
+            streams.push((stop, signal(kind)?));
+        }
+        Ok(Signals { streams })
+    }
+
+    async fn next(&mut self) -> Stop {
+        let waits = self
+            .streams
+            .iter_mut()
+            .map(|(stop, s)| Box::pin(async move { s.recv().await.map(|_| *stop) }));
+        match futures::future::select_all(waits).await.0 {
+            Some(stop) => stop,
+            // A closed signal stream: treat it as the request to stop it would have carried.
+            None => Stop::Terminate,
+        }
+    }
 }
 
 /// What the session leaves behind to tell the user about.
@@ -57,6 +129,10 @@ struct Exit {
     unsaved: Option<std::path::PathBuf>,
     /// The journal of a push still sending at exit.
     push_interrupted: Option<std::path::PathBuf>,
+    /// The signal that ended the session.
+    signal: Option<Stop>,
+    /// Why the loop could not go on (the terminal failed).
+    error: Option<anyhow::Error>,
 }
 
 /// Unsaved workbench edits at exit go to a file in the state directory, so quitting (even
@@ -123,22 +199,33 @@ struct Runtime {
     push_stop: Arc<AtomicBool>,
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Result<Exit> {
+/// The receiving ends of the runtime's channels.
+struct Inbox {
+    events: mpsc::UnboundedReceiver<inventory::Event>,
+    connected: mpsc::UnboundedReceiver<Result<Arc<dyn Inventory>, InventoryError>>,
+    written: mpsc::UnboundedReceiver<inventory::Applied>,
+    msgs: mpsc::UnboundedReceiver<Msg>,
+}
+
+/// The session from start to exit. However it ends (quit, signal, a failing terminal), the
+/// unsaved edits are kept and an interrupted push is named.
+async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
     state.prefix = ctx.prefix();
     state.tag_value = ctx.tag_value();
-    let size = terminal.size()?;
-    update(
-        &mut state,
-        Msg::Resize {
-            width: size.width,
-            height: size.height,
-        },
-    );
-    let (event_tx, mut event_rx) = mpsc::unbounded_channel();
-    let (conn_tx, mut conn_rx) = mpsc::unbounded_channel();
-    let (written_tx, mut written_rx) = mpsc::unbounded_channel();
-    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel();
+    if let Ok(size) = terminal.size() {
+        update(
+            &mut state,
+            Msg::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+    }
+    let (event_tx, event_rx) = mpsc::unbounded_channel();
+    let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+    let (written_tx, written_rx) = mpsc::unbounded_channel();
+    let (msg_tx, msg_rx) = mpsc::unbounded_channel();
     let mut rt = Runtime {
         editor: None,
         preview: None,
@@ -163,66 +250,24 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
             }
         });
     }
-    let mut terminal_events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
-
-    // The first frame goes out before any AWS call.
-    draw(terminal, &mut state)?;
-    perform(Effect::Connect, &mut rt, &state, ctx);
-
-    loop {
-        let msg = tokio::select! {
-            event = terminal_events.next() => match event {
-                Some(Ok(TermEvent::Key(key))) => {
-                    if let Some(msg) = editor_key(&mut rt, &state, key) {
-                        msg
-                    } else {
-                        match map_key(key) {
-                            Some(key) => Msg::Key(key),
-                            None => continue,
-                        }
-                    }
-                }
-                Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e.into()),
-                None => return Err(io::Error::other("the terminal closed its input").into()),
-            },
-            Some(first) = event_rx.recv() => {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match event_rx.try_recv() {
-                        Ok(e) => batch.push(e),
-                        Err(_) => break,
-                    }
-                }
-                Msg::Inventory(batch)
+    let inbox = Inbox {
+        events: event_rx,
+        connected: conn_rx,
+        written: written_rx,
+        msgs: msg_rx,
+    };
+    let (signal, error) = match Signals::install() {
+        Ok(mut signals) => {
+            match run_loop(terminal, &mut state, &mut rt, inbox, &mut signals, ctx).await {
+                Ok(signal) => (signal, None),
+                Err(e) => (None, Some(e)),
             }
-            Some(result) = conn_rx.recv() => match result {
-                Ok(inv) => {
-                    let msg = Msg::Connected { source: inv.describe(), regions: inv.regions() };
-                    rt.inventory = Some(inv);
-                    msg
-                }
-                Err(e) => Msg::ConnectFailed(e),
-            },
-            Some(applied) = written_rx.recv() => Msg::TagWritten { applied, at: now() },
-            Some(msg) = msg_rx.recv() => msg,
-            _ = tick.tick() => {
-                if !state.animating() {
-                    continue;
-                }
-                Msg::Tick
-            }
-        };
-        for effect in update(&mut state, msg) {
-            perform(effect, &mut rt, &state, ctx);
         }
-        if state.quit {
-            break;
-        }
-        draw(terminal, &mut state)?;
-    }
+        Err(e) => (
+            None,
+            Some(anyhow::Error::from(e).context("cannot handle signals")),
+        ),
+    };
     if let Some(task) = rt.load_task.take() {
         task.abort();
     }
@@ -238,10 +283,91 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> anyhow::Re
                 .next()
         })
         .flatten();
-    Ok(Exit {
+    Exit {
         unsaved: keep_unsaved(&state, ctx),
         push_interrupted,
-    })
+        signal,
+        error,
+    }
+}
+
+/// Keys, IO results and ticks into `update` until the user quits (`None`) or a signal stops
+/// the session.
+async fn run_loop(
+    terminal: &mut DefaultTerminal,
+    state: &mut State,
+    rt: &mut Runtime,
+    inbox: Inbox,
+    signals: &mut Signals,
+    ctx: &Context,
+) -> anyhow::Result<Option<Stop>> {
+    let Inbox {
+        mut events,
+        mut connected,
+        mut written,
+        mut msgs,
+    } = inbox;
+    let mut terminal_events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+
+    // The first frame goes out before any AWS call.
+    draw(terminal, state)?;
+    perform(Effect::Connect, rt, state, ctx);
+
+    loop {
+        let msg = tokio::select! {
+            stop = signals.next() => return Ok(Some(stop)),
+            event = terminal_events.next() => match event {
+                Some(Ok(TermEvent::Key(key))) => {
+                    if let Some(msg) = editor_key(rt, state, key) {
+                        msg
+                    } else {
+                        match map_key(key) {
+                            Some(key) => Msg::Key(key),
+                            None => continue,
+                        }
+                    }
+                }
+                Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => return Err(io::Error::other("the terminal closed its input").into()),
+            },
+            Some(first) = events.recv() => {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match events.try_recv() {
+                        Ok(e) => batch.push(e),
+                        Err(_) => break,
+                    }
+                }
+                Msg::Inventory(batch)
+            }
+            Some(result) = connected.recv() => match result {
+                Ok(inv) => {
+                    let msg = Msg::Connected { source: inv.describe(), regions: inv.regions() };
+                    rt.inventory = Some(inv);
+                    msg
+                }
+                Err(e) => Msg::ConnectFailed(e),
+            },
+            Some(applied) = written.recv() => Msg::TagWritten { applied, at: now() },
+            Some(msg) = msgs.recv() => msg,
+            _ = tick.tick() => {
+                if !state.animating() {
+                    continue;
+                }
+                Msg::Tick
+            }
+        };
+        for effect in update(state, msg) {
+            perform(effect, rt, state, ctx);
+        }
+        if state.quit {
+            return Ok(None);
+        }
+        draw(terminal, state)?;
+    }
 }
 
 /// Draws, and when the views had room for other row counts than before, tells `update` and

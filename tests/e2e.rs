@@ -36,7 +36,8 @@ impl Tmux {
         let command = format!(
             "env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
              AWS_SHARED_CREDENTIALS_FILE={home}/none AWS_EC2_METADATA_DISABLED=true \
-             TERM=xterm-256color {bin} {args}; echo $? > {home}/exit-status",
+             TERM=xterm-256color {bin} {args}; s=$?; stty -a > {home}/stty-after; \
+             echo $s > {home}/exit-status",
             home = env.home.path().display(),
             bin = release_bin().display(),
         );
@@ -119,6 +120,20 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         self.tmux(&["kill-server"]);
         let _ = &self.env;
+    }
+}
+
+impl Tmux {
+    /// The app's process: the child of the shell tmux runs in the pane.
+    fn app_pid(&self) -> String {
+        let shell = self.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(!pid.is_empty(), "no app process under the pane's shell");
+        pid
     }
 }
 
@@ -308,4 +323,64 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
     assert!(again.contains("0 create"), "{again}");
     t.keys(&["Escape", "q"]);
     assert_eq!(t.exit_status().as_deref(), Some("0"));
+}
+
+/// A signal instead of a key ends the session like quitting: the terminal is restored (the
+/// shell's `stty -a` after it shows a cooked tty), unsaved workbench edits are kept in the
+/// state directory and named, and the exit code is 128 + the signal.
+#[test]
+fn signals_restore_the_terminal_and_keep_unsaved_edits() {
+    for (signal, number) in [("TERM", 15), ("HUP", 1), ("INT", 2), ("QUIT", 3)] {
+        let t = Tmux::start("--demo", 110, 30);
+        t.wait_for("48 repositories");
+        t.keys(&["m"]);
+        t.wait_for("48/48");
+        t.keys(&["Enter", "End"]);
+        t.text(" | ascii_downcase");
+        t.wait_for("[modified]");
+        t.keys(&["Escape"]);
+        let pid = t.app_pid();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let expected = (128 + number).to_string();
+        assert_eq!(
+            t.exit_status().as_deref(),
+            Some(expected.as_str()),
+            "SIG{signal}"
+        );
+        let stty = std::fs::read_to_string(t.env.path("stty-after")).expect("stty ran");
+        for flag in ["icanon", "echo", "isig", "icrnl", "opost"] {
+            assert!(
+                stty.split_whitespace().any(|w| w == flag),
+                "SIG{signal}: `{flag}` is off after exit:\n{stty}"
+            );
+        }
+        let kept: Vec<_> = std::fs::read_dir(t.env.path("state"))
+            .expect("state dir")
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("unsaved-mapping-")
+            })
+            .collect();
+        assert_eq!(
+            kept.len(),
+            1,
+            "SIG{signal}: one file with the unsaved edits"
+        );
+        let text = std::fs::read_to_string(kept[0].path()).unwrap();
+        assert!(text.contains("ascii_downcase"), "SIG{signal}: {text}");
+        // With the history: lines printed right after leaving the alternate screen may have
+        // scrolled off the visible pane.
+        let screen = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "0"]);
+        assert!(
+            screen.contains(&format!("stopped by SIG{signal}"))
+                && screen.contains("the mapping had unsaved edits"),
+            "SIG{signal}: {screen}"
+        );
+    }
 }

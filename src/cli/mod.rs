@@ -91,7 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn dispatch(ctx: &Context, command: Option<Command>) -> anyhow::Result<ExitCode> {
     match command {
-        None => crate::tui::run(ctx).await.map(|()| ExitCode::SUCCESS),
+        None => crate::tui::run(ctx).await,
         Some(Command::List {
             output,
             no_policies,
