@@ -289,8 +289,11 @@ async fn every_call_is_valid_against_the_openapi_spec() {
     }
     let lacking = blueprint::Report {
         id: "ecr_repository".into(),
-        blueprint: Some(json!({"identifier": "ecr_repository",
-            "relations": {"region": {"target": "region", "required": false, "many": false}}})),
+        blueprint: Some(
+            blueprint::Blueprint::from_json(&json!({"identifier": "ecr_repository",
+            "relations": {"region": {"target": "region", "required": false, "many": false}}}))
+            .unwrap(),
+        ),
         status: blueprint::Status::NoServiceRelation,
         missing_targets: vec![],
     };
@@ -309,7 +312,8 @@ async fn every_call_is_valid_against_the_openapi_spec() {
             }
         })
         .collect();
-    let plan = push::plan(&port, "ecr_repository", &ecr_blueprint(), drafts, true)
+    let bp = blueprint::Blueprint::from_json(&ecr_blueprint()).unwrap();
+    let plan = push::plan(&port, "ecr_repository", &bp, drafts, true)
         .await
         .expect("plan");
     assert_eq!(plan.to_send(true), 45, "{:?}", plan.counts());

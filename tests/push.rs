@@ -9,7 +9,7 @@ mod support;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use ecr_port::port::blueprint::{self, DEFAULT_BLUEPRINT};
+use ecr_port::port::blueprint::{self, Blueprint, DEFAULT_BLUEPRINT};
 use ecr_port::port::journal::{self, Line, Outcome};
 use ecr_port::port::push::{self, Draft, Push};
 use ecr_port::port::{ClientOptions, Credentials, PortClient, Secret};
@@ -374,6 +374,7 @@ async fn a_network_dying_mid_push_loses_nothing_and_the_journal_resumes() {
     let port = ready_port().await;
     let catalog = client(&port);
     let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
+    let bp = Blueprint::from_json(&bp).unwrap();
     let plan = push::plan(&catalog, DEFAULT_BLUEPRINT, &bp, drafts(100), false)
         .await
         .unwrap();
@@ -423,6 +424,7 @@ async fn per_entity_errors_of_a_207_fail_alone_and_retry_sends_only_them() {
     let port = ready_port().await;
     let catalog = client(&port);
     let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
+    let bp = Blueprint::from_json(&bp).unwrap();
     let plan = push::plan(&catalog, DEFAULT_BLUEPRINT, &bp, drafts(30), false)
         .await
         .unwrap();

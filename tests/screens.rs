@@ -476,6 +476,7 @@ async fn push_state(n: usize) -> State {
     let report = blueprint::check(&demo, "ecr_repository").await.unwrap();
     blueprint::apply(&demo, &report.steps()).await.unwrap();
     let bp = demo.blueprint("ecr_repository").await.unwrap().unwrap();
+    let bp = blueprint::Blueprint::from_json(&bp).unwrap();
     let drafts: Vec<Draft> = state
         .selected
         .iter()

@@ -1,10 +1,12 @@
-//! Pure data: repositories, tags and their rules. No IO here.
+//! Pure data: repositories, tags and their rules, Port blueprints and entities, pushes. No IO
+//! here.
 
 pub mod activity;
 pub mod blueprint;
 pub mod entity;
 pub mod identifier;
 pub mod inventory;
+pub mod json;
 pub mod push;
 pub mod repository;
 pub mod tag_rules;

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use super::PortError;
 use super::catalog::Catalog;
 
-pub use crate::model::blueprint::{DEFAULT_BLUEPRINT, SERVICE_RELATION, SERVICE_TARGET, Step};
+pub use crate::model::blueprint::{
+    Blueprint, DEFAULT_BLUEPRINT, SERVICE_RELATION, SERVICE_TARGET, Step,
+};
 
 /// The guide's relation: one service per repository, optional.
 pub fn service_relation() -> Value {
@@ -63,20 +65,20 @@ pub enum Status {
     Conflict(String),
 }
 
-pub fn status(blueprint: Option<&Value>) -> Status {
+pub fn status(blueprint: Option<&Blueprint>) -> Status {
     let Some(bp) = blueprint else {
         return Status::Missing;
     };
-    let Some(rel) = bp.get("relations").and_then(|r| r.get(SERVICE_RELATION)) else {
+    let Some(rel) = bp.relation(SERVICE_RELATION) else {
         return Status::NoServiceRelation;
     };
-    let target = rel.get("target").and_then(Value::as_str).unwrap_or("");
+    let target = rel.target.as_deref().unwrap_or("");
     if target != SERVICE_TARGET {
         return Status::Conflict(format!(
             "relation `{SERVICE_RELATION}` targets blueprint `{target}`, not `{SERVICE_TARGET}`"
         ));
     }
-    if rel.get("many").and_then(Value::as_bool) == Some(true) {
+    if rel.many {
         return Status::Conflict(format!(
             "relation `{SERVICE_RELATION}` is many=true; the mapping sends one service per \
              repository (change the relation in Port's Builder, or make the mapping send an array)"
@@ -89,7 +91,7 @@ pub fn status(blueprint: Option<&Value>) -> Status {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub id: String,
-    pub blueprint: Option<Value>,
+    pub blueprint: Option<Blueprint>,
     pub status: Status,
     /// Target blueprints the (new or patched) relations need that do not exist.
     pub missing_targets: Vec<String>,
@@ -134,8 +136,10 @@ impl Report {
         match (&self.status, &self.blueprint) {
             (Status::Missing, _) => steps.push(Step::Create(guide_blueprint(&self.id))),
             (Status::NoServiceRelation, Some(bp)) => {
-                // PATCH replaces top-level fields, so the existing relations go along.
+                // PATCH replaces top-level fields, so the existing relations go along, as Port
+                // sent them (titles, descriptions and any key this crate does not read).
                 let mut relations = bp
+                    .json()
                     .get("relations")
                     .and_then(Value::as_object)
                     .cloned()
@@ -161,28 +165,25 @@ fn title_of(id: &str) -> String {
 }
 
 /// Relation targets the blueprint would point at after setup.
-fn targets_after_setup(id: &str, bp: Option<&Value>, status: &Status) -> Vec<String> {
-    let wanted = match status {
-        Status::Missing => guide_blueprint(id),
-        _ => {
-            let mut bp = bp.cloned().unwrap_or_else(|| json!({}));
-            if *status == Status::NoServiceRelation {
-                bp["relations"][SERVICE_RELATION] = service_relation();
-            }
-            bp
-        }
+fn targets_after_setup(id: &str, bp: Option<&Blueprint>, status: &Status) -> Vec<String> {
+    let targets_of = |bp: &Blueprint| -> Vec<String> {
+        bp.relations
+            .iter()
+            .filter_map(|r| r.target.clone())
+            .collect()
     };
-    let mut targets: Vec<String> = wanted
-        .get("relations")
-        .and_then(Value::as_object)
-        .map(|rels| {
-            rels.values()
-                .filter_map(|r| r.get("target").and_then(Value::as_str))
-                .filter(|t| *t != id)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut targets = match (status, bp) {
+        // The guide's blueprint is an object, so it always reads.
+        (Status::Missing, _) => Blueprint::from_json(&guide_blueprint(id))
+            .map(|guide| targets_of(&guide))
+            .unwrap_or_default(),
+        (_, Some(bp)) => targets_of(bp),
+        (_, None) => Vec::new(),
+    };
+    if *status == Status::NoServiceRelation {
+        targets.push(SERVICE_TARGET.to_owned());
+    }
+    targets.retain(|t| t != id);
     targets.sort();
     targets.dedup();
     targets
@@ -190,7 +191,13 @@ fn targets_after_setup(id: &str, bp: Option<&Value>, status: &Status) -> Vec<Str
 
 /// Fetches the blueprint and its relation targets and says what is missing.
 pub async fn check(catalog: &dyn Catalog, id: &str) -> Result<Report, PortError> {
-    let blueprint = catalog.blueprint(id).await?;
+    let blueprint = match catalog.blueprint(id).await? {
+        Some(json) => Some(
+            Blueprint::from_json(&json)
+                .map_err(|e| PortError::Decode(format!("blueprint `{id}`: {e}")))?,
+        ),
+        None => None,
+    };
     let status = status(blueprint.as_ref());
     let mut missing_targets = Vec::new();
     for target in targets_after_setup(id, blueprint.as_ref(), &status) {
@@ -227,18 +234,39 @@ mod tests {
     use super::*;
     use crate::port::demo::DemoCatalog;
 
+    fn read(json: Value) -> Blueprint {
+        Blueprint::from_json(&json).expect("a blueprint object")
+    }
+
     #[test]
     fn status_names_what_is_wrong() {
         assert_eq!(status(None), Status::Missing);
         assert_eq!(
-            status(Some(&json!({"relations": {}}))),
+            status(Some(&read(json!({"relations": {}})))),
             Status::NoServiceRelation
         );
-        assert_eq!(status(Some(&guide_blueprint("x"))), Status::Ready);
-        let many = json!({"relations": {"service": {"target": "service", "many": true}}});
+        assert_eq!(status(Some(&read(guide_blueprint("x")))), Status::Ready);
+        let many = read(json!({"relations": {"service": {"target": "service", "many": true}}}));
         assert!(matches!(status(Some(&many)), Status::Conflict(m) if m.contains("many=true")));
-        let other = json!({"relations": {"service": {"target": "team", "many": false}}});
+        let other = read(json!({"relations": {"service": {"target": "team", "many": false}}}));
         assert!(matches!(status(Some(&other)), Status::Conflict(m) if m.contains("`team`")));
+    }
+
+    #[test]
+    fn the_setup_patch_sends_the_other_relations_as_port_has_them() {
+        let region = json!({"title": "Region", "target": "region", "required": false,
+                            "many": false, "description": "where it runs", "x-extra": [1]});
+        let report = Report {
+            id: "ecr_repository".into(),
+            blueprint: Some(read(json!({"identifier": "ecr_repository",
+                                        "relations": {"region": region.clone()}}))),
+            status: Status::NoServiceRelation,
+            missing_targets: vec![],
+        };
+        let steps = report.steps();
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].body()["relations"]["region"], region);
+        assert_eq!(steps[0].body()["relations"]["service"], service_relation());
     }
 
     #[tokio::test]

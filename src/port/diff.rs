@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::model::entity::Entity;
 pub use crate::model::push::FieldChange;
 
 use super::validate::json_eq;
@@ -30,49 +31,50 @@ pub enum Change {
 /// `icon` and `team` when present in the draft, and `properties`/`relations` key by key. Anything
 /// else Port returns (createdAt, updatedAt, createdBy, properties the draft does not send, …) is
 /// ignored. `identifier` and `blueprint` are how the entity was found, so they are not compared.
-pub fn diff(draft: &Value, existing: Option<&Value>) -> Change {
+pub fn diff(draft: &Entity, existing: Option<&Entity>) -> Change {
     let Some(existing) = existing else {
         return Change::Create;
     };
     let mut changes = Vec::new();
 
-    for key in ["title", "icon"] {
-        if let Some(after) = draft.get(key) {
-            let before = existing.get(key);
-            if !values_equal(before, after) {
-                changes.push(change(key.to_string(), before, after));
-            }
+    let texts = [
+        ("title", &draft.title, &existing.title),
+        ("icon", &draft.icon, &existing.icon),
+    ];
+    for (key, after, before) in texts {
+        if let Some(after) = after
+            && before.as_ref() != Some(after)
+        {
+            changes.push(FieldChange {
+                field: key.to_owned(),
+                before: before.clone().map(Value::String),
+                after: Some(Value::String(after.clone())),
+            });
         }
     }
 
     // Port stores team as a set of names: a draft's "platform" equals Port's ["platform"], and
     // order is not meaningful.
-    if let Some(after) = draft.get("team") {
-        let before = existing.get("team");
+    if let Some(after) = &draft.team {
+        let before = existing.team.as_ref();
         if !sets_equal(name_set(before), name_set(Some(after))) {
             changes.push(change("team".to_string(), before, after));
         }
     }
 
-    if let Some(props) = draft.get("properties").and_then(Value::as_object) {
-        let current = existing.get("properties");
-        for (key, after) in props {
-            let before = current.and_then(|p| p.get(key));
-            if !values_equal(before, after) {
-                changes.push(change(format!("properties.{key}"), before, after));
-            }
+    for (key, after) in &draft.properties {
+        let before = existing.properties.get(key);
+        if !values_equal(before, after) {
+            changes.push(change(format!("properties.{key}"), before, after));
         }
     }
 
     // Relation values compare as sets of identifiers, so "svc", ["svc"] and, for many=true,
     // ["a","b"] vs ["b","a"] are equal; null, [] and absent all mean "no related entity".
-    if let Some(rels) = draft.get("relations").and_then(Value::as_object) {
-        let current = existing.get("relations");
-        for (key, after) in rels {
-            let before = current.and_then(|r| r.get(key));
-            if !sets_equal(name_set(before), name_set(Some(after))) {
-                changes.push(change(format!("relations.{key}"), before, after));
-            }
+    for (key, after) in &draft.relations {
+        let before = existing.relations.get(key);
+        if !sets_equal(name_set(before), name_set(Some(after))) {
+            changes.push(change(format!("relations.{key}"), before, after));
         }
     }
 
@@ -177,6 +179,18 @@ mod tests {
           "blueprint": "ecr_repository",
           "identifier": "auth-service-repo"
         })
+    }
+
+    fn entity(json: Value) -> Entity {
+        Entity::from_json(&json).expect("an entity")
+    }
+
+    /// `diff` on the JSON a mapping produces and Port returns.
+    fn diff(draft: &Value, existing: Option<&Value>) -> Change {
+        super::diff(
+            &entity(draft.clone()),
+            existing.cloned().map(entity).as_ref(),
+        )
     }
 
     fn updates(change: Change) -> Vec<FieldChange> {

@@ -1,7 +1,9 @@
 //! A push: the plan (validation, relation targets, diff) made before any write, and the sending
 //! of what the plan allows, with every entity's outcome journaled as it happens.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod planning;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,12 +11,11 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::catalog::Catalog;
-use super::diff::{self, Change};
 use super::journal::{self, Journal, JournalError, Line, Outcome};
-use super::validate;
 use super::{BulkItem, PortError};
 pub use crate::model::push::{Counts, Entry, PlanCounts, PushPlan, Verdict};
 use crate::model::time::format_rfc3339;
+pub use planning::{Lookups, decide, plan};
 
 /// Bulk requests in flight at once: Port's limits are per organization, and a few keep the
 /// latency hidden without bursting into 429s.
@@ -27,159 +28,6 @@ pub struct Draft {
     pub repo: String,
     /// The entity, or why the mapping produced none.
     pub entity: Result<Value, String>,
-}
-
-/// Checks every draft against the blueprint, looks up relation targets (one search per target
-/// blueprint) and the existing entities, and decides what each draft would do. Sends no write.
-pub async fn plan(
-    catalog: &dyn Catalog,
-    blueprint_id: &str,
-    blueprint: &Value,
-    drafts: Vec<Draft>,
-    create_missing_related: bool,
-) -> Result<PushPlan, PortError> {
-    let mut entries: Vec<Entry> = drafts
-        .into_iter()
-        .map(|d| match d.entity {
-            Err(why) => Entry {
-                repo: d.repo,
-                identifier: String::new(),
-                entity: None,
-                verdict: Verdict::Invalid(vec![format!("mapping: {why}")]),
-                creates: Vec::new(),
-            },
-            Ok(entity) => {
-                let problems: Vec<String> = validate::validate(&entity, blueprint)
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
-                let identifier = entity
-                    .get("identifier")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let mut body = entity;
-                if let Some(obj) = body.as_object_mut() {
-                    obj.remove("blueprint");
-                }
-                Entry {
-                    repo: d.repo,
-                    identifier,
-                    entity: Some(body),
-                    verdict: if problems.is_empty() {
-                        Verdict::Create
-                    } else {
-                        Verdict::Invalid(problems)
-                    },
-                    creates: Vec::new(),
-                }
-            }
-        })
-        .collect();
-
-    refuse_duplicates(&mut entries);
-
-    // Relation targets of the valid drafts, one search per target blueprint.
-    let valid: Vec<usize> = (0..entries.len())
-        .filter(|&i| entries[i].verdict == Verdict::Create)
-        .collect();
-    let bodies: Vec<Value> = valid
-        .iter()
-        .filter_map(|&i| entries[i].entity.clone())
-        .collect();
-    let mut existing_targets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (target, ids) in validate::relation_targets(&bodies, blueprint) {
-        let found = catalog.search_identifiers(&target, &ids).await?;
-        existing_targets.insert(target, found.into_iter().collect());
-    }
-    let mut missing: HashMap<usize, Vec<String>> = HashMap::new();
-    for (k, relation, id) in validate::dangling(&bodies, blueprint, &existing_targets) {
-        let target = blueprint["relations"][&relation]["target"]
-            .as_str()
-            .unwrap_or(&relation)
-            .to_owned();
-        missing
-            .entry(valid[k])
-            .or_default()
-            .push(match create_missing_related {
-                true => format!("`{id}` in blueprint `{target}` (relations.{relation})"),
-                false => {
-                    format!("relations.{relation}: `{id}` is not an entity of blueprint `{target}`")
-                }
-            });
-    }
-    for (i, reasons) in missing {
-        if create_missing_related {
-            entries[i].creates = reasons;
-        } else {
-            entries[i].verdict = Verdict::Dangling(reasons);
-        }
-    }
-
-    // The diff against what Port holds now.
-    let ids: Vec<String> = entries
-        .iter()
-        .filter(|e| e.verdict == Verdict::Create)
-        .map(|e| e.identifier.clone())
-        .collect();
-    let current: HashMap<String, Value> = catalog
-        .entities(blueprint_id, &ids)
-        .await?
-        .into_iter()
-        .filter_map(|e| {
-            let id = e.get("identifier")?.as_str()?.to_owned();
-            Some((id, e))
-        })
-        .collect();
-    for e in entries.iter_mut().filter(|e| e.verdict == Verdict::Create) {
-        if let Some(body) = &e.entity {
-            e.verdict = match diff::diff(body, current.get(&e.identifier)) {
-                Change::Create => Verdict::Create,
-                Change::Update(fields) => Verdict::Update(fields),
-                Change::Unchanged => Verdict::Unchanged,
-            };
-        }
-    }
-    Ok(PushPlan {
-        blueprint: blueprint_id.to_owned(),
-        create_missing_related,
-        entries,
-    })
-}
-
-/// Two repositories mapping to one identifier would overwrite each other in Port: neither is
-/// sent, and each names the other.
-fn refuse_duplicates(entries: &mut [Entry]) {
-    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        if e.entity.is_some() && !e.identifier.is_empty() {
-            by_id.entry(e.identifier.as_str()).or_default().push(i);
-        }
-    }
-    let dups: Vec<(String, Vec<usize>)> = by_id
-        .into_iter()
-        .filter(|(_, v)| v.len() > 1)
-        .map(|(id, v)| (id.to_owned(), v))
-        .collect();
-    for (id, group) in dups {
-        for &i in &group {
-            let others: Vec<&str> = group
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| entries[j].repo.as_str())
-                .collect();
-            let reason = format!(
-                "identifier `{id}` is also produced by {}; Port would keep only one (make the \
-                 identifier unique, e.g. add the region)",
-                others.join(", ")
-            );
-            let entry = &mut entries[i];
-            match &mut entry.verdict {
-                Verdict::Invalid(reasons) => reasons.push(reason),
-                v => *v = Verdict::Invalid(vec![reason]),
-            }
-        }
-    }
 }
 
 /// One bulk request of a push, as `--dry-run` shows it.
@@ -627,29 +475,20 @@ pub fn summary(path: &Path) -> Result<Summary, JournalError> {
 
 #[cfg(test)]
 mod tests {
+    use super::planning::tests::draft;
     use super::*;
+    use crate::model::blueprint::Blueprint;
     use crate::port::blueprint::{self, DEFAULT_BLUEPRINT};
     use crate::port::demo::DemoCatalog;
     use serde_json::json;
     use std::time::Duration;
 
-    fn draft(name: &str, service: Option<&str>) -> Draft {
-        Draft {
-            repo: format!("{name} (eu-west-1)"),
-            entity: Ok(json!({
-                "identifier": name, "title": name, "blueprint": "ecr_repository",
-                "properties": {"repositoryUri": format!("u/{name}")},
-                "relations": {"region": "eu-west-1", "service": service}
-            })),
-        }
-    }
-
-    async fn ready_demo() -> (DemoCatalog, Value) {
+    async fn ready_demo() -> (DemoCatalog, Blueprint) {
         let demo = DemoCatalog::new().with_latency(Duration::ZERO);
         let report = blueprint::check(&demo, DEFAULT_BLUEPRINT).await.unwrap();
         blueprint::apply(&demo, &report.steps()).await.unwrap();
         let bp = demo.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
-        (demo, bp)
+        (demo, Blueprint::from_json(&bp).unwrap())
     }
 
     #[tokio::test]
