@@ -199,6 +199,23 @@ fn configuration_errors_say_what_to_do() {
         "{err}"
     );
     assert!(err.contains("aws configure"), "{err}");
+    assert!(err.contains("--profile or AWS_PROFILE"), "{err}");
+    assert!(!err.contains("} }"), "{err}");
+
+    // A profile named on the command line: the hint is about that profile, not about picking one.
+    let out = run(env.bare().args([
+        "list",
+        "--endpoint-url",
+        &moto.url,
+        "--region",
+        "eu-west-1",
+        "--profile",
+        "dev",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("aws configure --profile dev"), "{err}");
+    assert!(!err.contains("Pick a profile"), "{err}");
 
     let out = run(env.cmd().args(["list", "--endpoint-url", &moto.url]));
     assert!(stderr(&out).contains("no region"), "{}", stderr(&out));
@@ -222,11 +239,13 @@ fn configuration_errors_say_what_to_do() {
         .cmd()
         .args(["list", "--endpoint-url", &dead, "--region", "eu-west-1"]));
     assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    // The real cause, not the SDK's Debug text.
     assert!(
-        stderr(&out).contains(&format!("cannot reach {dead}")),
-        "{}",
-        stderr(&out)
+        err.contains(&format!("cannot reach {dead}: Connection refused")),
+        "{err}"
     );
+    assert!(!err.contains("} }"), "{err}");
 
     std::fs::write(env.path("bad.json"), "{ \"aws\": [1, 2] }").unwrap();
     let out = run(env

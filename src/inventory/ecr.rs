@@ -581,6 +581,7 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
     let text = DisplayErrorContext(err).to_string();
+    let cause = innermost(err);
     match err {
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("Unknown").to_owned();
@@ -624,18 +625,18 @@ where
         SdkError::TimeoutError(_) => Verdict::Transient("timed out".to_owned()),
         SdkError::ResponseError(_) => Verdict::Transient(text),
         _ => {
-            if let Some(error) = credential_problem(&text, &rc.profile) {
+            if let Some(error) = credential_problem(&text, &cause, &rc.profile) {
                 return Verdict::Final(Failure { code: None, error });
             }
             match err {
                 SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
-                    Verdict::Transient(short_cause(&text))
+                    Verdict::Transient(cause)
                 }
                 _ => Verdict::Final(Failure {
                     code: None,
                     error: InventoryError::Unreachable {
                         endpoint: rc.endpoint.clone(),
-                        detail: short_cause(&text),
+                        detail: cause,
                     },
                 }),
             }
@@ -645,7 +646,7 @@ where
 
 /// Credential-chain failures come back as dispatch or construction failures whose text is all
 /// we have to tell them apart.
-fn credential_problem(text: &str, profile: &str) -> Option<InventoryError> {
+fn credential_problem(text: &str, cause: &str, profile: &str) -> Option<InventoryError> {
     let lower = text.to_lowercase();
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("refresh")) {
         return Some(InventoryError::SsoExpired {
@@ -655,22 +656,27 @@ fn credential_problem(text: &str, profile: &str) -> Option<InventoryError> {
     if lower.contains("credential") || lower.contains("profile") && lower.contains("not defined") {
         return Some(InventoryError::NoCredentials {
             profile: profile.to_owned(),
-            detail: short_cause(text),
+            detail: cause.to_owned(),
         });
     }
     None
 }
 
-/// The innermost cause of a DisplayErrorContext chain (`a: b: c` → `c`), which is what a
-/// person can act on.
-fn short_cause(text: &str) -> String {
-    let cause = text.rsplit(": ").next().unwrap_or(text).trim();
-    let cause = cause.trim_end_matches(')').trim();
-    if cause.is_empty() {
-        text.to_owned()
-    } else {
-        cause.to_owned()
+/// The innermost error of the source chain that reads as a sentence ("Connection refused (os
+/// error 111)", "no providers in chain provided credentials"), which is what a person can act
+/// on. Some SDK layers print their Debug form; those are skipped.
+fn innermost(err: &(dyn StdError + 'static)) -> String {
+    let readable = |text: &str| !text.trim().is_empty() && !text.contains(" { ");
+    let mut best = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if readable(&text) {
+            best = text;
+        }
+        next = e.source();
     }
+    best
 }
 
 /// AWS says `... is not authorized to perform: ecr:ListTagsForResource on resource: ...`.
@@ -709,18 +715,18 @@ mod tests {
         let sso = "dispatch failure: other: failed to load credentials: the SSO session \
                    has expired or is invalid";
         assert_eq!(
-            credential_problem(sso, "dev"),
+            credential_problem(sso, "the SSO session has expired", "dev"),
             Some(InventoryError::SsoExpired {
                 profile: "dev".into()
             })
         );
         let none = "dispatch failure: other: no credentials in the chain";
         assert!(matches!(
-            credential_problem(none, "default"),
+            credential_problem(none, "no credentials in the chain", "default"),
             Some(InventoryError::NoCredentials { .. })
         ));
         assert_eq!(
-            credential_problem("io error: connection refused", "x"),
+            credential_problem("io error: connection refused", "connection refused", "x"),
             None
         );
     }

@@ -55,8 +55,8 @@ pub struct Applied {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum InventoryError {
     #[error(
-        "no AWS credentials for profile `{profile}`: {detail}. Set AWS_PROFILE or pass --profile, \
-         run `aws configure --profile {profile}`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        "no AWS credentials for profile `{profile}`: {detail}. {}",
+        credentials_hint(profile)
     )]
     NoCredentials { profile: String, detail: String },
 
@@ -119,4 +119,16 @@ pub enum InventoryError {
 
     #[error("nothing to write")]
     NothingToWrite,
+}
+
+/// What to do about missing credentials: for the default profile, also how to pick another.
+fn credentials_hint(profile: &str) -> String {
+    let fix = format!(
+        "run `aws configure --profile {profile}` (or `aws sso login --profile {profile}`), or \
+         export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    );
+    match profile {
+        "default" => format!("Pick a profile with --profile or AWS_PROFILE, {fix}"),
+        _ => format!("To fix it, {fix}"),
+    }
 }
