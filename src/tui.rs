@@ -571,9 +571,9 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
             tokio::spawn(async move {
                 let mut guard = slot.lock().await;
                 match ops_push::start(catalog.as_ref(), plan, include_unchanged, &dir) {
-                    Ok(push) => {
+                    Ok((push, lease)) => {
                         let push = guard.insert(push);
-                        let finished = send_push(push, catalog.as_ref(), &stop, &tx).await;
+                        let finished = send_push(push, &lease, catalog.as_ref(), &stop, &tx).await;
                         let _ = tx.send(Msg::PushFinished(Ok(finished)));
                     }
                     Err(e) => {
@@ -590,7 +590,12 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 let mut guard = slot.lock().await;
                 let result = match (guard.as_mut(), catalog) {
                     (Some(push), Some(catalog)) => {
-                        Ok(send_push(push, catalog.as_ref(), &stop, &tx).await)
+                        match ops_push::lease_for(catalog.as_ref(), push) {
+                            Ok(lease) => {
+                                Ok(send_push(push, &lease, catalog.as_ref(), &stop, &tx).await)
+                            }
+                            Err(e) => Err(e.to_string()),
+                        }
                     }
                     _ => Err("no push to retry".to_owned()),
                 };
@@ -636,12 +641,14 @@ fn open_push_catalog(rt: &mut Runtime, ctx: &Context) -> Result<Arc<dyn Catalog>
 /// Sends what the push still has pending, reporting progress as messages.
 async fn send_push(
     push: &mut Push,
+    lease: &ops_push::Lease,
     catalog: &dyn Catalog,
     stop: &AtomicBool,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> crate::app::push::Finished {
     ops_push::send(
         push,
+        lease,
         catalog,
         crate::port::push::DEFAULT_IN_FLIGHT,
         stop,

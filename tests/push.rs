@@ -870,3 +870,48 @@ async fn render_dry_run_and_push_send_the_same_entities() {
         .collect();
     assert_eq!(by_id(stored), rendered, "what landed in Port vs render");
 }
+
+/// Two pushes at once to the same catalog and blueprint: the second refuses before it writes
+/// anything, naming the first one's process and journal; each entity is written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
+    let port = ready_port().await;
+    let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+    port.state()
+        .fault(bulk, Fault::Slow(Duration::from_secs(3)));
+    let env = Env::new();
+    let state_dir = env.path("state");
+    std::fs::write(env.path("repos.json"), repos_json(10, 0).to_string()).unwrap();
+    let mut cmd = env.cmd();
+    cmd.env("PORT_CLIENT_ID", CLIENT_ID)
+        .env("PORT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("PORT_BASE_URL", port.url())
+        .args(["push", "--yes", "--input"])
+        .arg(env.path("repos.json"));
+    let first = tokio::task::spawn_blocking(move || support::run(&mut cmd));
+    // The first push is sending once its bulk request has reached Port.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while port.state().count(bulk) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first push never sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = push_binary(&port, repos_json(10, 0), &["--yes"], Some(env)).await;
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains("is pushing to blueprint `ecr_repository`"),
+        "{}",
+        second.stderr
+    );
+    assert!(second.stderr.contains("pid "), "{}", second.stderr);
+    assert!(second.stderr.contains("journal "), "{}", second.stderr);
+    let first = first.await.unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(port.state().count(bulk), 1, "the 10 entities went out once");
+    let journals = journal::list(&state_dir.join("pushes"));
+    assert_eq!(journals.len(), 1, "the refused push wrote no journal");
+}

@@ -195,13 +195,13 @@ pub(super) async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCo
             return Ok(ExitCode::FAILURE);
         }
     }
-    let push = ops_push::start(
+    let (push, lease) = ops_push::start(
         catalog.as_ref(),
         plan,
         args.include_unchanged,
         &ctx.journal_dir(),
     )?;
-    run_push(catalog, push, &args, true).await
+    run_push(catalog, push, lease, &args, true).await
 }
 
 fn exit(ok: bool) -> ExitCode {
@@ -244,8 +244,8 @@ async fn resume(
             return Ok(ExitCode::FAILURE);
         }
     }
-    let push = ops_push::resume(catalog.as_ref(), &found)?;
-    run_push(catalog, push, args, false).await
+    let (push, lease) = ops_push::resume(catalog.as_ref(), &found)?;
+    run_push(catalog, push, lease, args, false).await
 }
 
 /// Sends, then reports every entity that did not land. `plan_shown`: the refusals were named
@@ -253,26 +253,17 @@ async fn resume(
 async fn run_push(
     catalog: Arc<dyn Catalog>,
     mut push: Push,
+    lease: ops_push::Lease,
     args: &PushArgs,
     plan_shown: bool,
 ) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nstopping: waiting for the requests in flight (Ctrl-C again to quit)");
-                stop.store(true, Ordering::SeqCst);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        })
-    };
+    let watcher = stop_on_signals(stop.clone())?;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
     let finished = ops_push::send(
         &mut push,
+        &lease,
         catalog.as_ref(),
         args.in_flight,
         &stop,
@@ -334,6 +325,41 @@ fn print_report_json(
     out["entities"] = json!(entities);
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// Ctrl-C, SIGINT, SIGTERM and SIGHUP stop the push after the requests in flight, so the
+/// journal gets every answer and the rest can be resumed; a second one quits at once.
+fn stop_on_signals(stop: Arc<AtomicBool>) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut streams = Vec::new();
+    for kind in [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+    ] {
+        streams.push(signal(kind)?);
+    }
+    Ok(tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+            let (got, which, _) = futures::future::select_all(waits).await;
+            if got.is_none() {
+                return;
+            }
+            if !first {
+                // 128 + the signal, as a shell reports a process it killed.
+                std::process::exit(match which {
+                    1 => 143,
+                    2 => 129,
+                    _ => 130,
+                });
+            }
+            first = false;
+            eprintln!("\nstopping: waiting for the requests in flight (again to quit)");
+            stop.store(true, Ordering::SeqCst);
+        }
+    }))
 }
 
 /// Every entity that did not land, on stderr.

@@ -39,6 +39,84 @@ pub enum PushError {
         journal_target: String,
         target: String,
     },
+    #[error(
+        "another ecr-port ({holder}) is pushing to blueprint `{blueprint}` at {target}; wait \
+         for it to finish (a push that was stopped can be resumed from its journal)"
+    )]
+    Busy {
+        holder: String,
+        blueprint: String,
+        target: String,
+    },
+    #[error("cannot take the push lock {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One push at a time per Port target and blueprint, across processes: an exclusive lock on
+/// a file in the journals' directory, held while the push sends. The operating system drops it
+/// when the process ends, however it ends, so a crashed push leaves no stale lock.
+pub struct Lease {
+    file: std::fs::File,
+}
+
+impl Lease {
+    /// Takes the lock for `target` and `blueprint`, or says who holds it.
+    pub fn take(dir: &Path, target: &str, blueprint: &str) -> Result<Lease, PushError> {
+        use std::io::{Read, Seek, Write};
+        let path = dir.join(format!(
+            "lock-{:016x}",
+            fnv1a(&format!("{target}\n{blueprint}"))
+        ));
+        let fail = |source| PushError::Lock {
+            path: path.clone(),
+            source,
+        };
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(fail)?;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(fail)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(PushError::Busy {
+                    holder: holder.trim().replace('\n', ", "),
+                    blueprint: blueprint.to_owned(),
+                    target: target.to_owned(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
+        }
+        file.set_len(0).map_err(fail)?;
+        file.rewind().map_err(fail)?;
+        write!(file, "pid {}", std::process::id()).map_err(fail)?;
+        Ok(Lease { file })
+    }
+
+    /// Names the journal for whoever finds the lock taken.
+    fn note_journal(&mut self, journal: &Path) {
+        use std::io::Write;
+        let _ = write!(self.file, "\njournal {}", journal.display());
+    }
+}
+
+/// A stable name for a target and blueprint (FNV-1a), so every process finds the same file.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Before a push: the blueprint needs setting up first, or the plan is made.
@@ -102,25 +180,28 @@ pub fn ensure_writable(catalog: &dyn Catalog) -> Result<(), PortError> {
 }
 
 /// Opens the journal and records what the plan decided, before anything is sent.
+/// The lock is taken first, so a second push to the same place refuses before it writes a
+/// journal; the returned lease keeps it until dropped.
 pub fn start(
     catalog: &dyn Catalog,
     plan: PushPlan,
     include_unchanged: bool,
     journal_dir: &Path,
-) -> Result<Push, PushError> {
+) -> Result<(Push, Lease), PushError> {
     ensure_writable(catalog)?;
-    Ok(Push::start(
-        plan,
-        include_unchanged,
-        &catalog.describe(),
-        journal_dir,
-    )?)
+    let target = catalog.describe();
+    let mut lease = Lease::take(journal_dir, &target, &plan.blueprint)?;
+    let push = Push::start(plan, include_unchanged, &target, journal_dir)?;
+    lease.note_journal(push.journal_path());
+    Ok((push, lease))
 }
 
 /// Sends what the push still has pending, reporting `(done, total)`, and returns every
 /// outcome; they are complete in memory whatever became of the journal.
+/// The lease shows the push holds its target's lock while it sends.
 pub async fn send(
     push: &mut Push,
+    _lease: &Lease,
     catalog: &dyn Catalog,
     in_flight: usize,
     stop: &AtomicBool,
@@ -170,9 +251,23 @@ pub fn find_resumable(
 }
 
 /// Reopens a journal for sending what did not land.
-pub fn resume(catalog: &dyn Catalog, resumable: &Resumable) -> Result<Push, PushError> {
+/// Reopens a journal for sending what did not land, holding its target's lock.
+pub fn resume(catalog: &dyn Catalog, resumable: &Resumable) -> Result<(Push, Lease), PushError> {
     ensure_writable(catalog)?;
-    Ok(Push::resume(&resumable.path)?)
+    let dir = resumable.path.parent().unwrap_or(Path::new("."));
+    let mut lease = Lease::take(dir, &catalog.describe(), &resumable.summary.blueprint)?;
+    let push = Push::resume(&resumable.path)?;
+    lease.note_journal(push.journal_path());
+    Ok((push, lease))
+}
+
+/// The lock again, for sending more of a push this session already holds (a retry).
+pub fn lease_for(catalog: &dyn Catalog, push: &Push) -> Result<Lease, PushError> {
+    let journal = push.journal_path();
+    let dir = journal.parent().unwrap_or(Path::new("."));
+    let mut lease = Lease::take(dir, &catalog.describe(), &push.plan.blueprint)?;
+    lease.note_journal(journal);
+    Ok(lease)
 }
 
 /// The command that resumes the push of `journal`, with `--demo` when it went to the demo
@@ -194,4 +289,32 @@ pub fn unfinished_notice(dir: &Path) -> Option<String> {
         entities(left),
         resume_command(&path)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_lease_per_target_and_blueprint_until_it_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = Lease::take(dir.path(), "https://api.port.io", "ecr_repository").unwrap();
+        first.note_journal(Path::new("/state/pushes/push-1.jsonl"));
+        let busy = Lease::take(dir.path(), "https://api.port.io", "ecr_repository");
+        let Err(PushError::Busy { holder, .. }) = busy else {
+            panic!("the second lease must be refused");
+        };
+        assert_eq!(
+            holder,
+            format!(
+                "pid {}, journal /state/pushes/push-1.jsonl",
+                std::process::id()
+            )
+        );
+        // Another blueprint, or another target, is another lock.
+        assert!(Lease::take(dir.path(), "https://api.port.io", "other").is_ok());
+        assert!(Lease::take(dir.path(), "https://api.us.port.io", "ecr_repository").is_ok());
+        drop(first);
+        assert!(Lease::take(dir.path(), "https://api.port.io", "ecr_repository").is_ok());
+    }
 }
