@@ -688,6 +688,17 @@ async fn missing_credentials_say_how_to_provide_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_after_the_batch_in_flight_and_the_rest_resumes() {
+    a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(libc::SIGINT).await;
+}
+
+/// Closing the terminal (SIGHUP) or a service manager's stop (SIGTERM) ends a push like Ctrl-C.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_and_sighup_stop_a_push_like_ctrl_c() {
+    a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(libc::SIGTERM).await;
+    a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(libc::SIGHUP).await;
+}
+
+async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i32) {
     let port = ready_port().await;
     {
         let mut st = port.state();
@@ -722,7 +733,7 @@ async fn ctrl_c_stops_after_the_batch_in_flight_and_the_rest_resumes() {
     }
     // SAFETY: signalling our own child process.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
+        libc::kill(child.id() as i32, signal);
     }
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
