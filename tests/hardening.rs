@@ -1,0 +1,161 @@
+//! Input that is wrong must say so, not pass or crash: typos in the settings, every documented
+//! key still loading, and the secret's 0600 rule kept.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use support::{Env, Stub, run, stderr, stdout};
+
+fn settings(env: &Env, text: &str) -> PathBuf {
+    let path = env.path("settings.json");
+    std::fs::write(&path, text).expect("write settings");
+    path
+}
+
+#[test]
+fn a_misspelt_read_only_key_stops_before_any_write() {
+    let stub = Stub::start(Arc::new(|_, _| (200, serde_json::json!({}))));
+    let env = Env::new();
+    std::fs::write(
+        env.path("aws-config"),
+        "[profile prod]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("aws-credentials"),
+        "[prod]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    // Lower-case `o`: read as nothing, this would turn the guard off for `prod`.
+    let path = settings(&env, r#"{"aws": {"readonlyProfiles": ["prod"]}}"#);
+    let out = run(env
+        .cmd()
+        .args(["--profile", "prod", "tag", "add", "--service", "shop", "a"])
+        .arg("--config")
+        .arg(&path)
+        .args(["--endpoint-url", &stub.url]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{} is not valid: unknown key `aws.readonlyProfiles` at line 1 column ",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `readOnlyProfiles`?"), "{err}");
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stub.log.lock().unwrap().is_empty(),
+        "a request reached ECR: {:?}",
+        stub.log.lock().unwrap()
+    );
+}
+
+#[test]
+fn settings_typos_and_non_objects_are_errors() {
+    let env = Env::new();
+    for (text, place, hint) in [
+        (
+            r#"{"aws": {"regoins": ["eu-west-1"]}}"#,
+            "unknown key `aws.regoins` at line 1 column ",
+            "; did you mean `regions`?",
+        ),
+        (
+            r#"{"Aws": {}}"#,
+            "unknown key `Aws` at line 1 column ",
+            "; did you mean `aws`?",
+        ),
+        (
+            r#"{"tags": {"prefix": "port-"}, "bogus": 1}"#,
+            "unknown key `bogus` at line 1 column ",
+            "; the keys here are aws, port, tags, mapping",
+        ),
+        (
+            r#"{"port": {"clientSecrets": "x"}}"#,
+            "unknown key `port.clientSecrets` at line 1 column ",
+            "; did you mean `clientSecret`?",
+        ),
+        ("[]", "the file must be a JSON object", ", found an array"),
+        (
+            r#"{"mapping": ["a.json"]}"#,
+            "`mapping` must be a JSON object",
+            ", found an array",
+        ),
+    ] {
+        let path = settings(&env, text);
+        let out = run(env
+            .cmd()
+            .args(["--demo", "list"])
+            .arg("--config")
+            .arg(&path));
+        assert_eq!(out.status.code(), Some(1), "{text}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!(
+                "error: settings file {} is not valid: {place}",
+                path.display()
+            )),
+            "{text}: {err}"
+        );
+        assert!(err.contains(hint), "{text}: {err}");
+        assert_eq!(stdout(&out), "", "{text}");
+    }
+}
+
+#[test]
+fn every_documented_key_still_loads() {
+    let env = Env::new();
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.json");
+    let out = run(env
+        .cmd()
+        .args(["--demo", "list", "--output", "table"])
+        .arg("--config")
+        .arg(&example));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("eu-west-1"));
+
+    let path = settings(
+        &env,
+        r#"{
+          "aws": {"profile": null, "regions": ["us-east-1"], "endpointUrl": null,
+                  "concurrency": 256, "readOnlyProfiles": []},
+          "port": {"region": "eu", "baseUrl": null, "clientId": null, "clientSecret": null},
+          "tags": {"prefix": "port-", "defaultValue": "yes"},
+          "mapping": {"file": null}
+        }"#,
+    );
+    let out = run(env
+        .cmd()
+        .args(["--demo", "list", "--output", "table"])
+        .arg("--config")
+        .arg(&path));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("eu-west-1"), "regions were read");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_others_can_read_is_still_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let path = settings(
+        &env,
+        r#"{"port": {"clientId": "id", "clientSecret": "hunter2"}}"#,
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(env
+        .cmd()
+        .env_remove("PORT_CLIENT_ID")
+        .env_remove("PORT_CLIENT_SECRET")
+        // Nothing listens there: the refusal must come before any request.
+        .env("PORT_BASE_URL", "http://127.0.0.1:9")
+        .arg("--config")
+        .arg(&path)
+        .args(["blueprint", "check"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("hunter2"));
+}
