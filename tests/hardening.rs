@@ -1,5 +1,5 @@
-//! Input that is wrong must say so, not pass or crash: typos in the settings, every documented
-//! key still loading, and the secret's 0600 rule kept.
+//! Input that is wrong must say so, not pass or crash: typos in the settings (every documented
+//! key still loading, the secret's 0600 rule kept) and in mapping files.
 
 mod support;
 
@@ -158,4 +158,93 @@ fn a_secret_others_can_read_is_still_refused() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("hunter2"));
+}
+
+const SHIPPED_MAPPING: &str = include_str!("../assets/default-mapping.json");
+
+fn render(env: &Env, mapping: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    run(env
+        .cmd()
+        .args(["--demo", "render", "--mapping"])
+        .arg(mapping)
+        .args(extra))
+}
+
+#[test]
+fn a_misspelt_mapping_key_names_its_path_and_the_key_meant() {
+    let env = Env::new();
+    for (from, to, at, meant) in [
+        (
+            "\"mappings\": [",
+            "\"mapings\": [",
+            "resources[0].port.entity.mapings",
+            "mappings",
+        ),
+        (
+            "\"properties\": {",
+            "\"propertes\": {",
+            "resources[0].port.entity.mappings[0].propertes",
+            "properties",
+        ),
+        (
+            "\"query\": \"true\"",
+            "\"querry\": \"true\"",
+            "resources[0].selector.querry",
+            "query",
+        ),
+    ] {
+        assert!(SHIPPED_MAPPING.contains(from), "{from}");
+        let path = env.path("config.json");
+        std::fs::write(&path, SHIPPED_MAPPING.replacen(from, to, 1)).unwrap();
+        let out = render(&env, &path, &[]);
+        assert_eq!(out.status.code(), Some(1), "{to}: {}", stderr(&out));
+        let err = stderr(&out);
+        let key = at.rsplit('.').next().unwrap();
+        assert!(
+            err.contains(&format!(
+                "{}: `{at}`: unknown key `{key}`, did you mean `{meant}`?",
+                path.display()
+            )),
+            "{to}: {err}"
+        );
+        assert_eq!(stdout(&out), "", "{to}");
+    }
+
+    let ocean = env.path("port-app-config.yml");
+    std::fs::write(
+        &ocean,
+        "deleteDependentEntities: true\nresources:\n- kind: AWS::ECR::Repository\n  selector:\n    query: 'true'\n  port:\n    entity:\n      mappings:\n        identifier: .Properties.RepositoryName\n        blueprint: '\"ecr_repository\"'\n        relatons:\n          region: .__Region\n",
+    )
+    .unwrap();
+    let out = render(
+        &env,
+        &ocean,
+        &["--semantics", "ocean", "--shape", "ocean-aws"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "`resources[0].port.entity.mappings.relatons`: unknown key `relatons`, did you mean `relations`?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn keys_port_tolerates_still_render() {
+    let env = Env::new();
+    let mut doc: serde_json::Value = serde_json::from_str(SHIPPED_MAPPING).unwrap();
+    doc["deleteDependentEntities"] = true.into();
+    doc["resources"][0]["selector"]["aws"] = serde_json::json!({"regions": ["eu-west-1"]});
+    doc["resources"][0]["port"]["entity"]["mappings"][0]["itemsToParse"] = ".Layers".into();
+    doc["resources"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"kind": "AWS::S3::Bucket", "port": {"entity": {"mapings": []}}}));
+    let path = env.path("config.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let out = render(&env, &path, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).lines().count() > 10);
 }
