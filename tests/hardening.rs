@@ -1,5 +1,6 @@
 //! Input that is wrong must say so, not pass or crash: typos in the settings (every documented
-//! key still loading, the secret's 0600 rule kept) and in mapping files.
+//! key still loading, the secret's 0600 rule kept) and in mapping files, numbers out of range
+//! in flags and settings; and a bug ends in one line that names the log, not a backtrace.
 
 mod support;
 
@@ -247,4 +248,193 @@ fn keys_port_tolerates_still_render() {
     let out = render(&env, &path, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).lines().count() > 10);
+}
+
+/// Every flag whose value is a number, with the subcommand it belongs to, found by the type
+/// its parser yields, so that a new one is walked too.
+fn numeric_flags() -> Vec<(Vec<String>, String)> {
+    use clap::CommandFactory;
+    use std::any::TypeId;
+    fn walk(cmd: &clap::Command, path: &[String], out: &mut Vec<(Vec<String>, String)>) {
+        let numeric = [
+            TypeId::of::<usize>(),
+            TypeId::of::<u64>(),
+            TypeId::of::<u32>(),
+            TypeId::of::<u16>(),
+            TypeId::of::<u8>(),
+            TypeId::of::<i64>(),
+            TypeId::of::<i32>(),
+            TypeId::of::<f64>(),
+            TypeId::of::<f32>(),
+        ];
+        for arg in cmd.get_arguments() {
+            let id = arg.get_value_parser().type_id();
+            if let Some(long) = arg.get_long()
+                && numeric.iter().any(|t| id == *t)
+            {
+                out.push((path.to_vec(), format!("--{long}")));
+            }
+        }
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = path.to_vec();
+            path.push(sub.get_name().to_owned());
+            walk(sub, &path, out);
+        }
+    }
+    let mut cmd = ecr_port::cli::args::Cli::command();
+    // Global flags reach the subcommands only once the command is built.
+    cmd.build();
+    let mut out = Vec::new();
+    walk(&cmd, &[], &mut out);
+    out
+}
+
+fn assert_clean_refusal(out: &std::process::Output, flag: &str, what: &str) {
+    let err = stderr(out);
+    assert!(
+        matches!(out.status.code(), Some(1 | 2)),
+        "{what}: exit {:?}: {err}",
+        out.status.code()
+    );
+    assert!(
+        err.contains(flag),
+        "{what}: the message names no {flag}: {err}"
+    );
+    for word in ["panicked", "backtrace", "internal error"] {
+        assert!(!err.to_lowercase().contains(word), "{what}: {err}");
+    }
+    assert_eq!(stdout(out), "", "{what}");
+}
+
+#[test]
+fn every_numeric_flag_refuses_out_of_range_values() {
+    let flags = numeric_flags();
+    for wanted in [
+        (vec![], "--concurrency"),
+        (vec!["render"], "--timeout"),
+        (vec!["push"], "--in-flight"),
+    ] {
+        assert!(
+            flags
+                .iter()
+                .any(|(path, flag)| path.iter().eq(wanted.0.iter()) && flag == wanted.1),
+            "{wanted:?} not found in {flags:?}"
+        );
+    }
+    let env = Env::new();
+    let bad = [
+        "0",
+        "-1",
+        "-0.5",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1e30",
+        "inf",
+        "-inf",
+        "nan",
+        "text",
+        "",
+    ];
+    for (path, flag) in &flags {
+        for value in bad {
+            let what = format!("{} {flag}={value}", path.join(" "));
+            let out = run(env
+                .cmd()
+                .env_remove("RUST_BACKTRACE")
+                .args(path)
+                .arg(format!("{flag}={value}")));
+            assert_clean_refusal(&out, flag, &what);
+        }
+        // Written apart, a negative number is still the flag's value.
+        let out = run(env
+            .cmd()
+            .env_remove("RUST_BACKTRACE")
+            .args(path)
+            .args([flag.as_str(), "-1"]));
+        assert_clean_refusal(&out, flag, &format!("{} {flag} -1", path.join(" ")));
+    }
+}
+
+#[test]
+fn numeric_flags_in_range_still_work() {
+    let env = Env::new();
+    for args in [
+        &["--demo", "render", "--timeout", "2.5"][..],
+        &["--demo", "render", "--timeout", "3600"],
+        &["--demo", "--concurrency", "1", "list"],
+        &["--demo", "list", "--concurrency", "256"],
+    ] {
+        let out = run(env.cmd().args(args));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn numeric_settings_refuse_out_of_range_values() {
+    let env = Env::new();
+    for value in [
+        "0",
+        "-1",
+        "257",
+        "18446744073709551615",
+        "1e30",
+        "1.5",
+        "\"8\"",
+        "1e400",
+    ] {
+        let path = settings(&env, &format!("{{\"aws\": {{\"concurrency\": {value}}}}}"));
+        let out = run(env
+            .cmd()
+            .env_remove("RUST_BACKTRACE")
+            .args(["--demo", "list"])
+            .arg("--config")
+            .arg(&path));
+        assert_eq!(out.status.code(), Some(1), "{value}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(&path.display().to_string()), "{value}: {err}");
+        // serde_json refuses 1e400 while reading the number, before it knows the key.
+        if value != "1e400" {
+            assert!(
+                err.contains("`aws.concurrency` must be a whole number from 1 to 256"),
+                "{value}: {err}"
+            );
+        }
+        assert!(err.contains("line 1 column"), "{value}: {err}");
+        assert!(!err.contains("panicked"), "{value}: {err}");
+    }
+}
+
+#[test]
+fn a_bug_in_a_headless_command_ends_in_one_line_naming_the_log() {
+    let env = Env::new();
+    let log = env.path("state").join("ecr-port.log");
+    let out = run(env
+        .cmd()
+        .env_remove("RUST_BACKTRACE")
+        .env("ECR_PORT_TEST_PANIC", "1")
+        .args(["--demo", "list"]));
+    assert_eq!(out.status.code(), Some(101));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "ecr-port: internal error: ECR_PORT_TEST_PANIC is set; details in {}\n",
+            log.display()
+        )
+    );
+    let logged = std::fs::read_to_string(&log).expect("the log exists");
+    assert!(
+        logged.contains("internal error in thread") && logged.contains("src/cli/mod.rs:"),
+        "{logged}"
+    );
+
+    // Asked for, the backtrace follows the line.
+    let out = run(env
+        .cmd()
+        .env("RUST_BACKTRACE", "1")
+        .env("ECR_PORT_TEST_PANIC", "1")
+        .args(["--demo", "list"]));
+    assert_eq!(out.status.code(), Some(101));
+    let err = stderr(&out);
+    assert!(err.starts_with("ecr-port: internal error: "), "{err}");
+    assert!(err.lines().count() > 3, "{err}");
 }
