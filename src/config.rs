@@ -4,8 +4,13 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use thiserror::Error;
+
+/// The most parallel ECR calls per region, from the settings or `--concurrency`: past this,
+/// more calls only earn throttling, and each one holds a connection and a task.
+pub(crate) const MAX_CONCURRENCY: usize = 256;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -18,6 +23,30 @@ pub enum ConfigError {
     Parse {
         path: PathBuf,
         source: serde_json::Error,
+    },
+    #[error(
+        "settings file {path} is not valid: unknown key `{at}`{}; {hint} \
+         (see config.example.json)",
+        position_text(*position)
+    )]
+    UnknownKey {
+        path: PathBuf,
+        /// Dotted, from the top: `aws.readonlyProfiles`.
+        at: String,
+        /// 1-based line and column, when serde could tell.
+        position: Option<(usize, usize)>,
+        /// The key most likely meant, or the keys allowed there.
+        hint: String,
+    },
+    #[error(
+        "settings file {path} is not valid: {at} must be a JSON object, found {found} \
+         (see config.example.json)"
+    )]
+    NotAnObject {
+        path: PathBuf,
+        /// `the file` or a dotted key such as `aws`.
+        at: String,
+        found: &'static str,
     },
     #[error("cannot write {path}: {source}")]
     Write {
@@ -59,7 +88,7 @@ impl fmt::Display for Secret {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Settings {
     pub aws: AwsSettings,
     pub port: PortSettings,
@@ -68,19 +97,20 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct AwsSettings {
     pub profile: Option<String>,
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     /// Parallel ECR calls per region.
+    #[serde(deserialize_with = "concurrency")]
     pub concurrency: Option<usize>,
     /// Profiles in which every write is refused, as with --read-only.
     pub read_only_profiles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct PortSettings {
     /// `eu` or `us`.
     pub region: Option<String>,
@@ -90,16 +120,121 @@ pub struct PortSettings {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct TagSettings {
     pub prefix: Option<String>,
     pub default_value: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct MappingSettings {
     pub file: Option<PathBuf>,
+}
+
+/// `aws.concurrency`: absent or null is the default; anything but a whole number in range is
+/// refused here, where serde still knows the line and column.
+fn concurrency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match value.as_u64().and_then(|n| usize::try_from(n).ok()) {
+        Some(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(Some(n)),
+        _ => Err(serde::de::Error::custom(format!(
+            "`aws.concurrency` must be a whole number from 1 to {MAX_CONCURRENCY}, found {value}"
+        ))),
+    }
+}
+
+/// What the walk over the settings found first, in file order.
+enum Problem {
+    NotAnObject {
+        at: String,
+        found: &'static str,
+    },
+    Unknown {
+        at: String,
+        key: String,
+        known: Vec<String>,
+    },
+}
+
+/// Compares `value` with `known` (the defaults, where every section is an object): the first
+/// section that is not an object, or the first key the settings do not have.
+fn first_problem(value: &Value, known: &Value, at: &str) -> Option<Problem> {
+    let known = known.as_object()?;
+    let Some(map) = value.as_object() else {
+        return Some(Problem::NotAnObject {
+            at: if at.is_empty() {
+                "the file".to_owned()
+            } else {
+                format!("`{at}`")
+            },
+            found: json_kind(value),
+        });
+    };
+    for (key, child) in map {
+        let path = if at.is_empty() {
+            key.clone()
+        } else {
+            format!("{at}.{key}")
+        };
+        match known.get(key) {
+            Some(section) if section.is_object() => {
+                if let Some(problem) = first_problem(child, section, &path) {
+                    return Some(problem);
+                }
+            }
+            Some(_) => {}
+            None => {
+                return Some(Problem::Unknown {
+                    at: path,
+                    key: key.clone(),
+                    known: known.keys().cloned().collect(),
+                });
+            }
+        }
+    }
+    None
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The known key that `key` most likely meant: the same but for case, else the nearest by
+/// edit distance (two swapped letters count as one edit) within a third of its length, so
+/// that a short key is not matched to anything. Shared with the mapping file's key check.
+pub(crate) fn closest<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let key = key.to_lowercase();
+    known
+        .into_iter()
+        .map(|k| (strsim::osa_distance(&key, &k.to_lowercase()), k))
+        .filter(|(distance, k)| *distance <= (k.chars().count() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+fn position_text(position: Option<(usize, usize)>) -> String {
+    match position {
+        Some((line, column)) => format!(" at line {line} column {column}"),
+        None => String::new(),
+    }
+}
+
+fn hint(key: &str, known: &[String]) -> String {
+    match closest(key, known.iter().map(String::as_str)) {
+        Some(meant) => format!("did you mean `{meant}`?"),
+        None => format!("the keys here are {}", known.join(", ")),
+    }
 }
 
 /// Where ecr-port keeps its files.
@@ -153,10 +288,45 @@ impl Settings {
                 });
             }
         };
-        serde_json::from_str(&text).map_err(|source| ConfigError::Parse {
+        Settings::parse(&text, path)
+    }
+
+    /// Strict, because a typo must not pass for a setting: `readonlyProfiles` read as nothing
+    /// would turn the read-only guard off without a word. Serde finds the first unknown key
+    /// with its line and column; the walk over the same text says where it sits and what was
+    /// meant, and catches sections that are not objects, which serde would read as arrays.
+    fn parse(text: &str, path: &Path) -> Result<Settings, ConfigError> {
+        let parse_error = |source| ConfigError::Parse {
             path: path.to_owned(),
             source,
-        })
+        };
+        let value: Value = serde_json::from_str(text).map_err(parse_error)?;
+        // Every section and key, from the type itself, so the check cannot drift from it.
+        let known = serde_json::to_value(Settings::default()).map_err(parse_error)?;
+        let problem = first_problem(&value, &known, "");
+        if let Some(Problem::NotAnObject { at, found }) = problem {
+            return Err(ConfigError::NotAnObject {
+                path: path.to_owned(),
+                at,
+                found,
+            });
+        }
+        let settings = serde_json::from_str(text).map_err(|source| match problem {
+            Some(Problem::Unknown { at, key, known })
+                if source
+                    .to_string()
+                    .starts_with(&format!("unknown field `{key}`")) =>
+            {
+                ConfigError::UnknownKey {
+                    path: path.to_owned(),
+                    at,
+                    position: Some((source.line(), source.column())),
+                    hint: hint(&key, &known),
+                }
+            }
+            _ => parse_error(source),
+        })?;
+        Ok(settings)
     }
 
     /// Writes the settings atomically with mode 0600, since they may hold the Port secret.
@@ -263,6 +433,114 @@ mod tests {
         assert!(err.contains("c.json") && err.contains("line 1"), "{err}");
         assert!(Settings::load(&dir.path().join("none.json"), false).is_ok());
         assert!(Settings::load(&dir.path().join("none.json"), true).is_err());
+    }
+
+    fn load_text(text: &str) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        std::fs::write(&path, text).unwrap();
+        Settings::load(&path, true)
+    }
+
+    #[test]
+    fn unknown_keys_name_the_place_and_the_key_meant() {
+        let err = load_text("{\"aws\": {\"readonlyProfiles\": [\"prod\"]}}").unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::UnknownKey { at, position: Some((1, _)), .. } if at == "aws.readonlyProfiles"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "c.json is not valid: unknown key `aws.readonlyProfiles` at line 1 column "
+            ),
+            "{text}"
+        );
+        assert!(text.contains("did you mean `readOnlyProfiles`?"), "{text}");
+
+        let err = load_text("{\"aws\": {\"regoins\": []}}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`aws.regoins` at line 1 column 18; did you mean `regions`?"),
+            "{err}"
+        );
+        let err = load_text("{\"Aws\": {}}").unwrap_err().to_string();
+        assert!(
+            err.contains("`Aws` at line 1 column 6; did you mean `aws`?"),
+            "{err}"
+        );
+        let err = load_text("{\n  \"bogus\": 1\n}").unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "unknown key `bogus` at line 2 column 9; the keys here are aws, port, tags, mapping"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sections_must_be_objects() {
+        for (text, at, found) in [
+            ("[]", "the file", "an array"),
+            ("5", "the file", "a number"),
+            ("{\"aws\": []}", "`aws`", "an array"),
+            ("{\"port\": {}, \"tags\": \"x\"}", "`tags`", "a string"),
+        ] {
+            let err = load_text(text).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "c.json is not valid: {at} must be a JSON object, found {found}"
+                )),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn concurrency_is_a_whole_number_in_range() {
+        for bad in [
+            "0",
+            "-1",
+            "257",
+            "18446744073709551616",
+            "1e30",
+            "1.5",
+            "\"8\"",
+            "true",
+        ] {
+            let err = load_text(&format!("{{\"aws\": {{\"concurrency\": {bad}}}}}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("c.json"), "{bad}: {err}");
+            assert!(
+                err.contains("aws.concurrency") || err.contains("line 1"),
+                "{bad}: {err}"
+            );
+        }
+        let ok = load_text("{\"aws\": {\"concurrency\": 256}}").unwrap();
+        assert_eq!(ok.aws.concurrency, Some(256));
+        let none = load_text("{\"aws\": {\"concurrency\": null}}").unwrap();
+        assert_eq!(none.aws.concurrency, None);
+    }
+
+    #[test]
+    fn every_key_the_settings_write_reads_back() {
+        let mut s = Settings::default();
+        s.aws.concurrency = Some(4);
+        s.port.client_secret = Some(Secret::new("x"));
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(load_text(&text).unwrap(), s);
+    }
+
+    #[test]
+    fn closest_prefers_case_then_small_edits() {
+        let known = ["profile", "regions", "endpointUrl", "readOnlyProfiles"];
+        assert_eq!(closest("readonlyprofiles", known), Some("readOnlyProfiles"));
+        assert_eq!(closest("regoins", known), Some("regions"));
+        assert_eq!(closest("endpointurl", known), Some("endpointUrl"));
+        assert_eq!(closest("bogus", known), None);
+        assert_eq!(closest("x", ["aws", "port"]), None);
     }
 
     #[test]

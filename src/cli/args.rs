@@ -41,9 +41,43 @@ pub struct Global {
     /// Refuse every write (tags, Port)
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Parallel ECR calls per region [default: 8]
-    #[arg(long, global = true)]
+    /// Parallel ECR calls per region, 1 to 256 [default: 8]
+    #[arg(long, global = true, value_parser = concurrency, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
+}
+
+/// `--in-flight`: past this, more bulk requests at once mostly earn Port's 429s.
+const MAX_IN_FLIGHT: usize = 64;
+/// `--timeout`: a mapping that needs more than an hour for one repository is stuck.
+const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+
+// Each numeric flag has a parser with its range: clap's plain ones take any `usize` or `f64`,
+// and `inf`, `nan` or 2^64 - 1 reached a panic or an endless run. The flags also take
+// negative numbers as values, so `--timeout -1` gets the range, not "unexpected argument".
+
+fn concurrency(text: &str) -> Result<usize, String> {
+    whole_number(text, crate::config::MAX_CONCURRENCY)
+}
+
+fn in_flight(text: &str) -> Result<usize, String> {
+    whole_number(text, MAX_IN_FLIGHT)
+}
+
+fn whole_number(text: &str, max: usize) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {max}")),
+    }
+}
+
+fn seconds(text: &str) -> Result<f64, String> {
+    // NaN fails both comparisons, infinity the second.
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= MAX_TIMEOUT_SECONDS => Ok(s),
+        _ => Err(format!(
+            "must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS}"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,8 +111,8 @@ pub enum Command {
         /// The input shape the mapping reads
         #[arg(long, value_enum, default_value_t = ShapeArg::Exporter)]
         shape: ShapeArg,
-        /// Seconds each evaluation may take before the worker is stopped
-        #[arg(long, default_value_t = 2.0)]
+        /// Seconds each evaluation may take before the worker is stopped, at most 3600
+        #[arg(long, default_value_t = 2.0, value_parser = seconds, allow_negative_numbers = true)]
         timeout: f64,
     },
     /// Check the Port blueprint for the `service` relation, or set it up
@@ -239,8 +273,13 @@ pub struct PushArgs {
         "create_missing_related", "include_unchanged",
     ])]
     pub resume: Option<Option<PathBuf>>,
-    /// Bulk requests in flight at once
-    #[arg(long, default_value_t = crate::port::push::DEFAULT_IN_FLIGHT)]
+    /// Bulk requests in flight at once, 1 to 64
+    #[arg(
+        long,
+        default_value_t = crate::port::push::DEFAULT_IN_FLIGHT,
+        value_parser = in_flight,
+        allow_negative_numbers = true
+    )]
     pub in_flight: usize,
     /// text: the plan and the outcomes for people; json: the report as one object
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
@@ -278,5 +317,43 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn numeric_flags_keep_their_defaults_and_bounds() {
+        let cli = Cli::try_parse_from(["ecr-port", "render"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Render { timeout, .. }) if timeout == 2.0));
+        let cli = Cli::try_parse_from(["ecr-port", "render", "--timeout", "3600"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Render { timeout, .. }) if timeout == 3600.0));
+        let cli = Cli::try_parse_from([
+            "ecr-port",
+            "--concurrency",
+            "256",
+            "push",
+            "--in-flight",
+            "64",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.concurrency, Some(256));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Push(PushArgs { in_flight: 64, .. }))
+        ));
+        let cli = Cli::try_parse_from(["ecr-port", "push"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Push(PushArgs { in_flight, .. }))
+            if in_flight == crate::port::push::DEFAULT_IN_FLIGHT)
+        );
+        // A negative number is the flag's value, refused by its range, not a stray argument.
+        let err = Cli::try_parse_from(["ecr-port", "render", "--timeout", "-1"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{err}");
+        for too_much in [
+            ["render", "--timeout", "3600.5"],
+            ["push", "--in-flight", "65"],
+            ["list", "--concurrency", "257"],
+        ] {
+            let argv = std::iter::once("ecr-port").chain(too_much);
+            assert!(Cli::try_parse_from(argv).is_err(), "{too_much:?}");
+        }
     }
 }

@@ -64,7 +64,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let must_exist =
         cli.global.config.is_some() && !matches!(cli.command, Some(Command::Login { .. }));
     let settings = Settings::load(&paths.config_file, must_exist)?;
-    crate::logging::init(&paths.log_file());
+    let logging = crate::logging::init(&paths.log_file());
+    if cli.command.is_some() {
+        crate::logging::install_panic_hook(logging.then(|| paths.log_file()));
+    }
     let g = cli.global;
     let ctx = Context {
         paths,
@@ -89,7 +92,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     result
 }
 
+/// Set, a headless command panics in a runtime worker before it starts. No input reaches a
+/// panic, so this is how the tests see the crash report end to end.
+const TEST_PANIC_VAR: &str = "ECR_PORT_TEST_PANIC";
+
 async fn dispatch(ctx: &Context, command: Option<Command>) -> anyhow::Result<ExitCode> {
+    if command.is_some() && std::env::var_os(TEST_PANIC_VAR).is_some() {
+        let _ = tokio::spawn(async { panic!("{TEST_PANIC_VAR} is set") }).await;
+    }
     match command {
         None => crate::tui::run(ctx).await,
         Some(Command::List {

@@ -6,13 +6,12 @@ use std::fmt;
 use serde_json::Value as Json;
 use serde_yaml_ng::Value as Yaml;
 
+use super::keys::{self, MAPPING_KEYS, RESOURCE_KEYS};
 use super::node::Node;
 use super::{ECR_KIND, Format, Mapping, MappingFileError};
 
-/// Entity-mapping keys in order: a key that was absent is added at its place, not at the end,
-/// so the file still reads naturally.
-const MAPPING_KEYS: [&str; 7] = crate::model::entity::ENTITY_KEYS;
-const RESOURCE_KEYS: [&str; 3] = ["kind", "selector", "port"];
+// MAPPING_KEYS and RESOURCE_KEYS are in Port's order: a key that was absent is added at its
+// place, not at the end, so the file still reads naturally.
 
 // ---------------------------------------------------------------------------------------------
 // Navigation and reading
@@ -380,10 +379,15 @@ pub(super) enum Document {
 impl Document {
     pub(super) fn parse(text: &str, format: Format) -> Result<Document, MappingFileError> {
         let text = strip_bom(text);
-        match format {
+        let doc = match format {
             Format::ExporterJson => parse_json(text).map(Document::Json),
             Format::OceanYaml => parse_yaml(text).map(Document::Yaml),
+        }?;
+        match &doc {
+            Document::Json(v) => keys::check(v, format)?,
+            Document::Yaml(v) => keys::check(v, format)?,
         }
+        Ok(doc)
     }
 
     pub(super) fn read(&self, loc: Loc, format: Format) -> Result<Mapping, MappingFileError> {

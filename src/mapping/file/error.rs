@@ -68,6 +68,17 @@ pub enum MappingFileError {
         at: String,
         found: &'static str,
     },
+    #[error(
+        "`{at}`: unknown key `{key}`, did you mean `{meant}`? Port ignores keys it does not \
+         know, so what it holds would be lost"
+    )]
+    MisspeltKey {
+        /// Where the key is, ending with the key itself.
+        at: String,
+        key: String,
+        /// The key Port reads at that level that it is closest to.
+        meant: &'static str,
+    },
     #[error("{0}")]
     FormatMismatch(String),
     #[error("cannot tell the format: {0}")]

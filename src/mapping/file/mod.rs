@@ -9,6 +9,7 @@ mod document;
 mod error;
 #[cfg(test)]
 mod fixtures;
+mod keys;
 mod mapping;
 mod node;
 
@@ -65,11 +66,14 @@ impl Format {
         let text = strip_bom(text);
         // Every config is an object at the top, so a `{` means JSON; trying YAML after a JSON
         // error would accept broken JSON (YAML flow mappings allow trailing commas).
+        // A misspelt key is named first: it is often why `mappings` looks missing.
         if text.trim_start().starts_with('{') {
             let doc = parse_json(text)?;
+            keys::check(&doc, Format::ExporterJson)?;
             mappings_format(&doc, true)
         } else {
             let doc = parse_yaml(text)?;
+            keys::check(&doc, Format::OceanYaml)?;
             mappings_format(&doc, false)
         }
     }
