@@ -306,12 +306,16 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
     let done = t.wait_for("48 entities: 28 created");
     assert!(done.contains("20 refused · 0 not attempted"), "{done}");
     let journals = t.env.path("state").join("pushes");
+    // The directory also holds the push lock.
     let journal = std::fs::read_dir(&journals)
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("push-"))
+        })
+        .expect("a journal");
     let text = std::fs::read_to_string(journal).unwrap();
     assert_eq!(text.matches(r#""kind":"outcome""#).count(), 48);
 
