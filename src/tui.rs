@@ -388,6 +388,24 @@ fn draw(terminal: &mut DefaultTerminal, state: &mut State) -> io::Result<()> {
 
 fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
     match effect {
+        Effect::Connect
+        | Effect::Load { .. }
+        | Effect::FetchPolicies { .. }
+        | Effect::WriteTags { .. } => perform_inventory(effect, rt, state, ctx),
+        Effect::LoadMapping
+        | Effect::EditField { .. }
+        | Effect::Preview { .. }
+        | Effect::Sweep { .. }
+        | Effect::SaveMapping { .. } => perform_workbench(effect, rt, ctx),
+        Effect::PreparePush { .. } => prepare_push(effect, rt, ctx),
+        Effect::Quit => {}
+        _ => perform_port(effect, rt, ctx),
+    }
+}
+
+/// Loading repositories and writing their tags.
+fn perform_inventory(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
+    match effect {
         Effect::Connect => {
             let (request, tx) = (ctx.inventory_request(), rt.connected.clone());
             tokio::spawn(async move {
@@ -426,6 +444,13 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 });
             }
         }
+        _ => {}
+    }
+}
+
+/// The workbench's file, editor and workers.
+fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
+    match effect {
         Effect::LoadMapping => {
             let loaded = load_mapping(ctx, None)
                 .map(|file| (file, ctx.settings.mapping.file.clone()))
@@ -472,77 +497,90 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 .map_err(|e| e.to_string());
             let _ = rt.msgs.send(Msg::Saved(result));
         }
-        Effect::PreparePush {
-            generation,
-            repos,
-            mapping,
-            semantics,
-            shape,
-            create_missing,
-        } => {
-            let tx = rt.msgs.clone();
-            let catalog = match open_push_catalog(rt, ctx) {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = tx.send(Msg::PushPrepared {
-                        generation,
-                        result: Err(e),
-                    });
-                    return;
-                }
-            };
-            let mapping = match mapping {
-                Some(m) => m,
-                None => match load_mapping(ctx, None) {
-                    Ok(file) => file.mapping().clone(),
-                    Err(e) => {
-                        let _ = tx.send(Msg::PushPrepared {
-                            generation,
-                            result: Err(format!("{e:#}")),
-                        });
-                        return;
-                    }
-                },
-            };
-            if let Some(old) = rt.prepare_task.take() {
-                old.abort();
-            }
-            rt.prepare_task = Some(tokio::spawn(async move {
-                let target = catalog.describe();
-                let records = Records::live(&repos, shape);
-                let result = ops_push::plan(
-                    catalog.as_ref(),
-                    &mapping,
-                    semantics,
-                    &records,
-                    create_missing,
-                )
-                .await
-                .map_err(|e| e.to_string())
-                .map(|p| match p {
-                    Preflight::NeedsSetup(report) => Prepared::Blueprint {
-                        target,
-                        findings: report.describe(),
-                        steps: report.steps(),
-                    },
-                    Preflight::Ready {
-                        plan,
-                        skipped,
-                        report,
-                    } => Prepared::Plan {
-                        target,
-                        plan,
-                        skipped,
-                        notes: if report.ready() {
-                            Vec::new()
-                        } else {
-                            report.describe()
-                        },
-                    },
-                });
-                let _ = tx.send(Msg::PushPrepared { generation, result });
-            }));
+        _ => {}
+    }
+}
+
+/// The blueprint check and the push plan, in a task a newer request aborts.
+fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
+    let Effect::PreparePush {
+        generation,
+        repos,
+        mapping,
+        semantics,
+        shape,
+        create_missing,
+    } = effect
+    else {
+        return;
+    };
+    let tx = rt.msgs.clone();
+    let catalog = match open_push_catalog(rt, ctx) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx.send(Msg::PushPrepared {
+                generation,
+                result: Err(e),
+            });
+            return;
         }
+    };
+    let mapping = match mapping {
+        Some(m) => m,
+        None => match load_mapping(ctx, None) {
+            Ok(file) => file.mapping().clone(),
+            Err(e) => {
+                let _ = tx.send(Msg::PushPrepared {
+                    generation,
+                    result: Err(format!("{e:#}")),
+                });
+                return;
+            }
+        },
+    };
+    if let Some(old) = rt.prepare_task.take() {
+        old.abort();
+    }
+    rt.prepare_task = Some(tokio::spawn(async move {
+        let target = catalog.describe();
+        let records = Records::live(&repos, shape);
+        let result = ops_push::plan(
+            catalog.as_ref(),
+            &mapping,
+            semantics,
+            &records,
+            create_missing,
+        )
+        .await
+        .map_err(|e| e.to_string())
+        .map(|p| match p {
+            Preflight::NeedsSetup(report) => Prepared::Blueprint {
+                target,
+                findings: report.describe(),
+                steps: report.steps(),
+            },
+            Preflight::Ready {
+                plan,
+                skipped,
+                report,
+            } => Prepared::Plan {
+                target,
+                plan,
+                skipped,
+                notes: if report.ready() {
+                    Vec::new()
+                } else {
+                    report.describe()
+                },
+            },
+        });
+        let _ = tx.send(Msg::PushPrepared { generation, result });
+    }));
+}
+
+/// Blueprint setup, sending and stopping a push, and Port's services for suggestions.
+fn perform_port(effect: Effect, rt: &mut Runtime, ctx: &Context) {
+    match effect {
         Effect::SetupBlueprint { steps } => {
             let (tx, catalog) = (rt.msgs.clone(), rt.catalog.clone());
             tokio::spawn(async move {
@@ -625,7 +663,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 let _ = tx.send(Msg::PortServices(result));
             });
         }
-        Effect::Quit => {}
+        _ => {}
     }
 }
 
