@@ -256,3 +256,40 @@ fn bad_input_files_are_named_and_nothing_is_printed() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("missing.json"), "{}", stderr(&out));
 }
+
+/// `render` waits for its jq worker: when the command has exited, no worker process is left.
+#[test]
+fn render_leaves_no_worker_behind() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    // A copy of the binary under a name of its own, so its workers can be told apart from
+    // those of other tests running at the same time.
+    let program = env.path("ecr-port-render-reaps");
+    std::fs::copy(support::bin(), &program).unwrap();
+    let base = env.cmd();
+    let mut own = std::process::Command::new(&program);
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => own.env(key, value),
+            None => own.env_remove(key),
+        };
+    }
+    own.env("ECR_PORT_LOG", "debug")
+        .args(["render", "--input"])
+        .arg(&input);
+    for _ in 0..3 {
+        let out = run(&mut own);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let left = std::process::Command::new("pgrep")
+            .args(["-f", &program.display().to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+            "a worker outlived render"
+        );
+    }
+    // Each run saw its worker end before it exited (the status is known only after a wait).
+    let log = std::fs::read_to_string(env.path("state").join("ecr-port.log")).unwrap();
+    assert_eq!(log.matches("jq worker ended").count(), 3, "{log}");
+}

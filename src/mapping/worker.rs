@@ -508,6 +508,27 @@ impl WorkerClient {
         &self.opts
     }
 
+    /// Ends the worker and waits for it, so no child outlives the command that started it.
+    /// Closing its input lets it finish on its own; one that does not within a moment is
+    /// killed.
+    pub async fn shutdown(mut self) {
+        let Some(Running {
+            mut child, stdin, ..
+        }) = self.running.take()
+        else {
+            return;
+        };
+        drop(stdin);
+        let status = match tokio::time::timeout(Duration::from_millis(500), child.wait()).await {
+            Ok(status) => status,
+            Err(_) => {
+                let _ = child.start_kill();
+                child.wait().await
+            }
+        };
+        tracing::debug!(?status, "jq worker ended");
+    }
+
     fn spawn(&self) -> Result<Running, WorkerError> {
         let mut child = tokio::process::Command::new(&self.opts.program)
             .arg(WORKER_ARG)

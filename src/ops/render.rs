@@ -47,9 +47,13 @@ pub async fn render(
         opts.deadline = deadline;
     }
     let mut client = WorkerClient::new(opts);
-    records.load_into(&mut client).await?;
-    let (compile, rendered) =
-        mapping::render_all(&mut client, &plan, semantics, records.len()).await?;
+    if let Err(e) = records.load_into(&mut client).await {
+        client.shutdown().await;
+        return Err(e.into());
+    }
+    let result = mapping::render_all(&mut client, &plan, semantics, records.len()).await;
+    client.shutdown().await;
+    let (compile, rendered) = result?;
     let compile_errors = plan
         .fields
         .iter()
