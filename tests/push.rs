@@ -393,10 +393,10 @@ async fn a_network_dying_mid_push_loses_nothing_and_the_journal_resumes() {
     let c = push.counts();
     assert_eq!(c.total, 100);
     assert_eq!(c.created, 20);
-    assert_eq!(c.failed + c.not_attempted, 80, "{c:?}");
+    assert_eq!(c.failed + c.not_attempted + c.unknown, 80, "{c:?}");
     assert!(
-        c.failed <= 20,
-        "one batch failed on the network, the rest were not sent"
+        c.failed + c.unknown <= 20,
+        "one batch went unanswered on the network, the rest were not sent"
     );
     let path = push.journal_path().to_owned();
     // A crash here: the journal alone knows what is left.
@@ -417,6 +417,69 @@ async fn a_network_dying_mid_push_loses_nothing_and_the_journal_resumes() {
     let c = resumed.counts();
     assert_eq!((c.created, c.failed, c.not_attempted), (100, 0, 0));
     assert_eq!(port.state().entities.len(), 100 + 3 + 1);
+}
+
+/// Port stores a batch and the connection dies before its answer: those entities are
+/// `unknown` (not `failed`) until they are read back, then `created`; a resume does not send
+/// them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_batch_is_unknown_until_read_back_and_is_not_resent() {
+    let port = ready_port().await;
+    let catalog = client(&port);
+    let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
+    let bp = Blueprint::from_json(&bp).unwrap();
+    let plan = push::plan(&catalog, DEFAULT_BLUEPRINT, &bp, drafts(100), false)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut push = Push::start(plan, false, &port.url(), dir.path()).unwrap();
+    let pending = push.pending();
+    let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+    // The second batch is stored by Port, and then the network dies.
+    push.send(&catalog, &pending, 1, &AtomicBool::new(false), |done, _| {
+        if done == 20 {
+            port.state().fault(bulk, Fault::AcceptThenDie);
+        }
+    })
+    .await
+    .unwrap();
+    let stored = |port: &FakePort| {
+        port.state()
+            .entities
+            .keys()
+            .filter(|(b, _)| b == DEFAULT_BLUEPRINT)
+            .count()
+    };
+    assert_eq!(stored(&port), 40, "Port holds both batches");
+    // While Port cannot be read either, they stay unknown: neither failed nor created.
+    push.resolve_unknown(&catalog).await.unwrap();
+    let c = push.counts();
+    assert_eq!((c.created, c.unknown, c.failed), (20, 20, 0), "{c:?}");
+    assert_eq!(c.not_attempted, 60);
+    assert!(c.summary().ends_with("· 20 unknown"), "{}", c.summary());
+    // Port is back: reading them back settles them as created.
+    port.state().down = false;
+    push.resolve_unknown(&catalog).await.unwrap();
+    let c = push.counts();
+    assert_eq!(
+        (c.created, c.unknown, c.not_attempted),
+        (40, 0, 60),
+        "{c:?}"
+    );
+    let path = push.journal_path().to_owned();
+    drop(push);
+    // The journal remembers: a resume sends only the 60 never sent.
+    let mut resumed = Push::resume(&path).unwrap();
+    let pending = resumed.pending();
+    assert_eq!(pending.len(), 60);
+    let before = port.state().count(bulk);
+    resumed
+        .send(&catalog, &pending, 2, &AtomicBool::new(false), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(port.state().count(bulk) - before, 3);
+    assert_eq!(resumed.counts().created, 100);
+    assert_eq!(stored(&port), 100);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -471,7 +471,10 @@ pub fn row_bad(push: &PushScreen, i: usize) -> bool {
     match push.outcome(i) {
         Some(o) => matches!(
             o,
-            Outcome::Failed { .. } | Outcome::Refused { .. } | Outcome::NotAttempted { .. }
+            Outcome::Failed { .. }
+                | Outcome::Refused { .. }
+                | Outcome::NotAttempted { .. }
+                | Outcome::Unknown { .. }
         ),
         None => push
             .plan()

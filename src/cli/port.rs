@@ -289,7 +289,7 @@ async fn run_push(
             print_failures(&push, plan_shown);
             println!("{}", counts.summary());
             println!("journal: {}", finished.journal.display());
-            if counts.failed + counts.not_attempted > 0 {
+            if counts.failed + counts.not_attempted + counts.unknown > 0 {
                 println!(
                     "resend what did not land: {}",
                     ops_push::resume_command(&finished.journal)

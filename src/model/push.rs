@@ -130,6 +130,8 @@ pub struct Counts {
     pub failed: usize,
     pub refused: usize,
     pub not_attempted: usize,
+    /// Sent, but Port's answer never came and reading back could not tell.
+    pub unknown: usize,
 }
 
 impl Counts {
@@ -147,13 +149,14 @@ impl Counts {
                 Some(Outcome::Failed { .. }) => c.failed += 1,
                 Some(Outcome::Refused { .. }) => c.refused += 1,
                 Some(Outcome::NotAttempted { .. }) | None => c.not_attempted += 1,
+                Some(Outcome::Unknown { .. }) => c.unknown += 1,
             }
         }
         c
     }
 
     pub fn ok(&self) -> bool {
-        self.failed == 0 && self.refused == 0 && self.not_attempted == 0
+        self.failed == 0 && self.refused == 0 && self.not_attempted == 0 && self.unknown == 0
     }
 }
 
@@ -179,6 +182,11 @@ pub enum Outcome {
     NotAttempted {
         reason: String,
     },
+    /// Sent, and no answer came: it may have landed. Reading it back from Port settles it;
+    /// until then it is neither created nor failed.
+    Unknown {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -190,6 +198,7 @@ impl Outcome {
             Outcome::Failed { .. } => "failed",
             Outcome::Refused { .. } => "refused",
             Outcome::NotAttempted { .. } => "not attempted",
+            Outcome::Unknown { .. } => "unknown",
         }
     }
 
@@ -204,7 +213,10 @@ impl Outcome {
     /// Whether `R` or `--resume` sends it again when asked: anything sent that did not land
     /// (the user may have fixed the cause, e.g. created a missing service).
     pub fn retryable(&self) -> bool {
-        matches!(self, Outcome::Failed { .. } | Outcome::NotAttempted { .. })
+        matches!(
+            self,
+            Outcome::Failed { .. } | Outcome::NotAttempted { .. } | Outcome::Unknown { .. }
+        )
     }
 
     /// Whether the push is unfinished because of it: never answered, or a failure that a
@@ -212,7 +224,7 @@ impl Outcome {
     /// rejection stays failed until something changes, so it does not keep a push "unfinished".
     pub fn unfinished(&self) -> bool {
         match self {
-            Outcome::NotAttempted { .. } => true,
+            Outcome::NotAttempted { .. } | Outcome::Unknown { .. } => true,
             Outcome::Failed { status, .. } => matches!(status, 0 | 408 | 429 | 500..),
             _ => false,
         }
@@ -228,7 +240,9 @@ impl Outcome {
                 0 => message.clone(),
                 _ => format!("HTTP {status} {error}: {message}"),
             }),
-            Outcome::Refused { reason } | Outcome::NotAttempted { reason } => Some(reason.clone()),
+            Outcome::Refused { reason }
+            | Outcome::NotAttempted { reason }
+            | Outcome::Unknown { reason } => Some(reason.clone()),
             _ => None,
         }
     }
@@ -246,9 +260,10 @@ pub struct Finished {
 }
 
 impl Counts {
-    /// `N entities: 3 created · 0 updated · …`, every count, so a report always reads the same.
+    /// `N entities: 3 created · 0 updated · …`, every count, so a report always reads the same;
+    /// entities whose fate is unknown are named only when there are some.
     pub fn summary(&self) -> String {
-        format!(
+        let mut line = format!(
             "{}: {} created · {} updated · {} unchanged · {} failed · {} refused · {} not attempted",
             entities(self.total),
             self.created,
@@ -257,7 +272,11 @@ impl Counts {
             self.failed,
             self.refused,
             self.not_attempted
-        )
+        );
+        if self.unknown > 0 {
+            line.push_str(&format!(" · {} unknown", self.unknown));
+        }
+        line
     }
 }
 

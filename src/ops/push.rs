@@ -207,10 +207,21 @@ pub async fn send(
     stop: &AtomicBool,
     progress: impl FnMut(usize, usize),
 ) -> Finished {
+    // What an earlier run sent without an answer is read back first, not blindly resent.
+    let resolved = push.resolve_unknown(catalog).await;
     let pending = push.pending();
-    let sent = push
-        .send(catalog, &pending, in_flight, stop, progress)
-        .await;
+    let sent = match resolved {
+        Ok(()) => {
+            push.send(catalog, &pending, in_flight, stop, progress)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    // And what this run sent without an answer, before the report is final.
+    let sent = match sent {
+        Ok(()) => push.resolve_unknown(catalog).await,
+        Err(e) => Err(e),
+    };
     let problem = sent.and_then(|()| push.finish().map(drop)).err();
     Finished {
         outcomes: push.outcomes.clone(),

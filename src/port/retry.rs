@@ -5,10 +5,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-/// `x-ratelimit-reset` values above this are epoch seconds, others seconds-until-reset. Port's
-/// docs have said both; 10,000 s is far beyond any window (5 min) and far before any current
-/// epoch, so the readings cannot be confused. Ocean uses the same rule.
-const EPOCH_THRESHOLD: f64 = 10_000.0;
+/// How far in the past an `x-ratelimit-reset` may lie and still be read as an epoch (a reset
+/// that has just passed). Port documents the header as seconds until the reset; some proxies
+/// send an epoch. A value later than now can only be an epoch; one just before now is a reset
+/// that has passed; anything else is seconds.
+const RECENT_EPOCH: f64 = 86_400.0;
 
 /// Longest single sleep when the server gives no hint; the total is capped by the budget.
 pub(crate) const MAX_SINGLE_BACKOFF: Duration = Duration::from_secs(30);
@@ -33,18 +34,31 @@ fn parse_seconds(value: &str) -> Option<f64> {
     (secs.is_finite() && secs >= 0.0).then_some(secs)
 }
 
+/// A wait Port asked for, capped so a bogus value cannot park a request for days; the cap is
+/// logged, so a shortened wait is never a silent one.
 fn seconds(secs: f64) -> Duration {
+    if secs > MAX_HINT.as_secs_f64() {
+        tracing::warn!(
+            asked_secs = secs,
+            waiting_secs = MAX_HINT.as_secs(),
+            "Port asked for a longer wait than the maximum; waiting the maximum"
+        );
+    }
     Duration::from_secs_f64(secs.min(MAX_HINT.as_secs_f64()))
 }
 
-/// How long until the window of `x-ratelimit-reset` ends, by the epoch-or-seconds rule.
+/// How long until the window of `x-ratelimit-reset` ends: seconds, unless the value is later
+/// than now as an epoch (or a reset that passed within the last day).
 pub(crate) fn reset_delay(value: &str, now: SystemTime) -> Option<Duration> {
     let secs = parse_seconds(value)?;
-    if secs <= EPOCH_THRESHOLD {
-        return Some(seconds(secs));
-    }
     let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
-    Some(seconds((secs - now).max(0.0)))
+    if secs > now {
+        return Some(seconds(secs - now));
+    }
+    if secs > now - RECENT_EPOCH {
+        return Some(Duration::ZERO);
+    }
+    Some(seconds(secs))
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -142,8 +156,15 @@ mod tests {
         );
         // A reset already in the past means no wait, not a negative one.
         assert_eq!(reset_delay("1799999000", now), Some(Duration::ZERO));
-        // Just above the threshold is an epoch long gone.
-        assert_eq!(reset_delay("10001", now), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_day_in_seconds_is_a_wait_not_an_epoch() {
+        let now = at(1_800_000_000);
+        // Port documents seconds: 86400 is a day to wait (capped), not 1970 and "no wait".
+        assert_eq!(reset_delay("86400", now), Some(MAX_HINT));
+        assert_eq!(reset_delay("10001", now), Some(MAX_HINT));
+        assert_eq!(reset_delay("600", now), Some(Duration::from_secs(600)));
     }
 
     #[test]

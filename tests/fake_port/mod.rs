@@ -51,6 +51,8 @@ pub enum Fault {
     Drop,
     /// Answer normally, this much later.
     Slow(std::time::Duration),
+    /// Does the request (stores the entities), then the network dies before the answer.
+    AcceptThenDie,
 }
 
 impl Fault {
@@ -219,6 +221,11 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
             };
             match fault {
                 Some(Fault::Drop) => None,
+                Some(Fault::AcceptThenDie) => {
+                    let _ = handle(&mut st, &request);
+                    st.down = true;
+                    None
+                }
                 Some(Fault::Respond {
                     status,
                     headers,

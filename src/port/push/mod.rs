@@ -11,8 +11,10 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::catalog::Catalog;
+use super::diff::{self, Change};
 use super::journal::{self, Journal, JournalError, Line, Outcome};
 use super::{BulkItem, PortError};
+use crate::model::entity::Entity;
 pub use crate::model::push::{Counts, Entry, PlanCounts, PushPlan, Verdict};
 use crate::model::time::format_rfc3339;
 pub use planning::{Lookups, decide, plan};
@@ -318,12 +320,18 @@ impl Push {
                         stopped_by.get_or_insert_with(|| message.clone());
                     }
                     tracing::warn!(error = %message, entities = entries.len(), "bulk upsert failed");
-                    let failed = Outcome::Failed {
-                        status: status_of(&e),
-                        error: "request_failed".into(),
-                        message,
+                    let outcome = match e {
+                        // The request went out and no answer came back: Port may hold them.
+                        PortError::Network(_) => Outcome::Unknown {
+                            reason: format!("sent, no answer from Port: {message}"),
+                        },
+                        _ => Outcome::Failed {
+                            status: status_of(&e),
+                            error: "request_failed".into(),
+                            message,
+                        },
                     };
-                    vec![failed; entries.len()]
+                    vec![outcome; entries.len()]
                 }
                 None => {
                     let reason = match &stopped_by {
@@ -354,6 +362,63 @@ impl Push {
     }
 
     /// Marks the end of this run in the journal (a resume starts a new run in the same file).
+    /// Settles every `Unknown` outcome by reading those entities back from Port (one search):
+    /// one that holds what was sent landed; one that is absent did not, and is failed (a resume
+    /// sends it again). If Port cannot be read either, they stay unknown.
+    pub async fn resolve_unknown(&mut self, catalog: &dyn Catalog) -> Result<(), JournalError> {
+        let unknown: Vec<usize> = (0..self.outcomes.len())
+            .filter(|&n| matches!(self.outcomes[n], Some(Outcome::Unknown { .. })))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = unknown
+            .iter()
+            .map(|&n| self.plan.entries[n].identifier.clone())
+            .collect();
+        let found = match catalog.entities(&self.plan.blueprint, &ids).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, entities = unknown.len(), "cannot read back unanswered entities");
+                return Ok(());
+            }
+        };
+        let held: BTreeMap<String, Entity> = found
+            .iter()
+            .filter_map(|v| Entity::from_json(v).ok())
+            .map(|e| (e.identifier.clone(), e))
+            .collect();
+        for n in unknown {
+            let entry = &self.plan.entries[n];
+            let sent = entry
+                .entity
+                .as_ref()
+                .and_then(|b| Entity::from_json(b).ok());
+            let outcome = match (sent, held.get(&entry.identifier)) {
+                (Some(sent), Some(held)) if diff::diff(&sent, Some(held)) == Change::Unchanged => {
+                    match entry.verdict {
+                        Verdict::Update(_) => Outcome::Updated,
+                        Verdict::Unchanged => Outcome::Unchanged,
+                        _ => Outcome::Created,
+                    }
+                }
+                (_, Some(_)) => Outcome::Failed {
+                    status: 0,
+                    error: "no_answer".into(),
+                    message: "sent without an answer; Port holds other values than were sent"
+                        .into(),
+                },
+                (_, None) => Outcome::Failed {
+                    status: 0,
+                    error: "no_answer".into(),
+                    message: "sent without an answer, and Port does not hold it".into(),
+                },
+            };
+            self.record(n, outcome)?;
+        }
+        Ok(())
+    }
+
     pub fn finish(&mut self) -> Result<PathBuf, JournalError> {
         self.journal.write(&Line::End {
             at: format_rfc3339(now_secs()),
