@@ -458,9 +458,19 @@ async fn bad_credentials_say_what_to_check_and_never_show_the_secret() {
     assert!(shown.contains("PORT_CLIENT_SECRET"), "{shown}");
     assert_eq!(
         port.state().requests.len(),
-        1,
-        "a 401 on auth is not retried"
+        2,
+        "a 401 on auth is asked once more, and no more"
     );
+}
+
+#[tokio::test]
+async fn one_transient_401_from_the_token_endpoint_does_not_fail() {
+    let port = FakePort::start().await;
+    port.state()
+        .fault("POST /v1/auth/access_token", Fault::status(401, &[]));
+    let c = client_with(port.url(), CLIENT_SECRET, |_| {});
+    c.token().await.expect("the second answer gives the token");
+    assert_eq!(port.state().count("POST /v1/auth/access_token"), 2);
 }
 
 #[tokio::test]

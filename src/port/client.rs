@@ -601,7 +601,21 @@ impl PortClient {
         }
     }
 
+    /// A 401 from the token endpoint is tried once more after a moment: an auth service can
+    /// refuse briefly (a deploy, a replica behind), and one transient refusal should not fail
+    /// a whole push. A second 401, or a 403/404, is the credentials' fault.
     async fn fetch_token(&self) -> Result<CachedToken, PortError> {
+        match self.fetch_token_once().await {
+            Err(PortError::Auth { status: 401, .. }) => {
+                tracing::info!("Port refused the credentials once; asking again");
+                tokio::time::sleep(TOKEN_RETRY_PAUSE).await;
+                self.fetch_token_once().await
+            }
+            other => other,
+        }
+    }
+
+    async fn fetch_token_once(&self) -> Result<CachedToken, PortError> {
         let creds = &self.inner.creds;
         let body = json!({
             "clientId": creds.client_id,
@@ -643,6 +657,9 @@ impl PortClient {
         ))
     }
 }
+
+/// How long before the one retry of a refused token request.
+const TOKEN_RETRY_PAUSE: Duration = Duration::from_millis(500);
 
 impl PortClient {
     /// Sends `call` until it has a final answer: retries what is worth retrying within
