@@ -320,3 +320,28 @@ fn demo_tags_in_memory() {
         2
     );
 }
+
+/// A control character in user input comes back escaped: printed raw, `\x1b[31m` would be a
+/// live escape sequence on the user's terminal.
+#[test]
+fn control_characters_in_input_are_shown_escaped() {
+    let env = Env::new();
+    let out = run(env.cmd().args([
+        "--demo",
+        "tag",
+        "add",
+        "--service",
+        "\x1b[31mred",
+        "no\x07such",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert!(se.contains("\\x1b[31mred"), "{se}");
+    assert!(!so.contains('\x1b') && !se.contains('\x1b'), "{so}{se}");
+    let out = run(env
+        .cmd()
+        .args(["--demo", "tag", "add", "--service", "red", "no\x07such"]));
+    let so = stdout(&out);
+    assert!(so.contains("FAIL  no\\x07such: no such repository"), "{so}");
+    assert!(!so.contains('\x07'), "{so}");
+}

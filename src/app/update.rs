@@ -182,11 +182,20 @@ fn on_inventory(state: &mut State, event: Event) {
             region,
             error,
         } if load == current => {
+            set_phase(state, &region, Phase::Failed(error));
+            // Every region that failed, not only the last: each may need another fix.
+            let failed: Vec<String> = state
+                .regions
+                .iter()
+                .filter_map(|r| match &r.phase {
+                    Phase::Failed(e) => Some(format!("{}: {e}", r.region)),
+                    _ => None,
+                })
+                .collect();
             state.status = Some(Status {
                 level: StatusLevel::Error,
-                text: format!("{region}: {error}"),
+                text: failed.join(" · "),
             });
-            set_phase(state, &region, Phase::Failed(error));
         }
         // Results of a load that a refresh replaced.
         _ => {}

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use super::args::{Output, TagAction};
 use crate::inventory::Applied;
 use crate::mapping::eval::{Semantics, Shape};
+use crate::model::text::printable;
 use crate::model::{Repository, tags, time};
 use crate::ops::context::{Context, load_mapping};
 use crate::ops::records::Records;
@@ -64,7 +65,8 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
     for want in unknown {
         ok = false;
         println!(
-            "FAIL  {want}: no such repository in {}",
+            "FAIL  {}: no such repository in {}",
+            printable(want),
             inventory.regions().join(", ")
         );
     }

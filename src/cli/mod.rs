@@ -13,6 +13,7 @@ use clap::Parser;
 
 use crate::config::{Paths, Settings};
 use crate::mapping::worker;
+use crate::model::text::printable;
 use crate::ops::context::{Context, Flags};
 
 use args::{BlueprintAction, Cli, Command};
@@ -39,7 +40,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("error: {}", describe_error(&err));
+            eprintln!("error: {}", printable(&describe_error(&err)));
             ExitCode::FAILURE
         }
     }

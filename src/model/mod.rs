@@ -11,6 +11,7 @@ pub mod push;
 pub mod repository;
 pub mod tag_rules;
 pub mod tags;
+pub mod text;
 pub mod time;
 
 pub use repository::{Fetched, Repository};

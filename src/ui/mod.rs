@@ -19,6 +19,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::keys;
 use crate::app::{Phase, Screen, State, StatusLevel, Viewport};
+use crate::model::text::printable;
 
 pub(crate) const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
 
@@ -158,7 +159,10 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             StatusLevel::Info => theme::dim(),
         };
         frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(format!(" {}", status.text), style))),
+            Paragraph::new(Line::from(Span::styled(
+                format!(" {}", printable(&status.text)),
+                style,
+            ))),
             area,
         );
     }
