@@ -345,3 +345,37 @@ fn control_characters_in_input_are_shown_escaped() {
     assert!(so.contains("FAIL  no\\x07such: no such repository"), "{so}");
     assert!(!so.contains('\x07'), "{so}");
 }
+
+/// Another run adds a tag between our plan and our write: the tags are counted again right
+/// before writing, so the 50-tag limit holds and nothing is written.
+#[test]
+fn the_tag_limit_is_checked_again_right_before_the_write() {
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = reads.clone();
+    let stub = Stub::start(Arc::new(move |req, _| match operation(req) {
+        "DescribeRepositories" => (200, json!({ "repositories": [described("racy")] })),
+        "ListTagsForResource" => {
+            // 49 tags when the plan is made, 50 by the time of the write.
+            let n = 49
+                + seen
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                    .min(1);
+            let tags: Vec<Value> = (0..n)
+                .map(|i| json!({"Key": format!("k{i}"), "Value": "v"}))
+                .collect();
+            (200, json!({ "tags": tags }))
+        }
+        "TagResource" => (200, json!({})),
+        other => aws_error("UnknownOperationException", other),
+    }));
+    let env = Env::new();
+    let out = tag_cmd(&env, &stub.url, &["add", "--service", "shop", "racy"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stdout(&out);
+    assert!(
+        lines.contains("FAIL  racy (eu-west-1)") && lines.contains("now has 50 tags"),
+        "{lines}"
+    );
+    assert_eq!(stub.count("TagResource"), 0, "nothing was written");
+    assert!(reads.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+}

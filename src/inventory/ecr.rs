@@ -13,6 +13,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::config::Region;
 use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::model::tag_rules::MAX_TAGS;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::task::JoinSet;
@@ -179,6 +181,11 @@ impl Inventory for EcrInventory {
                 return Err(InventoryError::UnknownRegion(target.region.clone()));
             };
             let arn = target.arn.as_str();
+            if let Change::Add { tag } = &target.change {
+                // The plan counted the tags a moment ago; another run may have added some
+                // since. Counted again right before the write, the limit holds.
+                refuse_over_limit(&rc, &target, &tag.key).await?;
+            }
             let written = match &target.change {
                 Change::Add { tag } | Change::Overwrite { tag, .. } => {
                     let ecr_tag = aws_sdk_ecr::types::Tag::builder()
@@ -404,6 +411,32 @@ fn convert(r: &aws_sdk_ecr::types::Repository, region: &str) -> Repository {
         name,
         registry_id,
     }
+}
+
+/// Refuses a new key when the repository already holds ECR's maximum of tags.
+async fn refuse_over_limit(
+    rc: &RegionCtx,
+    target: &PlanItem,
+    key: &str,
+) -> Result<(), InventoryError> {
+    let Fetched::Present(tags) = fetch_tags(rc, &target.arn).await else {
+        // Unreadable tags: ECR itself still refuses a 51st tag.
+        return Ok(());
+    };
+    let new_key = !tags.iter().any(|t| t.key == key);
+    if new_key && tags.len() >= MAX_TAGS {
+        return Err(InventoryError::Service {
+            operation: "TagResource".into(),
+            region: rc.region.clone(),
+            code: "TagLimit".into(),
+            message: format!(
+                "{} now has {} tags, ECR's limit is {MAX_TAGS} (tags were added since the plan)",
+                target.name,
+                tags.len()
+            ),
+        });
+    }
+    Ok(())
 }
 
 async fn fetch_tags(rc: &RegionCtx, arn: &str) -> Fetched<Vec<Tag>> {
