@@ -411,6 +411,17 @@ fn backup(target: &Path, private: bool) -> std::io::Result<PathBuf> {
 mod tests {
     use super::*;
 
+    /// Thousands of damaged settings files: each is read or refused with an error, never a
+    /// panic.
+    #[test]
+    fn damaged_settings_never_panic() {
+        let example = include_str!("../config.example.json");
+        let path = Path::new("settings.json");
+        for text in crate::model::mutate::damaged(example, 3_000, 7) {
+            let _ = Settings::parse(&text, path);
+        }
+    }
+
     #[test]
     fn secret_never_prints() {
         let s = Settings {

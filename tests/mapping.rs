@@ -293,3 +293,60 @@ fn render_leaves_no_worker_behind() {
     let log = std::fs::read_to_string(env.path("state").join("ecr-port.log")).unwrap();
     assert_eq!(log.matches("jq worker ended").count(), 3, "{log}");
 }
+
+/// The worker's JSON-lines protocol: garbage, truncated requests and binary noise each get an
+/// error reply (or are skipped), and the worker still answers a good request afterwards.
+#[test]
+fn the_worker_survives_any_line() {
+    use std::io::{BufRead, BufReader, Write};
+    // Started as the app starts it: its memory cap, and mimalloc told not to reserve it all.
+    let mut child = std::process::Command::new(support::bin())
+        .args(["__jq-worker", "1073741824"])
+        .env_clear()
+        .env("MIMALLOC_ARENA_RESERVE", "64MiB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let good = r#"{"eval":{"id":7,"exprs":[".a"],"inline":[{"a":1}],"cap":1000}}"#;
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut lines: Vec<String> = vec![
+        String::new(),
+        "null".into(),
+        "[]".into(),
+        r#"{"eval":{}}"#.into(),
+        r#"{"load":{"id":1,"inputs":"nope"}}"#.into(),
+        r#"{"load_file":{"id":2,"path":"/nonexistent/x.json"}}"#.into(),
+        r#"{"render":{"id":3}}"#.into(),
+    ];
+    for cut in 1..good.len() {
+        lines.push(good[..cut].to_owned());
+    }
+    for _ in 0..200 {
+        let noise: String = (0..rng.usize(1..60))
+            .map(|_| char::from(rng.u8(0x20..0x7f)))
+            .collect();
+        lines.push(noise);
+    }
+    for line in &lines {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    writeln!(stdin, "{good}").unwrap();
+    stdin.flush().unwrap();
+    // Every reply is a JSON line; the last one answers the good request.
+    let mut answered = false;
+    for reply in (&mut stdout).lines() {
+        let reply = reply.unwrap();
+        let value: Value = serde_json::from_str(&reply).expect("a JSON reply");
+        if value["id"] == 7 && value.get("error").is_none_or(Value::is_null) {
+            answered = true;
+            break;
+        }
+    }
+    assert!(answered, "the good request got its answer");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}

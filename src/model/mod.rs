@@ -7,6 +7,8 @@ pub mod entity;
 pub mod identifier;
 pub mod inventory;
 pub mod json;
+#[cfg(test)]
+pub mod mutate;
 pub mod push;
 pub mod repository;
 pub mod tag_rules;

@@ -257,6 +257,20 @@ mod tests {
     use super::mapping::lookup;
     use super::*;
 
+    /// Thousands of damaged mapping files, JSON and YAML: each parses (and renders back) or
+    /// is refused with an error, never a panic.
+    #[test]
+    fn damaged_mapping_files_never_panic() {
+        for (text, format) in [(EXPORTER, Format::ExporterJson), (OCEAN, Format::OceanYaml)] {
+            for damaged in crate::model::mutate::damaged(text, 1_500, 11) {
+                if let Ok(file) = MappingFile::parse(&damaged, format) {
+                    let _ = file.to_text();
+                }
+                let _ = Format::detect(&damaged);
+            }
+        }
+    }
+
     #[test]
     fn exporter_unchanged_save_keeps_everything() {
         let dir = tempfile::tempdir().expect("tempdir");
