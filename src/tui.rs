@@ -35,7 +35,12 @@ const MAX_BATCH: usize = 20_000;
 /// signal's number.
 pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
     install_panic_hook();
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        anyhow::anyhow!(
+            "the interactive UI needs a terminal ({e}); for scripts use a subcommand \
+             (`ecr-port --help`)"
+        )
+    })?;
     let exit = event_loop(&mut terminal, ctx).await;
     // After SIGHUP the terminal may be gone: restoring it can fail, and nothing is lost then.
     let restored = ratatui::try_restore();

@@ -474,7 +474,7 @@ const SCREEN_ROWS: &[Row] = &[
         Context::List,
         &[Char('Q')],
         Some(Action::QuitWithoutSaving),
-        "quit without saving the workbench's edits",
+        "quit now; unsaved workbench edits are kept in the state directory",
         None,
     ),
     (
@@ -580,7 +580,7 @@ const SCREEN_ROWS: &[Row] = &[
         &[Key::Tab, Key::Right],
         Some(Action::Complete),
         "complete with the chosen suggestion",
-        None,
+        Some("complete"),
     ),
     (
         Context::TagInput,
@@ -601,7 +601,7 @@ const SCREEN_ROWS: &[Row] = &[
         &[Key::Enter],
         Some(Action::PreviewTags),
         "preview the exact change per repository",
-        None,
+        Some("preview"),
     ),
     (
         Context::TagInput,
@@ -622,21 +622,21 @@ const SCREEN_ROWS: &[Row] = &[
         &[Key::Esc],
         Some(Action::Back),
         "cancel",
-        None,
+        Some("cancel"),
     ),
     (
         Context::TagPreview,
         &[Char('y'), Char('Y')],
         Some(Action::Yes),
         "write the change (Enter never confirms)",
-        None,
+        Some("write"),
     ),
     (
         Context::TagPreview,
         &[Char('n'), Char('N'), Key::Esc, Char('q')],
         Some(Action::No),
         "cancel",
-        None,
+        Some("cancel"),
     ),
     (
         Context::TagPreview,
@@ -657,7 +657,7 @@ const SCREEN_ROWS: &[Row] = &[
         &[Key::Esc, Key::Enter, Char('q')],
         Some(Action::Back),
         "close the results",
-        None,
+        Some("close"),
     ),
     (
         Context::TagResults,
@@ -805,7 +805,7 @@ const SCREEN_ROWS: &[Row] = &[
         &[Key::Enter],
         Some(Action::KeepText),
         "use the name",
-        None,
+        Some("ok"),
     ),
     (
         Context::WorkbenchName,
@@ -819,7 +819,7 @@ const SCREEN_ROWS: &[Row] = &[
         &[Key::Esc],
         Some(Action::Back),
         "cancel",
-        None,
+        Some("cancel"),
     ),
     (
         Context::WorkbenchConfirm,
@@ -924,6 +924,14 @@ const PUSH_ROWS: &[Row] = &[
     ),
 ];
 
+/// `?` also answers in dialogs and questions, which take no typed text.
+const HELP_IN_QUESTIONS: [Context; 4] = [
+    Context::TagPreview,
+    Context::TagResults,
+    Context::WorkbenchConfirm,
+    Context::PushConfirm,
+];
+
 const PUSH_CONTEXTS: [Context; 4] = [
     Context::PushSetup,
     Context::Push,
@@ -946,6 +954,22 @@ fn table() -> Vec<Binding> {
         ));
     }
     rows.extend_from_slice(SCREEN_ROWS);
+    for context in HELP_IN_QUESTIONS {
+        rows.push((
+            context,
+            &[Char('?')],
+            Some(Action::Help),
+            "show the help",
+            None,
+        ));
+    }
+    rows.push((
+        Context::TagResults,
+        &[Char('L')],
+        Some(Action::ActivityLog),
+        "close and open the activity log",
+        Some("log"),
+    ));
     for context in PUSH_CONTEXTS {
         rows.extend(movement(context, true));
     }

@@ -148,6 +148,10 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         Dialog::Preview(p) => preview_key(p, action),
         Dialog::Results(r) => results_key(r, action),
     };
+    if action == Some(Action::ActivityLog) && next.is_none() {
+        // `L` from the results: the log of what was just written.
+        state.screen = Screen::Activity { scroll: 0 };
+    }
     state.dialog = next;
     effects
 }
@@ -271,6 +275,7 @@ fn preview_key(mut p: Preview, action: Option<Action>) -> (Option<Dialog>, Vec<E
 fn results_key(mut r: Results, action: Option<Action>) -> (Option<Dialog>, Vec<Effect>) {
     match action {
         Some(Action::Back) => (None, vec![]),
+        Some(Action::ActivityLog) => (None, vec![]),
         Some(Action::Down) => {
             r.scroll = r.scroll.saturating_add(1);
             (Some(Dialog::Results(r)), vec![])
@@ -336,10 +341,7 @@ pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> V
     };
     match action {
         Some(Action::Back) => state.screen = Screen::List,
-        Some(Action::Quit) => {
-            state.quit = true;
-            return vec![Effect::Quit];
-        }
+        Some(Action::Quit) => return super::update::quit_unless_unsaved(state),
         Some(Action::Down) => *scroll = scroll.saturating_add(1),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         _ => {}

@@ -218,15 +218,16 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         }
         return vec![];
     }
+    // `?` wherever it is not typed text: dialogs and questions stay open underneath.
+    if action == Some(Action::Help) {
+        state.help = Some(0);
+        return vec![];
+    }
     if state.dialog.is_some() {
         return super::tagging::on_key(state, key, action);
     }
     if state.filter_editing {
         return on_filter_key(state, key, action);
-    }
-    if action == Some(Action::Help) {
-        state.help = Some(0);
-        return vec![];
     }
     match &state.screen {
         Screen::List => {
@@ -244,6 +245,19 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
 fn quit(state: &mut State) -> Vec<Effect> {
     state.quit = true;
     vec![Effect::Quit]
+}
+
+/// `q`: quits, unless the workbench holds unsaved edits (then it says how to save them, or
+/// that `Q` quits anyway, keeping them in the state directory).
+pub(super) fn quit_unless_unsaved(state: &mut State) -> Vec<Effect> {
+    if state.workbench.as_ref().is_some_and(|w| w.dirty()) {
+        state.status = Some(Status {
+            level: StatusLevel::Error,
+            text: "unsaved mapping edits: m returns to the workbench to save (s); Q quits and keeps them in the state directory".into(),
+        });
+        return vec![];
+    }
+    quit(state)
 }
 
 fn on_filter_key(state: &mut State, key: Key, action: Option<Action>) -> Vec<Effect> {
@@ -298,13 +312,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     let last = state.view.len().saturating_sub(1);
     match action {
-        Action::Quit if state.workbench.as_ref().is_some_and(|w| w.dirty()) => {
-            state.status = Some(Status {
-                level: StatusLevel::Error,
-                text: "unsaved mapping edits: m returns to the workbench to save (s); Q quits without saving".into(),
-            });
-        }
-        Action::Quit | Action::QuitWithoutSaving => return quit(state),
+        Action::Quit => return quit_unless_unsaved(state),
+        Action::QuitWithoutSaving => return quit(state),
         Action::Filter => state.filter_editing = true,
         Action::ClearFilterOrSelection => {
             if !state.filter.is_empty() {
@@ -432,7 +441,7 @@ fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         return vec![];
     };
     match action {
-        Some(Action::Quit) => return quit(state),
+        Some(Action::Quit) => return quit_unless_unsaved(state),
         Some(Action::Back) => state.screen = Screen::List,
         Some(Action::Down) => *scroll = scroll.saturating_add(1),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
@@ -660,6 +669,26 @@ mod tests {
         assert_eq!(s.cursor, 11);
         // The page scrolled just enough to keep the cursor on the 5 rows shown.
         assert_eq!(s.offset, 7);
+    }
+
+    #[test]
+    fn help_answers_in_dialogs_and_l_opens_the_log_from_the_results() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Char('t'), Key::Char('x'), Key::Enter]);
+        assert!(matches!(
+            s.dialog,
+            Some(super::super::tagging::Dialog::Preview(_))
+        ));
+        keys(&mut s, &[Key::Char('?')]);
+        assert!(s.help.is_some(), "? opens the help over the preview");
+        keys(&mut s, &[Key::Esc]);
+        assert!(
+            s.help.is_none() && s.dialog.is_some(),
+            "the preview is still there"
+        );
+        keys(&mut s, &[Key::Char('y'), Key::Char('L')]);
+        assert!(s.dialog.is_none());
+        assert!(matches!(s.screen, Screen::Activity { .. }));
     }
 
     #[test]

@@ -184,6 +184,7 @@ pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<Ex
         for (field, message) in &item.problems {
             ok = false;
             let repo = id.label();
+            let (repo, message) = (printable(&repo), printable(message));
             if item.entity.is_some() {
                 eprintln!("{repo}: {field}: {message}");
             } else {

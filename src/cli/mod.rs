@@ -32,18 +32,28 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         // `ecr-port list | head`: the reader left, which is not an error.
-        Err(err)
-            if err
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(err) if reader_left(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", printable(&describe_error(&err)));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the error is a closed pipe on the way (`ecr-port list | head`): the reader left,
+/// which is not an error. serde_json wraps the I/O error it met, so both are looked at.
+fn reader_left(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(|e| e.io_error_kind())
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes, each once: our errors already quote their source.

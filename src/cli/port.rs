@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::args::{Format, PushArgs};
 use super::prompt::{confirm, prompt_line, prompt_secret};
 use crate::model::push::{Finished, Outcome, PushPlan, Verdict, entities};
+use crate::model::text::printable;
 use crate::ops::context::{Context, blueprint_of, load_mapping, open_catalog};
 use crate::ops::push::{self as ops_push, Preflight, ensure_writable};
 use crate::port::blueprint;
@@ -368,16 +369,18 @@ fn print_failures(push: &Push, plan_shown: bool) {
         match o {
             Some(Outcome::Created | Outcome::Updated | Outcome::Unchanged) => {}
             Some(Outcome::Refused { .. }) if plan_shown => {}
-            Some(o @ Outcome::Refused { .. }) => {
-                eprintln!("{}: refused: {}", e.repo, o.detail().unwrap_or_default())
-            }
+            Some(o @ Outcome::Refused { .. }) => eprintln!(
+                "{}: refused: {}",
+                printable(&e.repo),
+                printable(&o.detail().unwrap_or_default())
+            ),
             Some(o) => eprintln!(
                 "{}: {}: {}",
-                e.repo,
+                printable(&e.repo),
                 o.label(),
-                o.detail().unwrap_or_default()
+                printable(&o.detail().unwrap_or_default())
             ),
-            None => eprintln!("{}: not attempted", e.repo),
+            None => eprintln!("{}: not attempted", printable(&e.repo)),
         }
     }
 }
@@ -388,17 +391,22 @@ fn print_plan(plan: &PushPlan, skipped: usize, include_unchanged: bool) {
         match &e.verdict {
             Verdict::Invalid(reasons) | Verdict::Dangling(reasons) => {
                 for r in reasons {
-                    eprintln!("{}: {}: {r}", e.repo, e.verdict.label());
+                    eprintln!(
+                        "{}: {}: {}",
+                        printable(&e.repo),
+                        e.verdict.label(),
+                        printable(r)
+                    );
                 }
             }
             Verdict::Update(fields) => {
                 let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-                eprintln!("{}: update: {}", e.repo, names.join(", "));
+                eprintln!("{}: update: {}", printable(&e.repo), names.join(", "));
             }
             _ => {}
         }
         for c in &e.creates {
-            eprintln!("{}: Port will create {c}", e.repo);
+            eprintln!("{}: Port will create {}", printable(&e.repo), printable(c));
         }
     }
     let c = plan.counts();
@@ -430,7 +438,7 @@ fn print_requests(
 ) -> anyhow::Result<()> {
     let dry_run = ops_push::dry_run(plan, include_unchanged)?;
     for (repo, why) in dry_run.refused {
-        eprintln!("{repo}: would be refused: {why}");
+        eprintln!("{}: would be refused: {why}", printable(&repo));
     }
     // The demo catalog has no URL; its requests are the API's paths.
     let base = if catalog.is_demo() {
@@ -454,6 +462,10 @@ pub(super) async fn login(
     region: Option<String>,
     base_url: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    if ctx.global.demo {
+        // The demo promises that nothing leaves the machine; a login would send a secret.
+        bail!("login keeps credentials for a real Port; the demo needs none (drop --demo)");
+    }
     let region_url = match &region {
         Some(name) => Some(
             crate::port::Region::from_name(name)

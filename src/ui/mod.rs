@@ -169,7 +169,7 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
-    let items = if state.help.is_some() || state.dialog.is_some() {
+    let items = if state.help.is_some() {
         Vec::new()
     } else {
         keys::bar(state.key_context())
