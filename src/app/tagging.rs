@@ -186,12 +186,12 @@ fn service_key(
                 d.error = None;
             }
         }
+        Some(Action::PreviewTags) if d.input.trim().is_empty() => {
+            // A bare Enter must not pick a service for the user: the preview's `y` would write it.
+            d.error = Some("type a service first (Tab takes the highlighted suggestion)".into());
+        }
         Some(Action::PreviewTags) => {
-            let service = if d.input.trim().is_empty() {
-                suggestions.get(d.choice).cloned().unwrap_or_default()
-            } else {
-                d.input.trim().to_owned()
-            };
+            let (service, note) = tag_rules::service_named(&state.prefix, &d.input);
             let repos: Vec<_> = d.targets.iter().filter_map(|a| state.repo(a)).collect();
             let plan = if d.remove {
                 let key = format!("{}{service}", state.prefix);
@@ -207,13 +207,19 @@ fn service_key(
                 }
             } else {
                 match tag_rules::service_tag(&state.prefix, &service, &state.tag_value) {
-                    Ok(tag) => tag_rules::plan_add(&repos, &tag),
+                    Ok(tag) => tag_rules::plan_add(&repos, &tag, &state.prefix),
                     Err(e) => {
                         d.error = Some(e.to_string());
                         vec![]
                     }
                 }
             };
+            let mut plan = plan;
+            if let Some(note) = note {
+                for item in &mut plan {
+                    item.warnings.insert(0, note.clone());
+                }
+            }
             if d.error.is_none() {
                 return (
                     Some(Dialog::Preview(Preview {

@@ -38,6 +38,13 @@ pub(super) async fn list(
 
 pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<ExitCode> {
     let prefix = ctx.prefix();
+    let named = |service: &str| {
+        let (service, note) = crate::model::tag_rules::service_named(&prefix, service);
+        if let Some(note) = note {
+            eprintln!("note: {}", printable(&note));
+        }
+        service
+    };
     // Rules first: a bad key never costs a request.
     let (change, dry_run, wanted) = match action {
         TagAction::Add {
@@ -47,13 +54,21 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
             repos,
         } => {
             let value = value.unwrap_or_else(|| ctx.tag_value());
-            (TagChange::add(&prefix, &service, &value)?, dry_run, repos)
+            (
+                TagChange::add(&prefix, &named(&service), &value)?,
+                dry_run,
+                repos,
+            )
         }
         TagAction::Remove {
             service,
             dry_run,
             repos,
-        } => (TagChange::remove(&prefix, &service)?, dry_run, repos),
+        } => (
+            TagChange::remove(&prefix, &named(&service))?,
+            dry_run,
+            repos,
+        ),
     };
     let inventory = ctx.open_inventory().await?;
     let (repos, failures) = crate::inventory::collect(inventory.as_ref(), false).await;
@@ -176,10 +191,17 @@ pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<Ex
     }
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::new(stdout);
+    let mut by_identifier: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (id, item) in &rendering.items {
         if let Some(entity) = &item.entity {
             std::io::Write::write_all(&mut out, entity.get().as_bytes())?;
             std::io::Write::write_all(&mut out, b"\n")?;
+            if let Some(identifier) = identifier_of(entity.get()) {
+                by_identifier
+                    .entry(identifier)
+                    .or_default()
+                    .push(id.label());
+            }
         }
         for (field, message) in &item.problems {
             ok = false;
@@ -193,7 +215,33 @@ pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<Ex
         }
     }
     std::io::Write::flush(&mut out)?;
+    // As the workbench's sweep does: Port would keep one of each, so a push refuses them.
+    let shared: Vec<_> = by_identifier.iter().filter(|(_, r)| r.len() > 1).collect();
+    if !shared.is_empty() {
+        let repos: usize = shared.iter().map(|(_, r)| r.len()).sum();
+        eprintln!(
+            "note: {repos} entities share {} identifiers (a push refuses them):",
+            shared.len()
+        );
+        for (identifier, labels) in shared {
+            eprintln!(
+                "  `{}`: {}",
+                printable(identifier),
+                printable(&labels.join(", "))
+            );
+        }
+    }
     Ok(exit(ok))
+}
+
+/// The `identifier` of an entity's JSON text, when it is a string.
+fn identifier_of(entity: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Identified {
+        identifier: Option<serde_json::Value>,
+    }
+    let parsed: Identified = serde_json::from_str(entity).ok()?;
+    parsed.identifier?.as_str().map(str::to_owned)
 }
 
 /// Streams the array to stdout one object at a time: at 10,000 repositories, building every

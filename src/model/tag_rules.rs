@@ -91,6 +91,24 @@ pub fn check_value(value: &str) -> Result<(), TagRuleError> {
     }
 }
 
+/// The service a user means: typing the whole key (`port-orders`) means the service
+/// `orders`, which is said in the returned note (the key would otherwise be `port-port-orders`).
+pub fn service_named(prefix: &str, input: &str) -> (String, Option<String>) {
+    let input = input.trim();
+    match input
+        .strip_prefix(prefix)
+        .filter(|s| !prefix.is_empty() && !s.is_empty())
+    {
+        Some(service) => (
+            service.to_owned(),
+            Some(format!(
+                "`{input}` is already a whole key: taken as the service `{service}`"
+            )),
+        ),
+        None => (input.to_owned(), None),
+    }
+}
+
 /// The key for `service`, once the service, the key and the value pass every rule.
 pub fn service_tag(prefix: &str, service: &str, value: &str) -> Result<Tag, TagRuleError> {
     let service = service.trim();
@@ -175,8 +193,9 @@ fn item(repo: &Repository, change: Change, warnings: Vec<String>) -> PlanItem {
 }
 
 /// What adding `tag` would do to each repository. A repository that would pass ECR's 50-tag
-/// limit is refused; the others are unaffected.
-pub fn plan_add(repos: &[&Repository], tag: &Tag) -> Vec<PlanItem> {
+/// limit is refused; the others are unaffected. A repository already tagged for another
+/// service is warned about: a mapping that reads the first `port-` tag keeps the old one.
+pub fn plan_add(repos: &[&Repository], tag: &Tag, prefix: &str) -> Vec<PlanItem> {
     repos
         .iter()
         .map(|repo| {
@@ -184,7 +203,7 @@ pub fn plan_add(repos: &[&Repository], tag: &Tag) -> Vec<PlanItem> {
                 Ok(tags) => tags,
                 Err(reason) => return item(repo, Change::Refused { reason }, vec![]),
             };
-            let warnings = tags
+            let mut warnings: Vec<String> = tags
                 .iter()
                 .filter(|t| t.key != tag.key && t.key.eq_ignore_ascii_case(&tag.key))
                 .map(|t| {
@@ -194,6 +213,21 @@ pub fn plan_add(repos: &[&Repository], tag: &Tag) -> Vec<PlanItem> {
                     )
                 })
                 .collect();
+            warnings.extend(
+                tags.iter()
+                    .filter(|t| {
+                        !prefix.is_empty()
+                            && t.key.starts_with(prefix)
+                            && !t.key.eq_ignore_ascii_case(&tag.key)
+                    })
+                    .map(|t| {
+                        format!(
+                            "also tagged `{}`: a mapping that reads the first `{prefix}` tag \
+                             (the shipped one does) keeps that service; remove it (`T`, or `tag remove`)",
+                            t.key
+                        )
+                    }),
+            );
             let change = match tags.iter().find(|t| t.key == tag.key) {
                 Some(t) if t.value == tag.value => Change::AlreadyPresent { tag: tag.clone() },
                 Some(t) => Change::Overwrite {
@@ -280,6 +314,22 @@ mod tests {
     use crate::model::repository::sample;
 
     #[test]
+    fn a_whole_key_is_taken_as_its_service_and_another_service_tag_is_warned_about() {
+        let (service, note) = service_named("port-", " port-orders ");
+        assert_eq!(service, "orders");
+        assert!(note.unwrap().contains("taken as the service `orders`"));
+        assert_eq!(service_named("port-", "orders"), ("orders".into(), None));
+        assert_eq!(service_named("port-", "port-"), ("port-".into(), None));
+        let tagged = crate::model::repository::sample("a", "eu-west-1", &[("port-auth", "true")]);
+        let plan = plan_add(&[&tagged], &Tag::new("port-orders", "true"), "port-");
+        assert!(
+            plan[0].warnings[0].contains("also tagged `port-auth`"),
+            "{:?}",
+            plan[0]
+        );
+    }
+
+    #[test]
     fn accepts_ordinary_services() {
         let tag = service_tag("port-", "auth-service", "true").unwrap();
         assert_eq!(tag, Tag::new("port-auth-service", "true"));
@@ -344,7 +394,7 @@ mod tests {
         let full = sample("d", "eu-west-1", &many_refs);
         let mut pending = sample("e", "eu-west-1", &[]);
         pending.tags = Fetched::Pending;
-        let plan = plan_add(&[&new, &same, &other, &full, &pending], &tag);
+        let plan = plan_add(&[&new, &same, &other, &full, &pending], &tag, "port-");
         assert_eq!(plan[0].change, Change::Add { tag: tag.clone() });
         assert_eq!(plan[1].change, Change::AlreadyPresent { tag: tag.clone() });
         assert_eq!(
@@ -383,7 +433,7 @@ mod tests {
     #[test]
     fn equivalent_cli_commands_are_shell_safe() {
         let a = sample("team/a", "eu-west-1", &[]);
-        let plan = plan_add(&[&a], &Tag::new("port-my svc", "true"));
+        let plan = plan_add(&[&a], &Tag::new("port-my svc", "true"), "port-");
         let cmd = cli_equivalent(&plan[0], Some("dev"), None).unwrap();
         assert_eq!(
             cmd,

@@ -12,7 +12,8 @@ use crate::model::{Repository, Tag};
 /// What a tag command asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagChange {
-    Add(Tag),
+    /// The tag, and the prefix its key starts with.
+    Add(Tag, String),
     /// The key to remove.
     Remove(String),
 }
@@ -20,7 +21,7 @@ pub enum TagChange {
 impl TagChange {
     /// `port-<service>` = `value`, checked: a bad key never costs a request.
     pub fn add(prefix: &str, service: &str, value: &str) -> Result<TagChange, TagRuleError> {
-        tag_rules::service_tag(prefix, service, value).map(TagChange::Add)
+        tag_rules::service_tag(prefix, service, value).map(|t| TagChange::Add(t, prefix.to_owned()))
     }
 
     pub fn remove(prefix: &str, service: &str) -> Result<TagChange, TagRuleError> {
@@ -32,7 +33,7 @@ impl TagChange {
     /// What it does to each repository: write, skip (already so), or refuse with the reason.
     pub fn plan(&self, targets: &[&Repository]) -> Vec<PlanItem> {
         match self {
-            TagChange::Add(tag) => tag_rules::plan_add(targets, tag),
+            TagChange::Add(tag, prefix) => tag_rules::plan_add(targets, tag, prefix),
             TagChange::Remove(key) => tag_rules::plan_remove(targets, key),
         }
     }
