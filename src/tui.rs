@@ -202,6 +202,8 @@ struct Runtime {
     /// The last push, kept for `R`.
     push: Arc<tokio::sync::Mutex<Option<Push>>>,
     push_stop: Arc<AtomicBool>,
+    /// The preview and sweep worker tasks, waited for at exit.
+    workers: Vec<JoinHandle<()>>,
 }
 
 /// The receiving ends of the runtime's channels.
@@ -245,6 +247,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
         prepare_task: None,
         push: Arc::new(tokio::sync::Mutex::new(None)),
         push_stop: Arc::new(AtomicBool::new(false)),
+        workers: Vec::new(),
     };
     {
         // Journals are read off the event loop: the first frame must not wait for them.
@@ -275,6 +278,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
     };
     if let Some(task) = rt.load_task.take() {
         task.abort();
+    }
+    // No jq worker outlives the session: their channels close, they end and are waited for
+    // (one still on a runaway evaluation is killed when its task is dropped).
+    rt.preview = None;
+    rt.sweep = None;
+    for worker in rt.workers.drain(..) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), worker).await;
     }
     let pushing = state
         .push
@@ -324,14 +334,25 @@ async fn run_loop(
             stop = signals.next() => return Ok(Some(stop)),
             event = terminal_events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => {
-                    if let Some(msg) = editor_key(rt, state, key) {
-                        msg
-                    } else {
-                        match map_key(key) {
-                            Some(key) => Msg::Key(key),
-                            None => continue,
+                    // Each key against the state the one before it left (an Esc that ends
+                    // editing changes where the next key goes).
+                    for key in unmerge_escape(key) {
+                        let msg = match editor_key(rt, state, key) {
+                            Some(msg) => msg,
+                            None => match map_key(key) {
+                                Some(key) => Msg::Key(key),
+                                None => continue,
+                            },
+                        };
+                        for effect in update(state, msg) {
+                            perform(effect, rt, state, ctx);
                         }
                     }
+                    if state.quit {
+                        return Ok(None);
+                    }
+                    draw(terminal, state)?;
+                    continue;
                 }
                 Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
@@ -475,7 +496,7 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
         } => {
             let tx = rt
                 .preview
-                .get_or_insert_with(|| spawn_preview_worker(rt.msgs.clone()));
+                .get_or_insert_with(|| spawn_preview_worker(rt.msgs.clone(), &mut rt.workers));
             let _ = tx.send(Some(Arc::new(PreviewJob {
                 generation,
                 exprs,
@@ -489,7 +510,7 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
         } => {
             let tx = rt
                 .sweep
-                .get_or_insert_with(|| spawn_sweep_worker(rt.msgs.clone()));
+                .get_or_insert_with(|| spawn_sweep_worker(rt.msgs.clone(), &mut rt.workers));
             let _ = tx.send(Some(Arc::new(SweepJob {
                 exprs,
                 inputs,
@@ -726,9 +747,12 @@ fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
     })
 }
 
-fn spawn_preview_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<PreviewJob> {
+fn spawn_preview_worker(
+    msgs: mpsc::UnboundedSender<Msg>,
+    workers: &mut Vec<JoinHandle<()>>,
+) -> Latest<PreviewJob> {
     let (tx, mut rx) = tokio::sync::watch::channel::<Option<Arc<PreviewJob>>>(None);
-    tokio::spawn(async move {
+    workers.push(tokio::spawn(async move {
         let mut client = match WorkerOptions::current() {
             Ok(opts) => WorkerClient::new(opts),
             Err(e) => {
@@ -749,13 +773,18 @@ fn spawn_preview_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<PreviewJob> 
                 result: Ok(result),
             });
         }
-    });
+        // The session is over (its sender is gone): the worker process ends with it.
+        client.shutdown().await;
+    }));
     tx
 }
 
-fn spawn_sweep_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<SweepJob> {
+fn spawn_sweep_worker(
+    msgs: mpsc::UnboundedSender<Msg>,
+    workers: &mut Vec<JoinHandle<()>>,
+) -> Latest<SweepJob> {
     let (tx, mut rx) = tokio::sync::watch::channel::<Option<Arc<SweepJob>>>(None);
-    tokio::spawn(async move {
+    workers.push(tokio::spawn(async move {
         let Ok(opts) = WorkerOptions::current() else {
             return;
         };
@@ -794,7 +823,8 @@ fn spawn_sweep_worker(msgs: mpsc::UnboundedSender<Msg>) -> Latest<SweepJob> {
                 });
             }
         }
-    });
+        client.shutdown().await;
+    }));
     tx
 }
 
@@ -802,6 +832,19 @@ fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// An Esc followed at once by a key arrives as one Alt+key (the terminal cannot tell them
+/// apart, and a busy moment or a slow link merges them). Nothing here is bound to Alt, so it
+/// is read as what was typed: Esc, then the key.
+fn unmerge_escape(key: KeyEvent) -> Vec<KeyEvent> {
+    if !key.modifiers.contains(KeyModifiers::ALT) || key.kind == KeyEventKind::Release {
+        return vec![key];
+    }
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    let mut plain = key;
+    plain.modifiers.remove(KeyModifiers::ALT);
+    vec![esc, plain]
 }
 
 fn map_key(key: KeyEvent) -> Option<Key> {
@@ -827,4 +870,23 @@ fn map_key(key: KeyEvent) -> Option<Key> {
         KeyCode::BackTab => Key::BackTab,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alt_key_is_an_escape_then_the_key() {
+        let alt_k = KeyEvent::new(KeyCode::Char('k'), KeyModifiers::ALT);
+        let keys = unmerge_escape(alt_k);
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0].code, KeyCode::Esc);
+        assert_eq!(
+            (keys[1].code, keys[1].modifiers),
+            (KeyCode::Char('k'), KeyModifiers::NONE)
+        );
+        let plain = KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE);
+        assert_eq!(unmerge_escape(plain), vec![plain]);
+    }
 }

@@ -31,12 +31,17 @@ struct Tmux {
 
 impl Tmux {
     fn start(args: &str, width: u16, height: u16) -> Tmux {
+        Tmux::start_with(args, width, height, "")
+    }
+
+    /// `vars`: extra `NAME=value` words for the app's environment.
+    fn start_with(args: &str, width: u16, height: u16, vars: &str) -> Tmux {
         let env = support::Env::new();
         let socket = format!("ecr-port-e2e-{}-{}", std::process::id(), fastrand_suffix());
         let command = format!(
             "env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
              AWS_SHARED_CREDENTIALS_FILE={home}/none AWS_EC2_METADATA_DISABLED=true \
-             TERM=xterm-256color {bin} {args}; s=$?; stty -a > {home}/stty-after; \
+             {vars} TERM=xterm-256color {bin} {args}; s=$?; stty -a > {home}/stty-after; \
              echo $s > {home}/exit-status",
             home = env.home.path().display(),
             bin = release_bin().display(),
@@ -335,7 +340,7 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
 #[test]
 fn signals_restore_the_terminal_and_keep_unsaved_edits() {
     for (signal, number) in [("TERM", 15), ("HUP", 1), ("INT", 2), ("QUIT", 3)] {
-        let t = Tmux::start("--demo", 110, 30);
+        let t = Tmux::start_with("--demo", 110, 30, "ECR_PORT_LOG=debug");
         t.wait_for("48 repositories");
         t.keys(&["m"]);
         t.wait_for("48/48");
@@ -378,6 +383,9 @@ fn signals_restore_the_terminal_and_keep_unsaved_edits() {
         );
         let text = std::fs::read_to_string(kept[0].path()).unwrap();
         assert!(text.contains("ascii_downcase"), "SIG{signal}: {text}");
+        // The workbench's preview and sweep workers were waited for, not left behind.
+        let log = std::fs::read_to_string(t.env.path("state").join("ecr-port.log")).unwrap();
+        assert_eq!(log.matches("jq worker ended").count(), 2, "SIG{signal}");
         // With the history: lines printed right after leaving the alternate screen may have
         // scrolled off the visible pane.
         let screen = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "0"]);

@@ -162,21 +162,9 @@ pub(super) struct RenderArgs {
     pub timeout: f64,
 }
 
-/// The records a mapping reads: the saved file as it is, or the live inventory in `shape`.
-pub(super) async fn records(
-    ctx: &Context,
-    input: Option<&std::path::Path>,
-    shape: Shape,
-) -> anyhow::Result<Records> {
-    Ok(match input {
-        Some(path) => Records::saved(path, shape)?,
-        None => Records::live(&inventory::read_whole(ctx).await?, shape),
-    })
-}
-
 pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mapping_file = load_mapping(ctx, args.mapping)?;
-    let records = records(ctx, args.input.as_deref(), args.shape).await?;
+    let records = Records::open(ctx, args.input.as_deref(), args.shape).await?;
     let deadline = Duration::from_secs_f64(args.timeout.max(0.05));
     let rendering = rendering::render(
         &records,

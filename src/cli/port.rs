@@ -15,6 +15,7 @@ use crate::model::push::{Finished, Outcome, PushPlan, Verdict, entities};
 use crate::model::text::printable;
 use crate::ops::context::{Context, blueprint_of, load_mapping, open_catalog};
 use crate::ops::push::{self as ops_push, Preflight, ensure_writable};
+use crate::ops::records::Records;
 use crate::port::blueprint;
 use crate::port::push::Push;
 use crate::port::{Catalog, ClientOptions, Credentials, PortClient, Secret};
@@ -141,7 +142,7 @@ pub(super) async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCo
     if let Some(bp) = &args.blueprint {
         mapping.mapping_mut().set_static_blueprint(bp);
     }
-    let records = super::aws::records(ctx, args.input.as_deref(), args.shape.into())
+    let records = Records::open(ctx, args.input.as_deref(), args.shape.into())
         .await?
         .only(&args.only)?;
     let preflight = ops_push::plan(

@@ -33,6 +33,8 @@ pub enum RecordsError {
     Unknown(String),
     #[error("loading the records into the jq worker: {0}")]
     Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Inventory(#[from] super::inventory::ReadError),
 }
 
 /// Who a record is, for messages and for `--only`.
@@ -70,6 +72,19 @@ pub struct Records {
 }
 
 impl Records {
+    /// What a command's `--input` names (the saved file as it is), else the live inventory
+    /// read whole, in `shape`.
+    pub async fn open(
+        ctx: &super::context::Context,
+        input: Option<&Path>,
+        shape: Shape,
+    ) -> Result<Records, RecordsError> {
+        Ok(match input {
+            Some(path) => Records::saved(path, shape)?,
+            None => Records::live(&super::inventory::read_whole(ctx).await?, shape),
+        })
+    }
+
     /// A live inventory, rendered into `shape` once.
     pub fn live(repos: &[Repository], shape: Shape) -> Records {
         Records {
