@@ -90,6 +90,22 @@ pub struct Viewport {
     pub push_rows: u16,
     /// Lines of a text pane (detail, activity log).
     pub text_rows: u16,
+    /// Rows the shown text pane's content takes.
+    pub text_lines: u16,
+    /// Rows of the help overlay, and its line count.
+    pub help_rows: u16,
+    pub help_lines: u16,
+}
+
+impl Viewport {
+    /// The last scroll offset that still shows text: scrolling stops at the end.
+    pub fn text_end(&self) -> u16 {
+        self.text_lines.saturating_sub(self.text_rows)
+    }
+
+    pub fn help_end(&self) -> u16 {
+        self.help_lines.saturating_sub(self.help_rows)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -342,13 +342,14 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
 
 /// `L`: the activity log screen.
 pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let end = state.viewport.map_or(u16::MAX, |v| v.text_end());
     let Screen::Activity { scroll } = &mut state.screen else {
         return vec![];
     };
     match action {
         Some(Action::Back) => state.screen = Screen::List,
         Some(Action::Quit) => return super::update::quit_unless_unsaved(state),
-        Some(Action::Down) => *scroll = scroll.saturating_add(1),
+        Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         _ => {}
     }

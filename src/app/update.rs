@@ -210,9 +210,10 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     let context = state.key_context();
     let action = keys::action(context, key);
     if let Some(scroll) = state.help {
+        let end = state.viewport.map_or(u16::MAX, |v| v.help_end());
         match action {
             Some(Action::Back) => state.help = None,
-            Some(Action::Down) => state.help = Some(scroll.saturating_add(1)),
+            Some(Action::Down) => state.help = Some(scroll.saturating_add(1).min(end)),
             Some(Action::Up) => state.help = Some(scroll.saturating_sub(1)),
             _ => {}
         }
@@ -437,15 +438,16 @@ fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         .viewport
         .map_or(state.height.saturating_sub(6), |v| v.text_rows)
         .max(1);
+    let end = state.viewport.map_or(u16::MAX, |v| v.text_end());
     let Screen::Detail { scroll, .. } = &mut state.screen else {
         return vec![];
     };
     match action {
         Some(Action::Quit) => return quit_unless_unsaved(state),
         Some(Action::Back) => state.screen = Screen::List,
-        Some(Action::Down) => *scroll = scroll.saturating_add(1),
+        Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
+        Some(Action::PageDown) => *scroll = scroll.saturating_add(page).min(end),
         Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
         Some(Action::First) => *scroll = 0,
         _ => {}
@@ -661,6 +663,7 @@ mod tests {
                 list_rows: 5,
                 push_rows: 5,
                 text_rows: 5,
+                ..Default::default()
             }),
         );
         keys(&mut s, &[Key::PageDown]);
@@ -669,6 +672,33 @@ mod tests {
         assert_eq!(s.cursor, 11);
         // The page scrolled just enough to keep the cursor on the 5 rows shown.
         assert_eq!(s.offset, 7);
+    }
+
+    #[test]
+    fn text_panes_stop_scrolling_at_their_end() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Enter]);
+        update(
+            &mut s,
+            Msg::Viewport(crate::app::Viewport {
+                text_rows: 5,
+                text_lines: 12,
+                help_rows: 10,
+                help_lines: 30,
+                ..Default::default()
+            }),
+        );
+        keys(&mut s, &[Key::Char('j'); 20]);
+        assert!(
+            matches!(s.screen, Screen::Detail { scroll: 7, .. }),
+            "{:?}",
+            s.screen
+        );
+        keys(&mut s, &[Key::PageDown, Key::Char('k')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 6, .. }));
+        keys(&mut s, &[Key::Char('?')]);
+        keys(&mut s, &[Key::Char('j'); 50]);
+        assert_eq!(s.help, Some(20));
     }
 
     #[test]

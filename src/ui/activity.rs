@@ -11,7 +11,8 @@ use super::theme;
 use crate::app::State;
 use crate::model::time;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
+/// Draws the log and returns how many rows its text takes.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
     let block = Block::bordered()
         .title(Line::from(vec![
             Span::styled(" activity log ", theme::title()),
@@ -43,6 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
             lines.push(Line::styled(format!("    $ {cmd}"), theme::dim()));
         }
     }
+    let rows = super::wrapped_rows(&lines, block.inner(area).width);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -50,4 +52,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
             .scroll((scroll, 0)),
         area,
     );
+    rows
 }

@@ -9,7 +9,8 @@ use super::{json, theme};
 use crate::app::State;
 use crate::model::{Fetched, tags, time};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u16) {
+/// Draws the pane and returns how many rows its text takes.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u16) -> u16 {
     let Some(repo) = state.repo(arn) else {
         let block = Block::bordered()
             .title(" repository ")
@@ -19,7 +20,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u
                 .block(block),
             area,
         );
-        return;
+        return 0;
     };
     let title = Line::from(vec![
         Span::styled(format!(" {} ", repo.name), theme::title()),
@@ -57,6 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u
     lines.push(Line::raw(""));
     let pretty = serde_json::to_string_pretty(&repo.exporter_json()).unwrap_or_default();
     lines.extend(json::highlight(&pretty));
+    let rows = super::wrapped_rows(&lines, block.inner(area).width);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -64,6 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, arn: &str, scroll: u
             .scroll((scroll, 0)),
         area,
     );
+    rows
 }
 
 /// A note for data that is not simply there: still loading, or failed.

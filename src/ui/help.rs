@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::{centered, theme};
 use crate::app::keys::{Context, bindings};
 
-pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
+/// Draws the help and returns its line count and the rows it had room for.
+pub fn render(frame: &mut Frame, area: Rect, scroll: u16) -> (u16, u16) {
     let mut lines = Vec::new();
     for context in Context::ALL {
         if !lines.is_empty() {
@@ -40,8 +41,11 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) {
         .title_bottom(Line::styled(" Esc or ? closes · j/k scroll ", theme::dim()))
         .border_style(theme::dim());
     frame.render_widget(Clear, popup);
+    let count = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let rows = block.inner(popup).height;
     frame.render_widget(
         Paragraph::new(lines).block(block).scroll((scroll, 0)),
         popup,
     );
+    (count, rows)
 }

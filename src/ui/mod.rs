@@ -35,10 +35,13 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
     .areas(frame.area());
     render_header(frame, top, state);
     render_subheader(frame, sub, state);
+    let mut text_lines = 0;
     match &state.screen {
         Screen::List => list::render(frame, body, state),
-        Screen::Detail { arn, scroll } => detail::render(frame, body, state, arn, *scroll),
-        Screen::Activity { scroll } => activity::render(frame, body, state, *scroll),
+        Screen::Detail { arn, scroll } => {
+            text_lines = detail::render(frame, body, state, arn, *scroll);
+        }
+        Screen::Activity { scroll } => text_lines = activity::render(frame, body, state, *scroll),
         Screen::Workbench => workbench::render(frame, body, state),
         Screen::Push => push::render(frame, body, state),
     }
@@ -47,16 +50,27 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
     }
     render_status(frame, status, state);
     render_keybar(frame, bar, state);
-    if let Some(scroll) = state.help {
-        help::render(frame, frame.area(), scroll);
-    }
+    let (help_lines, help_rows) = match state.help {
+        Some(scroll) => help::render(frame, frame.area(), scroll),
+        None => (0, 0),
+    };
     Viewport {
         // Borders and the header row.
         list_rows: body.height.saturating_sub(3),
-        // The summary, the foot, the borders and the header row.
-        push_rows: body.height.saturating_sub(6),
+        // The screen's border, the summary, the foot, the table's borders and header row.
+        push_rows: body.height.saturating_sub(8),
         text_rows: body.height.saturating_sub(2),
+        text_lines,
+        help_rows,
+        help_lines,
     }
+}
+
+/// Rows `lines` take when wrapped to `width` cells, for scrolling that stops at the end.
+fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 /// `1,240` style thousands.
