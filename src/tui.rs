@@ -144,16 +144,25 @@ struct Exit {
 /// with Ctrl-c) never loses them.
 fn keep_unsaved(state: &State, ctx: &Context) -> Option<std::path::PathBuf> {
     let wb = state.workbench.as_ref().filter(|w| w.dirty())?;
-    let text = wb.document_text().ok()?;
+    let text = match wb.document_text() {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("ecr-port: the unsaved mapping edits could not be kept: {e}");
+            return None;
+        }
+    };
     let ext = match wb.mapping.format {
         crate::mapping::file::Format::ExporterJson => "json",
         crate::mapping::file::Format::OceanYaml => "yaml",
     };
-    let path = ctx
-        .paths
-        .state_dir
-        .join(format!("unsaved-mapping-{}.{ext}", now()));
-    crate::config::write_atomic(&path, text.as_bytes(), false).ok()?;
+    let path = ctx.paths.state_dir.join(format!(
+        "unsaved-mapping-{}.{ext}",
+        crate::port::push::now_secs()
+    ));
+    if let Err(e) = crate::config::write_atomic(&path, text.as_bytes(), false) {
+        eprintln!("ecr-port: the unsaved mapping edits could not be kept: {e}");
+        return None;
+    }
     Some(path)
 }
 
@@ -204,6 +213,8 @@ struct Runtime {
     push_stop: Arc<AtomicBool>,
     /// The preview and sweep worker tasks, waited for at exit.
     workers: Vec<JoinHandle<()>>,
+    /// The task sending a push; at exit it is stopped and waited for.
+    push_task: Option<JoinHandle<()>>,
 }
 
 /// The receiving ends of the runtime's channels.
@@ -248,6 +259,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
         push: Arc::new(tokio::sync::Mutex::new(None)),
         push_stop: Arc::new(AtomicBool::new(false)),
         workers: Vec::new(),
+        push_task: None,
     };
     {
         // Journals are read off the event loop: the first frame must not wait for them.
@@ -286,18 +298,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
     for worker in rt.workers.drain(..) {
         let _ = tokio::time::timeout(Duration::from_secs(1), worker).await;
     }
-    let pushing = state
-        .push
-        .as_ref()
-        .is_some_and(|p| matches!(p.stage, crate::app::push::Stage::Pushing { .. }));
-    // The sending task holds the push; it is gone with the runtime, its journal is not.
-    let push_interrupted = pushing
-        .then(|| {
-            crate::port::journal::list(&ctx.journal_dir())
-                .into_iter()
-                .next()
-        })
-        .flatten();
+    let push_interrupted = stop_the_push(&state, &mut rt).await;
     Exit {
         unsaved: keep_unsaved(&state, ctx),
         push_interrupted,
@@ -305,6 +306,28 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
         error,
     }
 }
+
+/// A push still sending at exit stops after the requests in flight, so the journal gets
+/// their answers (an unanswered one is `unknown` and read back by the resume); its journal is
+/// named for the resume command.
+async fn stop_the_push(state: &State, rt: &mut Runtime) -> Option<std::path::PathBuf> {
+    let pushing = state
+        .push
+        .as_ref()
+        .is_some_and(|p| matches!(p.stage, crate::app::push::Stage::Pushing { .. }));
+    if !pushing {
+        return None;
+    }
+    rt.push_stop.store(true, Ordering::SeqCst);
+    if let Some(task) = rt.push_task.take() {
+        let _ = tokio::time::timeout(PUSH_STOP_WAIT, task).await;
+    }
+    let slot = rt.push.try_lock().ok()?;
+    slot.as_ref().map(|p| p.journal_path().to_owned())
+}
+
+/// How long quitting waits for the push's requests in flight.
+const PUSH_STOP_WAIT: Duration = Duration::from_secs(15);
 
 /// Keys, IO results and ticks into `update` until the user quits (`None`) or a signal stops
 /// the session.
@@ -377,7 +400,7 @@ async fn run_loop(
                 }
                 Err(e) => Msg::ConnectFailed(e),
             },
-            Some(applied) = written.recv() => Msg::TagWritten { applied, at: now() },
+            Some(applied) = written.recv() => Msg::TagWritten { applied, at: crate::port::push::now_secs() },
             Some(msg) = msgs.recv() => msg,
             _ = tick.tick() => {
                 if !state.animating() {
@@ -632,7 +655,7 @@ fn perform_port(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             let (tx, slot, stop) = (rt.msgs.clone(), rt.push.clone(), rt.push_stop.clone());
             let dir = ctx.journal_dir();
             stop.store(false, Ordering::SeqCst);
-            tokio::spawn(async move {
+            rt.push_task = Some(tokio::spawn(async move {
                 let mut guard = slot.lock().await;
                 match ops_push::start(catalog.as_ref(), plan, include_unchanged, &dir) {
                     Ok((push, lease)) => {
@@ -644,17 +667,18 @@ fn perform_port(effect: Effect, rt: &mut Runtime, ctx: &Context) {
                         let _ = tx.send(Msg::PushFinished(Err(e.to_string())));
                     }
                 }
-            });
+            }));
         }
         Effect::RetryPush => {
             let (tx, slot, stop) = (rt.msgs.clone(), rt.push.clone(), rt.push_stop.clone());
             let catalog = rt.catalog.clone();
+            let dir = ctx.journal_dir();
             stop.store(false, Ordering::SeqCst);
-            tokio::spawn(async move {
+            rt.push_task = Some(tokio::spawn(async move {
                 let mut guard = slot.lock().await;
                 let result = match (guard.as_mut(), catalog) {
                     (Some(push), Some(catalog)) => {
-                        match ops_push::lease_for(catalog.as_ref(), push) {
+                        match ops_push::lease_for(catalog.as_ref(), push, &dir) {
                             Ok(lease) => {
                                 Ok(send_push(push, &lease, catalog.as_ref(), &stop, &tx).await)
                             }
@@ -664,7 +688,7 @@ fn perform_port(effect: Effect, rt: &mut Runtime, ctx: &Context) {
                     _ => Err("no push to retry".to_owned()),
                 };
                 let _ = tx.send(Msg::PushFinished(result));
-            });
+            }));
         }
         Effect::StopPush => rt.push_stop.store(true, Ordering::SeqCst),
         Effect::LoadPortServices => {
@@ -826,12 +850,6 @@ fn spawn_sweep_worker(
         client.shutdown().await;
     }));
     tx
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// An Esc followed at once by a key arrives as one Alt+key (the terminal cannot tell them

@@ -471,10 +471,10 @@ const SCREEN_ROWS: &[Row] = &[
         None,
     ),
     (
-        Context::List,
+        Context::Global,
         &[Char('Q')],
         Some(Action::QuitWithoutSaving),
-        "quit now; unsaved workbench edits are kept in the state directory",
+        "quit now (unsaved workbench edits go to the state directory)",
         None,
     ),
     (

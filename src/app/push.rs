@@ -276,7 +276,7 @@ pub(super) fn finished(state: &mut State, result: Result<Finished, String>) {
         }
     };
     let c = Counts::of(&finished.outcomes);
-    let unsent = c.failed + c.not_attempted > 0;
+    let unsent = c.did_not_land() > 0;
     let mut text = format!("journal {}", finished.journal.display());
     if unsent {
         text.push_str(" · R retries the failed ones");

@@ -349,6 +349,7 @@ pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> V
     match action {
         Some(Action::Back) => state.screen = Screen::List,
         Some(Action::Quit) => return super::update::quit_unless_unsaved(state),
+        Some(Action::QuitWithoutSaving) => return super::update::quit(state),
         Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         _ => {}

@@ -243,7 +243,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     }
 }
 
-fn quit(state: &mut State) -> Vec<Effect> {
+pub(super) fn quit(state: &mut State) -> Vec<Effect> {
     state.quit = true;
     vec![Effect::Quit]
 }
@@ -444,6 +444,7 @@ fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
     };
     match action {
         Some(Action::Quit) => return quit_unless_unsaved(state),
+        Some(Action::QuitWithoutSaving) => return quit(state),
         Some(Action::Back) => state.screen = Screen::List,
         Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),

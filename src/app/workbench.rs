@@ -423,6 +423,7 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         return vec![];
     };
     match action {
+        Action::QuitWithoutSaving => return super::update::quit(state),
         Action::Back => {
             if wb.dirty() {
                 wb.prompt = Some(Prompt::ConfirmLeave);

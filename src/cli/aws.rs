@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use super::args::{Output, TagAction};
+use super::exit;
 use crate::inventory::Applied;
 use crate::mapping::eval::{Semantics, Shape};
 use crate::model::text::printable;
@@ -144,14 +145,6 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
         }
     }
     Ok(exit(ok))
-}
-
-fn exit(ok: bool) -> ExitCode {
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }
 
 pub(super) struct RenderArgs {

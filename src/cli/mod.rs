@@ -40,6 +40,15 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Success, or failure when something did not go as asked.
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// Whether the error is a closed pipe on the way (`ecr-port list | head`): the reader left,
 /// which is not an error. serde_json wraps the I/O error it met, so both are looked at.
 fn reader_left(err: &anyhow::Error) -> bool {

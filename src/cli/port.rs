@@ -10,6 +10,7 @@ use anyhow::bail;
 use serde_json::{Value, json};
 
 use super::args::{Format, PushArgs};
+use super::exit;
 use super::prompt::{confirm, prompt_line, prompt_secret};
 use crate::model::push::{Finished, Outcome, PushPlan, Verdict, entities};
 use crate::model::text::printable;
@@ -206,14 +207,6 @@ pub(super) async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCo
     run_push(catalog, push, lease, &args, true).await
 }
 
-fn exit(ok: bool) -> ExitCode {
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
 async fn resume(
     ctx: &Context,
     catalog: Arc<dyn Catalog>,
@@ -246,7 +239,7 @@ async fn resume(
             return Ok(ExitCode::FAILURE);
         }
     }
-    let (push, lease) = ops_push::resume(catalog.as_ref(), &found)?;
+    let (push, lease) = ops_push::resume(catalog.as_ref(), &found, &ctx.journal_dir())?;
     run_push(catalog, push, lease, args, false).await
 }
 
@@ -291,7 +284,7 @@ async fn run_push(
             print_failures(&push, plan_shown);
             println!("{}", counts.summary());
             println!("journal: {}", finished.journal.display());
-            if counts.failed + counts.not_attempted + counts.unknown > 0 {
+            if counts.did_not_land() > 0 {
                 println!(
                     "resend what did not land: {}",
                     ops_push::resume_command(&finished.journal)

@@ -182,9 +182,11 @@ impl Inventory for EcrInventory {
             };
             let arn = target.arn.as_str();
             if let Change::Add { tag } = &target.change {
-                // The plan counted the tags a moment ago; another run may have added some
-                // since. Counted again right before the write, the limit holds.
-                refuse_over_limit(&rc, &target, &tag.key).await?;
+                // The plan read the tags a moment ago; another run may have written some
+                // since. Read again right before the write, the plan still holds or is refused.
+                if let Some(tags) = recheck_add(&rc, &target, tag).await? {
+                    return Ok(tags);
+                }
             }
             let written = match &target.change {
                 Change::Add { tag } | Change::Overwrite { tag, .. } => {
@@ -413,30 +415,37 @@ fn convert(r: &aws_sdk_ecr::types::Repository, region: &str) -> Repository {
     }
 }
 
-/// Refuses a new key when the repository already holds ECR's maximum of tags.
-async fn refuse_over_limit(
+/// The planned new key against the repository's tags as they are now: `Some(tags)` when the
+/// very tag is already there (nothing to write); an error when the key was set to another
+/// value since the plan (not overwritten unseen) or the limit is reached; `None` to write.
+async fn recheck_add(
     rc: &RegionCtx,
     target: &PlanItem,
-    key: &str,
-) -> Result<(), InventoryError> {
+    tag: &Tag,
+) -> Result<Option<Vec<Tag>>, InventoryError> {
     let Fetched::Present(tags) = fetch_tags(rc, &target.arn).await else {
         // Unreadable tags: ECR itself still refuses a 51st tag.
-        return Ok(());
+        return Ok(None);
     };
-    let new_key = !tags.iter().any(|t| t.key == key);
-    if new_key && tags.len() >= MAX_TAGS {
-        return Err(InventoryError::Service {
-            operation: "TagResource".into(),
-            region: rc.region.clone(),
-            code: "TagLimit".into(),
-            message: format!(
-                "{} now has {} tags, ECR's limit is {MAX_TAGS} (tags were added since the plan)",
-                target.name,
-                tags.len()
-            ),
-        });
+    let refused = |message: String| InventoryError::Service {
+        operation: "TagResource".into(),
+        region: rc.region.clone(),
+        code: "ChangedSincePlan".into(),
+        message,
+    };
+    match tags.iter().find(|t| t.key == tag.key) {
+        Some(t) if t.value == tag.value => Ok(Some(tags)),
+        Some(t) => Err(refused(format!(
+            "`{}` was set to `{}` since the plan; not overwritten (plan again to see it)",
+            t.key, t.value
+        ))),
+        None if tags.len() >= MAX_TAGS => Err(refused(format!(
+            "{} now has {} tags, ECR's limit is {MAX_TAGS} (tags were added since the plan)",
+            target.name,
+            tags.len()
+        ))),
+        None => Ok(None),
     }
-    Ok(())
 }
 
 async fn fetch_tags(rc: &RegionCtx, arn: &str) -> Fetched<Vec<Tag>> {

@@ -155,6 +155,11 @@ impl Counts {
         c
     }
 
+    /// Entities a retry or a resume would send again: failed, never sent, or unanswered.
+    pub fn did_not_land(&self) -> usize {
+        self.failed + self.not_attempted + self.unknown
+    }
+
     pub fn ok(&self) -> bool {
         self.failed == 0 && self.refused == 0 && self.not_attempted == 0 && self.unknown == 0
     }

@@ -49,6 +49,11 @@ pub struct Repository {
     pub repository_policy: Fetched<String>,
 }
 
+/// How a command line names a repository: by name (in every region read) or by ARN.
+pub fn answers_to(name: &str, arn: &str, name_or_arn: &str) -> bool {
+    name == name_or_arn || arn == name_or_arn
+}
+
 /// The region and account of an ECR repository ARN (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArnParts {
@@ -81,7 +86,7 @@ pub fn ocean_aws_record(name: &str, account: &str, region: &str, properties: Val
 impl Repository {
     /// How a command line names a repository: by name (in every region read) or by ARN.
     pub fn answers_to(&self, name_or_arn: &str) -> bool {
-        self.name == name_or_arn || self.arn == name_or_arn
+        answers_to(&self.name, &self.arn, name_or_arn)
     }
 
     /// The tags, or none while they are still loading.

@@ -188,7 +188,10 @@ pub fn start(
     include_unchanged: bool,
     journal_dir: &Path,
 ) -> Result<(Push, Lease), PushError> {
-    ensure_writable(catalog)?;
+    // A plan that sends nothing still gets its journal and report, read-only or not.
+    if plan.to_send(include_unchanged) > 0 {
+        ensure_writable(catalog)?;
+    }
     let target = catalog.describe();
     let mut lease = Lease::take(journal_dir, &target, &plan.blueprint)?;
     let push = Push::start(plan, include_unchanged, &target, journal_dir)?;
@@ -207,7 +210,8 @@ pub async fn send(
     stop: &AtomicBool,
     progress: impl FnMut(usize, usize),
 ) -> Finished {
-    // What an earlier run sent without an answer is read back first, not blindly resent.
+    // What an earlier run sent without an answer is read back first; what still cannot be
+    // settled is sent again (the upsert is safe to repeat).
     let resolved = push.resolve_unknown(catalog).await;
     let pending = push.pending();
     let sent = match resolved {
@@ -262,22 +266,32 @@ pub fn find_resumable(
 }
 
 /// Reopens a journal for sending what did not land.
-/// Reopens a journal for sending what did not land, holding its target's lock.
-pub fn resume(catalog: &dyn Catalog, resumable: &Resumable) -> Result<(Push, Lease), PushError> {
+/// Reopens a journal for sending what did not land, holding its target's lock (in the
+/// journals' directory, wherever the journal itself lies).
+pub fn resume(
+    catalog: &dyn Catalog,
+    resumable: &Resumable,
+    journal_dir: &Path,
+) -> Result<(Push, Lease), PushError> {
     ensure_writable(catalog)?;
-    let dir = resumable.path.parent().unwrap_or(Path::new("."));
-    let mut lease = Lease::take(dir, &catalog.describe(), &resumable.summary.blueprint)?;
+    let mut lease = Lease::take(
+        journal_dir,
+        &catalog.describe(),
+        &resumable.summary.blueprint,
+    )?;
     let push = Push::resume(&resumable.path)?;
     lease.note_journal(push.journal_path());
     Ok((push, lease))
 }
 
 /// The lock again, for sending more of a push this session already holds (a retry).
-pub fn lease_for(catalog: &dyn Catalog, push: &Push) -> Result<Lease, PushError> {
-    let journal = push.journal_path();
-    let dir = journal.parent().unwrap_or(Path::new("."));
-    let mut lease = Lease::take(dir, &catalog.describe(), &push.plan.blueprint)?;
-    lease.note_journal(journal);
+pub fn lease_for(
+    catalog: &dyn Catalog,
+    push: &Push,
+    journal_dir: &Path,
+) -> Result<Lease, PushError> {
+    let mut lease = Lease::take(journal_dir, &catalog.describe(), &push.plan.blueprint)?;
+    lease.note_journal(push.journal_path());
     Ok(lease)
 }
 

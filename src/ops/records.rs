@@ -51,9 +51,8 @@ impl RecordId {
         format!("{} ({})", self.name, self.region)
     }
 
-    /// How a command line names a repository: by name (in every region read) or by ARN.
     pub fn answers_to(&self, name_or_arn: &str) -> bool {
-        self.name == name_or_arn || self.arn == name_or_arn
+        crate::model::repository::answers_to(&self.name, &self.arn, name_or_arn)
     }
 }
 

@@ -225,7 +225,7 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
             // The file name alone: the journals' directory is the state directory's `pushes`.
             let name = journal.file_name().unwrap_or_default().to_string_lossy();
             let text = format!(" {} · journal {name}", c.summary());
-            let style = if c.failed + c.not_attempted > 0 {
+            let style = if c.did_not_land() > 0 {
                 theme::error()
             } else {
                 theme::dim()

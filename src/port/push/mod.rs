@@ -99,8 +99,7 @@ fn stamp(now: i64) -> String {
 pub fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl Push {
@@ -361,7 +360,6 @@ impl Push {
         }
     }
 
-    /// Marks the end of this run in the journal (a resume starts a new run in the same file).
     /// Settles every `Unknown` outcome by reading those entities back from Port (one search):
     /// one that holds what was sent landed; one that is absent did not, and is failed (a resume
     /// sends it again). If Port cannot be read either, they stay unknown.
@@ -419,6 +417,7 @@ impl Push {
         Ok(())
     }
 
+    /// Marks the end of this run in the journal (a resume starts a new run in the same file).
     pub fn finish(&mut self) -> Result<PathBuf, JournalError> {
         self.journal.write(&Line::End {
             at: format_rfc3339(now_secs()),
