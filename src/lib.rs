@@ -17,5 +17,6 @@ pub mod mapping;
 pub mod model;
 pub(crate) mod ops;
 pub mod port;
+pub(crate) mod signals;
 pub(crate) mod tui;
 pub mod ui;

@@ -22,6 +22,7 @@ use crate::ops::push::{self as ops_push, Preflight};
 use crate::ops::records::Records;
 use crate::port::Catalog;
 use crate::port::push::Push;
+use crate::signals::{Signals, Stop};
 use ratatui_textarea::TextArea;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -63,70 +64,6 @@ pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
     exit.error.map_or(Ok(()), Err)?;
     restored?;
     Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// The signals that end the TUI like quitting does: the terminal is restored and unsaved
-/// edits are kept. Without handlers they would kill the process with the tty left raw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    Interrupt,
-    Terminate,
-    HangUp,
-    Quit,
-}
-
-impl Stop {
-    fn name(self) -> &'static str {
-        match self {
-            Stop::Interrupt => "SIGINT",
-            Stop::Terminate => "SIGTERM",
-            Stop::HangUp => "SIGHUP",
-            Stop::Quit => "SIGQUIT",
-        }
-    }
-
-    fn number(self) -> u8 {
-        match self {
-            Stop::HangUp => 1,
-            Stop::Interrupt => 2,
-            Stop::Quit => 3,
-            Stop::Terminate => 15,
-        }
-    }
-}
-
-/// One stream of every stopping signal.
-struct Signals {
-    streams: Vec<(Stop, tokio::signal::unix::Signal)>,
-}
-
-impl Signals {
-    fn install() -> io::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let kinds = [
-            (Stop::Interrupt, SignalKind::interrupt()),
-            (Stop::Terminate, SignalKind::terminate()),
-            (Stop::HangUp, SignalKind::hangup()),
-            (Stop::Quit, SignalKind::quit()),
-        ];
-        let mut streams = Vec::new();
-        for (stop, kind) in kinds {
-            streams.push((stop, signal(kind)?));
-        }
-        Ok(Signals { streams })
-    }
-
-    async fn next(&mut self) -> Stop {
-        let waits = self
-            .streams
-            .iter_mut()
-            .map(|(stop, s)| Box::pin(async move { s.recv().await.map(|_| *stop) }));
-        match futures::future::select_all(waits).await.0 {
-            Some(stop) => stop,
-            // A closed signal stream: treat it as the request to stop it would have carried.
-            None => Stop::Terminate,
-        }
-    }
 }
 
 /// What the session leaves behind to tell the user about.
@@ -276,7 +213,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
         written: written_rx,
         msgs: msg_rx,
     };
-    let (signal, error) = match Signals::install() {
+    let (signal, error) = match Signals::install(&Stop::ALL) {
         Ok(mut signals) => {
             match run_loop(terminal, &mut state, &mut rt, inbox, &mut signals, ctx).await {
                 Ok(signal) => (signal, None),

@@ -325,35 +325,17 @@ fn print_report_json(
 /// Ctrl-C, SIGINT, SIGTERM and SIGHUP stop the push after the requests in flight, so the
 /// journal gets every answer and the rest can be resumed; a second one quits at once.
 fn stop_on_signals(stop: Arc<AtomicBool>) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut streams = Vec::new();
-    for kind in [
-        SignalKind::interrupt(),
-        SignalKind::terminate(),
-        SignalKind::hangup(),
-    ] {
-        streams.push(signal(kind)?);
-    }
+    use crate::signals::{Signals, Stop};
+    let mut signals = Signals::install(&[Stop::Interrupt, Stop::Terminate, Stop::HangUp])?;
     Ok(tokio::spawn(async move {
-        let mut first = true;
-        loop {
-            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-            let (got, which, _) = futures::future::select_all(waits).await;
-            if got.is_none() {
-                return;
-            }
-            if !first {
-                // 128 + the signal, as a shell reports a process it killed.
-                std::process::exit(match which {
-                    1 => 143,
-                    2 => 129,
-                    _ => 130,
-                });
-            }
-            first = false;
-            eprintln!("\nstopping: waiting for the requests in flight (again to quit)");
-            stop.store(true, Ordering::SeqCst);
-        }
+        let first = signals.next().await;
+        eprintln!(
+            "\nstopping ({}): waiting for the requests in flight (again to quit)",
+            first.name()
+        );
+        stop.store(true, Ordering::SeqCst);
+        let again = signals.next().await;
+        std::process::exit(128 + i32::from(again.number()));
     }))
 }
 
