@@ -275,7 +275,7 @@ pub fn bar(context: Context) -> Vec<(String, &'static str)> {
 
 use Key::{Char, Ctrl};
 
-const MOVE: [(&[Key], Action, &str); 4] = [
+const MOVE: [(&[Key], Action, &str); 6] = [
     (&[Char('j'), Key::Down], Action::Down, "move down"),
     (&[Char('k'), Key::Up], Action::Up, "move up"),
     (
@@ -288,9 +288,6 @@ const MOVE: [(&[Key], Action, &str); 4] = [
         Action::PageUp,
         "a page up",
     ),
-];
-
-const ENDS: [(&[Key], Action, &str); 2] = [
     (&[Char('g'), Key::Home], Action::First, "first row"),
     (&[Char('G'), Key::End], Action::Last, "last row"),
 ];
@@ -304,18 +301,9 @@ type Row = (
 );
 
 /// Rows written once for every context that moves through a list or a text.
-fn movement(context: Context, ends: bool) -> Vec<Row> {
-    let mut rows: Vec<Row> = MOVE
-        .iter()
-        .map(|(keys, action, what)| (context, *keys, Some(*action), *what, None))
-        .collect();
-    if ends {
-        rows.extend(
-            ENDS.iter()
-                .map(|(keys, action, what)| (context, *keys, Some(*action), *what, None)),
-        );
-    }
-    rows
+fn movement(context: Context) -> impl Iterator<Item = Row> {
+    MOVE.iter()
+        .map(move |(keys, action, what)| (context, *keys, Some(*action), *what, None))
 }
 
 const SORT_KEYS: [[Key; 1]; 7] = [
@@ -941,7 +929,7 @@ const PUSH_CONTEXTS: [Context; 4] = [
 
 fn table() -> Vec<Binding> {
     let mut rows: Vec<Row> = GLOBAL_ROWS.to_vec();
-    rows.extend(movement(Context::List, true));
+    rows.extend(movement(Context::List));
     rows.extend_from_slice(LIST_ROWS);
     for (i, keys) in SORT_KEYS.iter().enumerate() {
         let bar = (i == 0).then_some("sort");
@@ -971,7 +959,7 @@ fn table() -> Vec<Binding> {
         Some("log"),
     ));
     for context in PUSH_CONTEXTS {
-        rows.extend(movement(context, true));
+        rows.extend(movement(context));
     }
     rows.extend_from_slice(PUSH_ROWS);
     for context in PUSH_CONTEXTS {
