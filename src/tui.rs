@@ -122,12 +122,14 @@ struct PreviewJob {
     generation: u64,
     exprs: Vec<String>,
     input: serde_json::Value,
+    jq: crate::mapping::engine::Dialect,
 }
 
 struct SweepJob {
     exprs: Vec<(usize, String)>,
     inputs: Arc<Vec<serde_json::Value>>,
     version: u64,
+    jq: crate::mapping::engine::Dialect,
 }
 
 struct Runtime {
@@ -453,6 +455,7 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             generation,
             exprs,
             input,
+            jq,
         } => {
             let tx = rt
                 .preview
@@ -461,12 +464,14 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
                 generation,
                 exprs,
                 input,
+                jq,
             })));
         }
         Effect::Sweep {
             exprs,
             inputs,
             version,
+            jq,
         } => {
             let tx = rt
                 .sweep
@@ -475,6 +480,7 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
                 exprs,
                 inputs,
                 version,
+                jq,
             })));
         }
         Effect::SaveMapping { path, text } => {
@@ -727,6 +733,7 @@ fn spawn_preview_worker(
         while rx.changed().await.is_ok() {
             let job = rx.borrow_and_update().clone();
             let Some(job) = job else { continue };
+            client.set_dialect(job.jq);
             let result =
                 crate::mapping::evaluate_one(&mut client, &job.exprs, job.input.clone()).await;
             let _ = msgs.send(Msg::PreviewDone {
@@ -754,6 +761,7 @@ fn spawn_sweep_worker(
         while rx.changed().await.is_ok() {
             let job = rx.borrow_and_update().clone();
             let Some(job) = job else { continue };
+            client.set_dialect(job.jq);
             if loaded != Some(job.version) {
                 if let Err(e) = client.load(job.inputs.clone()).await {
                     let _ = msgs.send(Msg::SweepDone {

@@ -1,14 +1,19 @@
-//! Parity with the `jq` 1.6 binary on Port mapping expressions over ECR
-//! repositories in the Cloud Control shape.
+//! Parity with the jq that Port runs, on Port mapping expressions over ECR
+//! repositories in the Cloud Control shape: jq 1.6 (the exporter) and jq 1.8
+//! (Ocean), each against its own engine.
 //!
-//! For every (expression, repository) pair we compare the *first* output: jq is
-//! run as `jq -c EXPR` and its first line taken (jq prints outputs as it goes,
-//! then stops at the first uncaught error with exit status 5); no stdout and
-//! exit status 0 means no output; no stdout and a failure status (5, or 3 for a
-//! compile error) means an error. Both errored counts as agreement whatever the
-//! messages say. Needs jq 1.6 as `jq` on PATH (or `$JQ`); anything else fails the test.
+//! For every (expression, repository) pair we compare the *first* output. jq 1.6
+//! is the `jq` 1.6 binary, run as `jq -c EXPR`, its first line taken (jq prints
+//! outputs as it goes, then stops at the first uncaught error with exit status 5);
+//! no stdout and exit status 0 means no output; no stdout and a failure status (5,
+//! or 3 for a compile error) means an error. jq 1.8 is the `jq` 1.12.0 Python
+//! package, called the way Ocean calls it (`tests/support/jq18_reference.py`),
+//! which also hands the repository over as Python values. Both errored counts as
+//! agreement whatever the messages say; values must be equal as JSON, down to
+//! integer versus float and object key order. Without either reference the test
+//! fails, it never skips.
 
-use ecr_port::mapping::engine::{Input, KNOWN_DIVERGENCES, Outcome, compile, first};
+use ecr_port::mapping::engine::{Dialect, Input, KNOWN_DIVERGENCES, Outcome, compile, first};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -273,9 +278,121 @@ const CORPUS: &[&str] = &[
     r#"reduce (.Tags[]?.Key) as $k (0; ., 1)"#,
 ];
 
+/// What jq 1.7 and 1.8 added or changed that a mapping can meet. Evaluated in both
+/// dialects: jq 1.6 must refuse or answer them the 1.6 way, jq 1.8 the 1.8 way.
+const CORPUS_18: &[&str] = &[
+    // New builtins.
+    r#".RepositoryName | "  \(.)  " | trim"#,
+    r#".RepositoryName | "  \(.)  " | ltrim"#,
+    r#".RepositoryName | "  \(.)  " | rtrim"#,
+    r#".ImageCount | trim"#,
+    r#".RepositoryName | trimstr("a")"#,
+    r#".Arn | trimstr("arn:")"#,
+    r#"pick(.RepositoryName, .EncryptionConfiguration.EncryptionType)"#,
+    r#".Tags | pick(.[1])"#,
+    r#"-5 | abs"#,
+    r#".SizeBytes | -. | abs"#,
+    r#".RepositoryName | abs"#,
+    r#"null | abs"#,
+    r#"[1, 2] | toarray"#,
+    r#"add(.Tags[]?.Key)"#,
+    r#"add(empty)"#,
+    r#"[skip(1; .Tags[]?.Key)]"#,
+    r#"[skip(-1; 1)]"#,
+    r#".ImageScanningConfiguration.ScanOnPush | tostring | toboolean"#,
+    r#""yes" | toboolean"#,
+    r#"have_decnum"#,
+    r#"have_literal_numbers"#,
+    r#"$__loc__"#,
+    r#"{a: 1} | $__loc__.line"#,
+    r#".RepositoryName | @uri | @urid"#,
+    r#""%E2%9C%93 ok" | @urid"#,
+    r#"debug("seen: \(.RepositoryName)") | .RepositoryName"#,
+    r#".RepositoryName | [scan("[a-z]+"; "g")]"#,
+    r#".RepositoryName | [splits("/"; null)]"#,
+    r#"ltrimstr("x")"#,
+    r#".RepositoryName | ltrimstr(1)"#,
+    r#".ImageCount | rtrimstr("2")"#,
+    r#"getpath(["Tags", 0, "Key", "x"])?"#,
+    r#"[paths(type == "boolean")]"#,
+    r#"[paths(..)] | length"#,
+    r#"leaf_paths"#,
+    r#"pow10"#,
+    r#""MZXW6===" | @base32d"#,
+    r#""foo" | @base32"#,
+    r#"splits("a")"#,
+    // Numbers keep their literal text in jq 1.8.
+    r#"1.000 | tostring"#,
+    r#"[1.50, 1e3, 1.5e2, 150e-2, 0.0000001, 0.00001, 0.00] | tojson"#,
+    r#"100000000000000000001"#,
+    r#"100000000000000000001 | tostring"#,
+    r#"100000000000000000001 == 100000000000000000000"#,
+    r#"[3.10] | .[0] | tostring"#,
+    r#"-1.50 | tostring"#,
+    r#"-0 | tostring"#,
+    r#"1.10 | length | tostring"#,
+    r#".Ratio | tojson"#,
+    r#"[.ImageCount, .SizeBytes, .Ratio] | tostring"#,
+    r#".SizeBytes + 0 | tostring"#,
+    r#""\(.SizeBytes) bytes""#,
+    r#"[.SizeBytes, "x"] | @csv"#,
+    r#"1e1000 | tostring"#,
+    r#"[.[] | numbers] | tojson"#,
+    r#""1.50" | tonumber | tostring"#,
+    r#"" 12" | tonumber"#,
+    r#""12 " | tonumber"#,
+    r#""+1" | tonumber"#,
+    r#""nan" | tonumber"#,
+    r#""[1.50]" | fromjson | tojson"#,
+    // Indexing and slicing with non-integers.
+    r#"[range(5)] | .[1.7]"#,
+    r#"[range(5)] | .[-1.5]"#,
+    r#".Tags | .[0.5]"#,
+    r#"[range(5)] | .[1.2:3.5]"#,
+    r#".RepositoryName | .[1.5:]"#,
+    // limit, first, last, nth, error.
+    r#"[limit(-1; 1, 2)]"#,
+    r#"[last(empty)]"#,
+    r#"[nth(5; 1, 2)]"#,
+    r#"[first(empty)]"#,
+    r#"try (null | error) catch ."#,
+    r#"[1, error(null), 2]"#,
+    r#"try error({a: 1}) catch .a"#,
+    r#"try (1 / 0) catch "caught""#,
+    r#"[.Tags[]?.Key] | any(startswith("port-"))"#,
+    r#"[1, 2] | all(. > 0)"#,
+    // Strings.
+    r#""x" * 0"#,
+    r#""x" * 0.5"#,
+    r#"0 * "x""#,
+    r#""ab" * -1"#,
+    r#".RepositoryName | indices("e")"#,
+    r#".RepositoryName | index("-")"#,
+    r#".RepositoryName | rindex("e")"#,
+    r#".RepositoryName | indices("")"#,
+    r#""!*'()" | @uri"#,
+    r#"[.Tags[]?.Key] | join("|")"#,
+    // Regular expressions with empty matches.
+    r#".RepositoryName | [match(""; "g") | .offset] | length"#,
+    r#"[.RepositoryName | splits("")] | length"#,
+    r#".RepositoryName | gsub(""; "-")"#,
+    r#".RepositoryName | sub("$"; "!")"#,
+    r#".RepositoryName | gsub("(?<c>[aeiou])"; "<\(.c)>")"#,
+    r#".RepositoryName | [scan("")] | length"#,
+    r#".RepositoryName | test("")"#,
+    r#".RepositoryName | capture("(?<ns>[a-z]+)/?(?<rest>x)?")"#,
+    // Grammar jq 1.7 added.
+    r#"{name: .RepositoryName, kms: .EncryptionConfiguration.KmsKey // "none", n: 1 + 2}"#,
+    r#"[-1 as $x | 1, $x]"#,
+];
+
 /// Corpus entries known to differ, each covered by `KNOWN_DIVERGENCES`.
 /// Each must differ on at least one input, or the entry is stale.
 const EXPECTED_DIVERGENCES: &[(&str, &str)] = &[
+    (
+        r#"[-1 as $x | 1, $x]"#,
+        "Programs jq accepts but jaq's parser does not read the same way",
+    ),
     (r#"input_filename"#, "`input_filename` is null"),
     (r#"halt"#, "`halt` and `halt_error` are reported as errors"),
     (
@@ -288,8 +405,41 @@ const EXPECTED_DIVERGENCES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Corpus entries known to differ from jq 1.8, each covered by `KNOWN_DIVERGENCES`.
+const EXPECTED_DIVERGENCES_18: &[(&str, &str)] = &[
+    (
+        r#"100000000000000000001 == 100000000000000000000"#,
+        "jq 1.8 compares two number literals",
+    ),
+    (
+        r#".RepositoryName | test("(?=api)")"#,
+        "Regular expressions run on jaq's engine",
+    ),
+    (
+        r#"reduce (.Tags[]?.Key) as $k (0; ., 1)"#,
+        "`reduce`/`foreach` whose update yields several",
+    ),
+];
+
 /// What jq 1.6 gave for the first output.
+/// Corpus entries on which jq 1.6 never returns (it loops until memory runs out); the
+/// engine must answer them with an error. `jq_1_6_never_returns_on_these` keeps the list
+/// honest.
+const NEVER_RETURN_IN_JQ16: &[&str] = &[
+    r#".RepositoryName | indices("")"#,
+    r#".RepositoryName | gsub(""; "-")"#,
+];
+
+/// What jq 1.6 gave for the first output, or that it never returns.
 fn run_jq(expr: &str, input: &Value) -> Outcome {
+    if NEVER_RETURN_IN_JQ16.contains(&expr) {
+        return Outcome::Error("jq 1.6 never returns".into());
+    }
+    first_line_of_jq(expr, input, Duration::from_secs(20)).expect("jq 1.6 timed out")
+}
+
+/// jq 1.6's first output within `patience`, or `None`.
+fn first_line_of_jq(expr: &str, input: &Value, patience: Duration) -> Option<Outcome> {
     let mut child = Command::new(jq())
         .arg("-c")
         .arg(expr)
@@ -311,14 +461,18 @@ fn run_jq(expr: &str, input: &Value) -> Outcome {
         let read = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(read.map(|_| line));
     });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("jq timed out")
-        .expect("read jq output");
+    let Ok(line) = rx.recv_timeout(patience) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
+    };
+    let line = line.expect("read jq output");
     if !line.trim().is_empty() {
         let _ = child.kill();
         let _ = child.wait();
-        return Outcome::Value(serde_json::from_str(line.trim()).expect("jq printed JSON"));
+        return Some(Outcome::Value(
+            serde_json::from_str(line.trim()).expect("jq printed JSON"),
+        ));
     }
     let status = child.wait().expect("wait for jq");
     let mut stderr = String::new();
@@ -326,15 +480,15 @@ fn run_jq(expr: &str, input: &Value) -> Outcome {
         .stderr
         .take()
         .map(|mut e| e.read_to_string(&mut stderr));
-    if status.success() {
+    Some(if status.success() {
         Outcome::NoOutput
     } else {
         Outcome::Error(stderr.trim().to_string())
-    }
+    })
 }
 
-fn run_engine(expr: &str, input: &Input) -> Outcome {
-    match compile(expr) {
+fn run_engine(expr: &str, input: &Input, dialect: Dialect) -> Outcome {
+    match compile(expr, dialect) {
         Ok(filter) => first(&filter, input),
         Err(errors) => Outcome::Error(format!("compile error: {errors:?}")),
     }
@@ -367,34 +521,121 @@ fn jq_is_1_6() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "jq-1.6")
 }
 
-#[test]
-fn first_outputs_match_jq_1_6() {
-    // Nothing skips silently: without the reference there is no parity to show.
-    assert!(
-        jq_is_1_6(),
-        "`{}` is not jq 1.6 (Port's tools run libjq 1.6): install it (apt-get install jq on Debian 12) or set JQ",
-        jq()
-    );
-    assert!(CORPUS.len() >= 45, "corpus too small");
-    let mut unique = CORPUS.to_vec();
+/// The jq 1.8 reference: Ocean's `jq` Python package, driven by
+/// `tests/support/jq18_reference.py`. One process answers every request; one that
+/// hangs is killed and counted as never returning.
+struct Jq18 {
+    child: std::process::Child,
+    requests: std::process::ChildStdin,
+    replies: mpsc::Receiver<String>,
+}
+
+/// Where the test command installs the `jq` 1.12.0 package (`$JQ18_PYTHONPATH` overrides).
+fn jq18_path() -> String {
+    std::env::var("JQ18_PYTHONPATH")
+        .unwrap_or_else(|_| format!("{}/.pyjq/jq-1.12.0", env!("CARGO_MANIFEST_DIR")))
+}
+
+impl Jq18 {
+    fn start() -> Jq18 {
+        let script = format!("{}/tests/support/jq18_reference.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("python3")
+            .arg(script)
+            .env("PYTHONPATH", jq18_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn python3 for the jq 1.8 reference");
+        let requests = child.stdin.take().expect("reference stdin");
+        let stdout = child.stdout.take().expect("reference stdout");
+        let (tx, replies) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Jq18 {
+            child,
+            requests,
+            replies,
+        }
+    }
+
+    /// The package's version, checked before anything is compared.
+    fn version() -> String {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import importlib.metadata as m; print(m.version('jq'))",
+            ])
+            .env("PYTHONPATH", jq18_path())
+            .output()
+            .expect("run python3");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn first(&mut self, expr: &str, input: &Value) -> Outcome {
+        let request = json!({"expr": expr, "input": input}).to_string();
+        writeln!(self.requests, "{request}").expect("write to the reference");
+        match self.replies.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) => {
+                let reply: Value = serde_json::from_str(&line).expect("the reference printed JSON");
+                if let Some(v) = reply.get("v") {
+                    Outcome::Value(v.clone())
+                } else if let Some(e) = reply.get("e") {
+                    Outcome::Error(e.as_str().unwrap_or_default().to_owned())
+                } else {
+                    Outcome::NoOutput
+                }
+            }
+            Err(_) => {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                *self = Jq18::start();
+                Outcome::Error("jq 1.8 never returned".into())
+            }
+        }
+    }
+}
+
+impl Drop for Jq18 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Compares every corpus entry on every repository with `reference`, and checks the
+/// known divergences: each must still differ and be explained in `KNOWN_DIVERGENCES`.
+fn compare(
+    dialect: Dialect,
+    expected: &[(&str, &str)],
+    mut reference: impl FnMut(&str, &Value) -> Outcome,
+) {
+    let corpus: Vec<&str> = CORPUS.iter().chain(CORPUS_18).copied().collect();
+    let mut unique = corpus.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), CORPUS.len(), "duplicate corpus entries");
+    assert_eq!(unique.len(), corpus.len(), "duplicate corpus entries");
+    assert!(CORPUS_18.len() >= 80, "too few jq 1.7/1.8 entries");
     let repositories = repositories();
     assert!(repositories.len() >= 5, "too few repositories");
-    let mut mismatches = Vec::new();
-    let mut diverged = Vec::new();
-    let mut compared = 0;
+    let (mut mismatches, mut diverged, mut compared) = (Vec::new(), Vec::new(), 0);
+    let version = dialect.version();
     for (name, repo) in &repositories {
         let input = Input::from_json(repo);
-        for expr in CORPUS {
-            let (ours, jq) = (run_engine(expr, &input), run_jq(expr, repo));
+        for expr in &corpus {
+            let (ours, theirs) = (run_engine(expr, &input, dialect), reference(expr, repo));
             compared += 1;
-            if agree(&ours, &jq) {
+            if agree(&ours, &theirs) {
                 continue;
             }
-            let report = format!("[{name}] {expr}\n   engine: {ours:?}\n   jq 1.6: {jq:?}");
-            if EXPECTED_DIVERGENCES.iter().any(|(e, _)| e == expr) {
+            let report = format!("[{name}] {expr}\n   engine: {ours:?}\n   {version}: {theirs:?}");
+            if expected.iter().any(|(e, _)| e == expr) {
                 eprintln!("known divergence {report}");
                 diverged.push(*expr);
             } else {
@@ -403,25 +644,70 @@ fn first_outputs_match_jq_1_6() {
         }
     }
     eprintln!(
-        "compared {compared} first outputs ({} expressions x {} repositories): {} mismatches, {} known divergences",
-        CORPUS.len(),
+        "{version}: compared {compared} first outputs ({} expressions x {} repositories): {} mismatches, {} known divergences",
+        corpus.len(),
         repositories.len(),
         mismatches.len(),
         diverged.len()
     );
     assert!(
         mismatches.is_empty(),
-        "mismatches with jq 1.6:\n{}",
+        "{} mismatches with {version}:\n{}",
+        mismatches.len(),
         mismatches.join("\n")
     );
-    for (expr, reason) in EXPECTED_DIVERGENCES {
+    for (expr, reason) in expected {
         assert!(
             diverged.contains(expr),
-            "{expr} no longer diverges: drop it from EXPECTED_DIVERGENCES"
+            "{expr} no longer diverges from {version}: drop it from the expected divergences"
         );
         assert!(
             KNOWN_DIVERGENCES.iter().any(|d| d.starts_with(reason)),
             "{expr}: no KNOWN_DIVERGENCES entry starts with {reason:?}"
         );
     }
+}
+
+#[test]
+fn first_outputs_match_jq_1_6() {
+    // Nothing skips silently: without the reference there is no parity to show.
+    assert!(
+        jq_is_1_6(),
+        "`{}` is not jq 1.6 (Port's exporter runs libjq 1.6): install it (apt-get install jq on Debian 12) or set JQ",
+        jq()
+    );
+    compare(Dialect::Jq16, EXPECTED_DIVERGENCES, run_jq);
+}
+
+#[test]
+fn jq_1_6_never_returns_on_these() {
+    assert!(jq_is_1_6(), "`{}` is not jq 1.6", jq());
+    let repo = &repositories()[0].1;
+    for expr in NEVER_RETURN_IN_JQ16 {
+        assert!(
+            CORPUS.iter().chain(CORPUS_18).any(|e| e == expr),
+            "{expr} is not in the corpus"
+        );
+        assert_eq!(
+            first_line_of_jq(expr, repo, Duration::from_secs(2)),
+            None,
+            "jq 1.6 returned from {expr}: drop it from NEVER_RETURN_IN_JQ16"
+        );
+    }
+}
+
+#[test]
+fn first_outputs_match_jq_1_8() {
+    let version = Jq18::version();
+    assert_eq!(
+        version,
+        "1.12.0",
+        "the `jq` Python package at {} is not 1.12.0 (Ocean's pin): run scripts/test, or `python3 -m pip install --target {} jq==1.12.0`",
+        jq18_path(),
+        jq18_path()
+    );
+    let mut reference = Jq18::start();
+    compare(Dialect::Jq18, EXPECTED_DIVERGENCES_18, |expr, input| {
+        reference.first(expr, input)
+    });
 }

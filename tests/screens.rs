@@ -313,8 +313,8 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     use ecr_port::mapping::file::{Format, MappingFile};
     use ecr_port::mapping::worker::Evaluated;
 
-    fn evaluate(exprs: &[String], inputs: &[serde_json::Value]) -> Evaluated {
-        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
+    fn evaluate(exprs: &[String], inputs: &[serde_json::Value], jq: engine::Dialect) -> Evaluated {
+        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
         let compile = filters
             .iter()
             .map(|f| match f {
@@ -351,17 +351,19 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
                     generation,
                     exprs,
                     input,
+                    jq,
                 } => {
-                    let result = Ok(evaluate(&exprs, &[input]));
+                    let result = Ok(evaluate(&exprs, &[input], jq));
                     update(state, Msg::PreviewDone { generation, result });
                 }
                 Effect::Sweep {
                     exprs,
                     inputs,
                     version,
+                    jq,
                 } => {
                     let texts: Vec<String> = exprs.iter().map(|(_, e)| e.clone()).collect();
-                    let result = Ok(evaluate(&texts, &inputs));
+                    let result = Ok(evaluate(&texts, &inputs, jq));
                     let next = update(
                         state,
                         Msg::SweepDone {

@@ -131,6 +131,7 @@ pub enum Effect {
         generation: u64,
         exprs: Vec<String>,
         input: serde_json::Value,
+        jq: crate::mapping::engine::Dialect,
     },
     /// Evaluate these `(column, expression)` pairs over every input; the worker reloads the
     /// inputs when `version` changed.
@@ -138,6 +139,7 @@ pub enum Effect {
         exprs: Vec<(usize, String)>,
         inputs: std::sync::Arc<Vec<serde_json::Value>>,
         version: u64,
+        jq: crate::mapping::engine::Dialect,
     },
     /// Write the mapping file atomically.
     SaveMapping {

@@ -234,6 +234,7 @@ pub(super) fn preview(state: &mut State) -> Vec<Effect> {
         generation: wb.generation,
         exprs: wb.plan.exprs.clone(),
         input: wb.shape.input(&repo),
+        jq: wb.semantics.dialect(),
     }]
 }
 
@@ -277,6 +278,7 @@ pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
         exprs: stale,
         inputs,
         version: wb.inputs_version,
+        jq: wb.semantics.dialect(),
     }]
 }
 
@@ -456,8 +458,12 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         }
         Action::Save => wb.prompt = Some(Prompt::ConfirmSave),
         Action::ToggleSemantics => {
+            // Ocean runs jq 1.8, the exporter jq 1.6: every value is evaluated again.
             wb.semantics = wb.semantics.toggled();
-            resummarise(wb);
+            wb.inputs = None;
+            let mut effects = preview(state);
+            effects.extend(sweep(state));
+            return effects;
         }
         Action::NextShape => {
             wb.shape = wb.shape.next();

@@ -1,22 +1,25 @@
 //! The JQ engine: compiles Port mapping expressions and evaluates them over one
-//! entity, with the semantics of jq 1.6 (libjq, which Port's exporter and Ocean
-//! run) rather than jaq's where the two differ.
+//! entity, with the semantics of the jq that runs them in Port rather than jaq's
+//! where the two differ: jq 1.6 for the AWS exporter (the `jq` 1.4.0 Python
+//! package), jq 1.8 for Ocean (the `jq` 1.12.0 package). See [`Dialect`].
 //!
 //! Built on jaq (`jaq-core`, `jaq-std`, `jaq-json`):
-//! - `value` wraps jaq's value type to get jq 1.6 numbers, printing, object
-//!   keys, indexing and updates;
-//! - `prelude.jq` and `natives` replace jaq filters that differ from jq 1.6;
-//! - `check` accepts only filters jq 1.6 has, and refuses `env`, `$ENV`,
-//!   `input` and `inputs`: a mapping sees its entity and nothing else;
-//! - `syntax` refuses the grammar jaq accepts beyond jq 1.6's.
+//! - `value` wraps jaq's value type to get jq's numbers, printing, object
+//!   keys, indexing and updates; `literal` holds jq 1.8's number literals;
+//! - `prelude.jq` and `natives` replace jaq filters that differ from jq 1.6,
+//!   and `prelude18.jq` then redefines what jq 1.8 changed;
+//! - `check` accepts only filters the dialect's jq has, and refuses `env`,
+//!   `$ENV`, `input` and `inputs`: a mapping sees its entity and nothing else;
+//! - `syntax` refuses the grammar jaq accepts beyond the dialect's.
 //!
 //! Evaluation stops at the first output ([`first`]), like `jq.first()` in
 //! Python's jq bindings. Runaway programs (infinite loops, deep recursion) are
 //! not handled here: callers run the engine in a worker process.
 //!
-//! Deliberate differences from jq 1.6 are listed in [`KNOWN_DIVERGENCES`].
+//! Deliberate differences are listed in [`KNOWN_DIVERGENCES`].
 
 mod check;
+mod literal;
 mod natives;
 mod syntax;
 #[cfg(test)]
@@ -25,44 +28,111 @@ mod value;
 
 use jaq_core::load::{self, Arena, File, Loader};
 use jaq_core::{Ctx, DataT, Vars, data::HasLut};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use value::JqVal;
 
-/// Where this engine still differs from jq 1.6, and why. Everything else that
-/// the parity tests (`tests/parity.rs`) cover agrees with jq 1.6.
+/// Which jq a mapping is evaluated as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// jq 1.6, as Port's AWS exporter runs it.
+    #[default]
+    Jq16,
+    /// jq 1.8 (1.8.1, as bundled by the `jq` 1.12.0 Python package), as Ocean runs it.
+    Jq18,
+}
+
+impl Dialect {
+    /// `jq 1.6` / `jq 1.8`.
+    pub fn version(self) -> &'static str {
+        match self {
+            Dialect::Jq16 => "jq 1.6",
+            Dialect::Jq18 => "jq 1.8",
+        }
+    }
+
+    /// The other dialect, for messages that say where a builtin does exist.
+    fn other(self) -> Dialect {
+        match self {
+            Dialect::Jq16 => Dialect::Jq18,
+            Dialect::Jq18 => Dialect::Jq16,
+        }
+    }
+}
+
+thread_local! {
+    /// The dialect of the compile or evaluation running on this thread. jaq's value
+    /// traits have no context argument, so the few places where jq 1.6 and 1.8
+    /// differ inside a value operation (literals, indexing, string repetition) read
+    /// it from here; [`DialectScope`] sets it for exactly one compile or run.
+    static DIALECT: Cell<Dialect> = const { Cell::new(Dialect::Jq16) };
+}
+
+/// The dialect in effect on this thread.
+fn dialect() -> Dialect {
+    DIALECT.with(Cell::get)
+}
+
+/// Sets the thread's dialect and restores the previous one when dropped.
+struct DialectScope(Dialect);
+
+impl DialectScope {
+    fn enter(d: Dialect) -> DialectScope {
+        DialectScope(DIALECT.with(|c| c.replace(d)))
+    }
+}
+
+impl Drop for DialectScope {
+    fn drop(&mut self) {
+        DIALECT.with(|c| c.set(self.0));
+    }
+}
+
+/// Where this engine still differs from the jq it imitates (jq 1.6 for the
+/// exporter, jq 1.8 for Ocean), and why. Everything else that the parity tests
+/// (`tests/jq_parity.rs`) cover agrees with the reference of each dialect.
 pub const KNOWN_DIVERGENCES: &[&str] = &[
     "Regular expressions run on jaq's engine, not Oniguruma: look-around, \
      backreferences and \\p{..} classes are errors; groups that do not take part in a \
-     match are left out of `match(...).captures` (jq 1.6 lists them with offset -1 and \
+     match are left out of `match(...).captures` (jq lists them with offset -1 and \
      string null; `capture` does map their names to null, as jq does); some empty \
      matches fall elsewhere. Reimplementing Oniguruma is out of scope.",
     "`reduce`/`foreach` whose update yields several values (or none) follow jaq, where \
-     every output carries on; jq 1.6 keeps the last one (none gives null). jaq compiles \
-     folds itself, with no hook to change this.",
+     every output carries on; jq keeps the last one (none gives null in jq 1.6). jaq \
+     compiles folds itself, with no hook to change this.",
     "`(.[] | select(f)) |= empty` can differ once an element is gone (jq 1.6 itself \
-     misplaces later deletions); `del(.[] | select(f))` agrees with jq 1.6.",
+     misplaces later deletions); `del(.[] | select(f))` agrees with jq.",
     "Refused on purpose, as compile errors: `env`, `$ENV` (credentials), `input`, \
-     `inputs`, `input_line_number`, `$__loc__`, `$__prog_args`, `get_search_list`, \
+     `inputs`, `input_line_number`, `$__prog_args`, `get_search_list`, \
      `get_jq_origin`, `get_prog_origin`, `modulemeta`, `import`/`include`.",
-    "`halt` and `halt_error` are reported as errors (`Outcome::Error`); the jq command \
-     line exits, silently for `halt`. The preview has to show that the mapping stopped.",
+    "`halt` and `halt_error` are reported as errors (`Outcome::Error`) for jq 1.6; the \
+     jq command line exits, silently for `halt`. The preview has to show that the \
+     mapping stopped. (For jq 1.8 they end the outputs, as in Ocean's Python jq.)",
     "`input_filename` is null, as in libjq embedded the way Port runs it; the jq \
      command line says \"<stdin>\".",
-    "Programs jq 1.6 accepts but jaq's parser does not are compile errors: numbers \
-     written `.5`, `x` for a `$x` parameter, and `a * b % c` (jaq would group it as \
-     `a * (b % c)`; add parentheses).",
+    "Programs jq accepts but jaq's parser does not read the same way are compile \
+     errors: numbers written `.5`, `x` for a `$x` parameter, `a * b % c` (jaq would \
+     group it as `a * (b % c)`), and for jq 1.6 a binding after an operator \
+     (`-1 as $x | ...`, which jq 1.6 reads as `-(1 as $x | ...)`). Add parentheses.",
     "jq 1.6 never returns from `index(\"\")` or from `gsub` with a regex that matches \
      the empty string, and tries to build any array or string asked for \
      (`.[536870912] = 1`, `\"x\" * 1e12`); here these are errors. Error messages are \
      jq-like, not always word for word.",
+    "jq 1.8 compares two number literals of more than 17 digits exactly \
+     (`100000000000000000001 == 100000000000000000000` is false there); here they \
+     compare as doubles, though they print whole. An integer literal beyond 64 bits \
+     reaches Port as a double here; Python would keep every digit.",
 ];
 
 /// A compiled mapping expression. Cheap to clone; `Send + Sync`, so it can be
 /// shared between threads.
 #[derive(Clone)]
-pub struct Filter(Arc<jaq_core::Filter<Data>>);
+pub struct Filter {
+    filter: Arc<jaq_core::Filter<Data>>,
+    dialect: Dialect,
+}
 
 impl std::fmt::Debug for Filter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,15 +150,31 @@ pub struct CompileError {
 }
 
 /// An input entity, converted once to the engine's value type and reused for
-/// every field of a mapping.
+/// every field of a mapping, in either dialect.
 #[derive(Clone, Debug)]
-pub struct Input(JqVal);
+pub struct Input {
+    /// As jq 1.8 reads it: floats are literals (see `literal`).
+    value: JqVal,
+    /// Whether `value` holds literals, which jq 1.6 reads as doubles instead.
+    literals: bool,
+}
 
 impl Input {
-    /// Numbers become doubles, as jq 1.6 reads them. (Recursive: meant for
-    /// values serde_json parsed, which it nests at most 128 deep.)
+    /// Numbers as Ocean's Python hands them to jq 1.8 (integers whole, floats as
+    /// Python writes them); a jq 1.6 run reads them as doubles. (Recursive: meant
+    /// for values serde_json parsed, which it nests at most 128 deep.)
     pub fn from_json(v: &serde_json::Value) -> Input {
-        Input(value::from_serde(v))
+        let mut literals = false;
+        let value = value::from_serde(v, &mut literals);
+        Input { value, literals }
+    }
+
+    /// The value a run in `dialect` starts from.
+    fn for_dialect(&self, dialect: Dialect) -> JqVal {
+        match dialect {
+            Dialect::Jq16 if self.literals => value::to_doubles(&self.value),
+            _ => self.value.clone(),
+        }
     }
 }
 
@@ -121,57 +207,71 @@ impl<'a> HasLut<'a, Data> for &'a Run<'a> {
     }
 }
 
-/// jaq's definitions followed by ours (later definitions win).
-fn prelude() -> &'static [load::parse::Def<&'static str>] {
-    static PRELUDE: OnceLock<Vec<load::parse::Def<&'static str>>> = OnceLock::new();
-    PRELUDE.get_or_init(|| {
-        let ours = load::parse(include_str!("engine/prelude.jq"), |p| p.defs());
+type Defs = Vec<load::parse::Def<&'static str>>;
+
+/// jaq's definitions followed by ours (later definitions win): jq 1.6's, then, for
+/// jq 1.8, what 1.8 changed.
+fn prelude(dialect: Dialect) -> &'static [load::parse::Def<&'static str>] {
+    fn ours(text: &'static str, name: &str) -> Defs {
+        let defs = load::parse(text, |p| p.defs());
         // A broken prelude is a bug caught by every test; without it, compile
         // still works, with jaq's behaviour.
-        debug_assert!(ours.is_some(), "engine/prelude.jq does not parse");
+        debug_assert!(defs.is_some(), "engine/{name} does not parse");
+        defs.unwrap_or_default()
+    }
+    fn base() -> impl Iterator<Item = load::parse::Def<&'static str>> {
         jaq_core::defs()
             .chain(jaq_std::defs())
-            .chain(ours.unwrap_or_default())
-            .collect()
-    })
+            .chain(ours(include_str!("engine/prelude.jq"), "prelude.jq"))
+    }
+    static JQ16: OnceLock<Defs> = OnceLock::new();
+    static JQ18: OnceLock<Defs> = OnceLock::new();
+    match dialect {
+        Dialect::Jq16 => JQ16.get_or_init(|| base().collect()),
+        Dialect::Jq18 => JQ18.get_or_init(|| {
+            base()
+                .chain(ours(include_str!("engine/prelude18.jq"), "prelude18.jq"))
+                .collect()
+        }),
+    }
 }
 
-/// Compile a mapping expression.
-pub fn compile(source: &str) -> Result<Filter, Vec<CompileError>> {
+/// Compile a mapping expression for `dialect`.
+pub fn compile(source: &str, dialect: Dialect) -> Result<Filter, Vec<CompileError>> {
+    let _scope = DialectScope::enter(dialect);
     // jq runs a program of only blanks and comments as `.`.
     let blank = load::Lexer::new(source)
         .lex()
         .is_ok_and(|tokens| tokens.is_empty());
     let source = if blank { "." } else { source };
+    let located = with_locations(source);
+    let code = located.as_deref().unwrap_or(source);
     let arena = Arena::default();
-    let loader = Loader::new(prelude().iter().cloned());
+    let loader = Loader::new(prelude(dialect).iter().cloned());
     let modules = loader
-        .load(
-            &arena,
-            File {
-                code: source,
-                path: (),
-            },
-        )
-        .map_err(|errs| load_errors(source, errs))?;
-    check_jq16(source)?;
+        .load(&arena, File { code, path: () })
+        .map_err(|errs| load_errors(code, errs))?;
+    check_dialect(source, dialect)?;
     let filter = jaq_core::Compiler::default()
         .with_funs(natives::natives())
         .compile(modules)
-        .map_err(|errs| undefined_errors(source, errs))?;
-    Ok(Filter(Arc::new(filter)))
+        .map_err(|errs| undefined_errors(code, errs, dialect))?;
+    Ok(Filter {
+        filter: Arc::new(filter),
+        dialect,
+    })
 }
 
-/// Refuse what jq 1.6 would not compile (or what mappings may not do) but
-/// jaq would: grammar jq 1.6 lacks, filters it does not define, `env`, ....
-fn check_jq16(source: &str) -> Result<(), Vec<CompileError>> {
+/// Refuse what the dialect's jq would not compile (or what mappings may not do)
+/// but jaq would: grammar it lacks, filters it does not define, `env`, ....
+fn check_dialect(source: &str, dialect: Dialect) -> Result<(), Vec<CompileError>> {
     // The loader has lexed and parsed this already, so neither can fail here.
     let Ok(tokens) = load::Lexer::new(source).lex() else {
         return Ok(());
     };
-    let mut violations = syntax::check(&tokens);
+    let mut violations = syntax::check(&tokens, dialect);
     if let Some(term) = load::parse(source, |p| p.term()) {
-        violations.extend(check::check(&term));
+        violations.extend(check::check(&term, dialect));
     }
     let errors: Vec<_> = violations
         .into_iter()
@@ -185,6 +285,46 @@ fn check_jq16(source: &str) -> Result<(), Vec<CompileError>> {
     } else {
         Err(errors)
     }
+}
+
+/// jq's `$__loc__` (`{file: "<top-level>", line: N}`), which jaq lacks: each
+/// occurrence becomes a call of prelude.jq's `_loc(N)`, padded to the same length
+/// while the line is below 100 so that error positions stay put. `None` when the
+/// program does not use it.
+fn with_locations(source: &str) -> Option<String> {
+    fn find<'s>(tokens: &[load::lex::Token<&'s str>], out: &mut Vec<&'s str>) {
+        use load::lex::{StrPart, Tok};
+        for tok in tokens {
+            match &tok.1 {
+                Tok::Var if tok.0 == "$__loc__" => out.push(tok.0),
+                Tok::Block(inner) => find(inner, out),
+                Tok::Str(parts) => {
+                    for part in parts {
+                        if let StrPart::Term(load::lex::Token(_, Tok::Block(inner))) = part {
+                            find(inner, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if !source.contains("$__loc__") {
+        return None;
+    }
+    let tokens = load::Lexer::new(source).lex().ok()?;
+    let mut found = Vec::new();
+    find(&tokens, &mut found);
+    let mut out = String::with_capacity(source.len());
+    let mut done = 0;
+    for at in found.iter().filter_map(|t| span_in(source, t)) {
+        let line = source[..at.start].matches('\n').count() + 1;
+        out.push_str(&source[done..at.start]);
+        out.push_str(&format!("{:<8}", format!("_loc({line})")));
+        done = at.end;
+    }
+    out.push_str(&source[done..]);
+    Some(out)
 }
 
 /// The byte range of `part` in `source`, if `part` is a slice of it.
@@ -233,11 +373,15 @@ fn load_errors(source: &str, errs: load::Errors<&str, ()>) -> Vec<CompileError> 
     out
 }
 
-fn undefined_errors(source: &str, errs: jaq_core::compile::Errors<&str, ()>) -> Vec<CompileError> {
+fn undefined_errors(
+    source: &str,
+    errs: jaq_core::compile::Errors<&str, ()>,
+    dialect: Dialect,
+) -> Vec<CompileError> {
     use jaq_core::compile::Undefined;
     let errs = errs.into_iter().flat_map(|(_file, errs)| errs);
     errs.map(|(name, undefined)| {
-        let message = match (check::refusal(name), undefined) {
+        let message = match (check::refusal(name, dialect), undefined) {
             (Some(why), _) => format!("`{name}` {why}"),
             (None, Undefined::Filter(arity)) => format!("{name}/{arity} is not defined"),
             (None, other) => format!("{} {name} is not defined", other.as_str()),
@@ -253,12 +397,14 @@ fn undefined_errors(source: &str, errs: jaq_core::compile::Errors<&str, ()>) -> 
 /// The first output of `filter` on `input`, as `jq.first()` in Python's jq
 /// bindings. Evaluation stops there: later outputs are never computed.
 pub fn first(filter: &Filter, input: &Input) -> Outcome {
+    let _scope = DialectScope::enter(filter.dialect);
     let run = Run {
-        lut: &filter.0.lut,
+        lut: &filter.filter.lut,
         halt_message: RefCell::new(None),
     };
     let ctx = Ctx::<Data>::new(&run, Vars::new([]));
-    let first = filter.0.id.run((ctx, input.0.clone())).next();
+    let start = input.for_dialect(filter.dialect);
+    let first = filter.filter.id.run((ctx, start)).next();
     match first {
         None => Outcome::NoOutput,
         Some(Ok(v)) => value::to_serde(&v.0, 0).map_or_else(Outcome::Error, Outcome::Value),
@@ -274,6 +420,8 @@ fn exception(exn: jaq_core::Exn<'_, JqVal>, run: &Run) -> Outcome {
         Err(exn) => exn,
     };
     match exn.get_halt() {
+        // Python's jq package ends the outputs there, and says nothing.
+        Ok(_) if dialect() == Dialect::Jq18 => Outcome::NoOutput,
         Ok(code) => Outcome::Error(match run.halt_message.take() {
             Some(msg) => format!("halt_error (exit code {code}): {}", msg.into_string_text()),
             None => format!("the mapping called halt (exit code {code})"),
@@ -284,9 +432,9 @@ fn exception(exn: jaq_core::Exn<'_, JqVal>, run: &Run) -> Outcome {
 
 /// String errors are reported as they are, other values as JSON. A null error
 /// is no error in jq 1.6 (`error(null)` backtracks like `empty`; prelude.jq
-/// defines it so), hence no output, should one ever get here.
+/// defines it so), hence no output, should one ever get here; jq 1.8 raises it.
 fn error_outcome(v: JqVal) -> Outcome {
-    if v == JqVal::NULL {
+    if v == JqVal::NULL && dialect() == Dialect::Jq16 {
         return Outcome::NoOutput;
     }
     match v.as_text() {

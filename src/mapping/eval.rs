@@ -27,6 +27,22 @@ impl Semantics {
         }
     }
 
+    /// The jq this consumer runs: jq 1.6 in the exporter, jq 1.8 in Ocean.
+    pub fn dialect(self) -> super::engine::Dialect {
+        match self {
+            Semantics::Exporter => super::engine::Dialect::Jq16,
+            Semantics::Ocean => super::engine::Dialect::Jq18,
+        }
+    }
+
+    /// How the workbench names the engine it imitates.
+    pub fn engine_label(self) -> &'static str {
+        match self {
+            Semantics::Exporter => "jq 1.6 · exporter",
+            Semantics::Ocean => "jq 1.8 · Ocean",
+        }
+    }
+
     pub fn toggled(self) -> Semantics {
         match self {
             Semantics::Exporter => Semantics::Ocean,

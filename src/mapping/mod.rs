@@ -178,6 +178,7 @@ pub async fn render_all(
                 rendered.extend(part);
             }
             Err(_) => {
+                client.set_dialect(semantics.dialect());
                 let evaluated = evaluate_columns(client, &plan.exprs, total).await;
                 let all = evaluated
                     .outcomes

@@ -32,6 +32,9 @@ pub enum Request {
         inline: Option<Vec<Value>>,
         /// Largest output, in bytes of JSON, before it counts as an error.
         cap: usize,
+        /// Which jq the expressions are evaluated as.
+        #[serde(default)]
+        jq: super::engine::Dialect,
     },
     /// Evaluates a whole mapping on the loaded inputs and assembles each entity in the worker,
     /// so only finished entities cross the pipe (headless `render`).

@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout};
 
 use super::Plan;
-use super::engine::{self, Input, Outcome};
+use super::engine::{self, Dialect, Input, Outcome};
 use super::eval::{EntityOutcome, Semantics};
 use super::file::{Field, FieldName};
 use super::protocol::{CompileIssue, Rendered, Reply, Request, Wire};
@@ -87,7 +87,8 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 items,
                 inline,
                 cap,
-            }) => eval(&shards, id, &exprs, items, inline, cap),
+                jq,
+            }) => eval(&shards, id, &exprs, items, inline, cap, jq),
             Err(e) => Reply::bad_request(0, e),
         };
         let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
@@ -131,6 +132,7 @@ enum ShardJob {
         exprs: Arc<Vec<String>>,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
+        jq: Dialect,
         reply: std_mpsc::Sender<Vec<(usize, Vec<Outcome>)>>,
     },
 }
@@ -174,7 +176,8 @@ impl Shard {
                             cap,
                             reply,
                         } => {
-                            let out = evaluate_share(&inputs, &items, &plan.exprs, cap, |row| {
+                            let jq = semantics.dialect();
+                            let out = evaluate_share(&inputs, &items, &plan.exprs, cap, jq, |row| {
                                 rendered(plan.entity(&row, semantics))
                             });
                             let _ = reply.send(out);
@@ -183,9 +186,10 @@ impl Shard {
                             exprs,
                             items,
                             cap,
+                            jq,
                             reply,
                         } => {
-                            let out = evaluate_share(&inputs, &items, &exprs, cap, |row| row);
+                            let out = evaluate_share(&inputs, &items, &exprs, cap, jq, |row| row);
                             let _ = reply.send(out);
                         }
                     }
@@ -207,9 +211,10 @@ fn evaluate_share<T>(
     items: &Option<Arc<Vec<usize>>>,
     exprs: &[String],
     cap: usize,
+    jq: Dialect,
     finish: impl Fn(Vec<Outcome>) -> T,
 ) -> Vec<(usize, T)> {
-    let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
+    let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
     inputs
         .iter()
         .filter(|(i, _)| {
@@ -323,7 +328,12 @@ fn render(
     items: Option<Vec<usize>>,
     cap: usize,
 ) -> Reply {
-    let compile = compile_issues(&exprs);
+    let semantics = if ocean {
+        Semantics::Ocean
+    } else {
+        Semantics::Exporter
+    };
+    let compile = compile_issues(&exprs, semantics.dialect());
     let mut named = Vec::with_capacity(fields.len());
     for (name, expr) in fields.iter().zip(&exprs) {
         match name.parse::<FieldName>() {
@@ -341,11 +351,6 @@ fn render(
         exprs,
         has_selector,
     });
-    let semantics = if ocean {
-        Semantics::Ocean
-    } else {
-        Semantics::Exporter
-    };
     let rendered = fan_out(shards, items, |items, reply| ShardJob::Render {
         plan: plan.clone(),
         semantics,
@@ -361,10 +366,10 @@ fn render(
     }
 }
 
-fn compile_issues(exprs: &[String]) -> Vec<Vec<CompileIssue>> {
+fn compile_issues(exprs: &[String], jq: Dialect) -> Vec<Vec<CompileIssue>> {
     exprs
         .iter()
-        .map(|e| match engine::compile(e) {
+        .map(|e| match engine::compile(e, jq) {
             Ok(_) => vec![],
             Err(errors) => errors
                 .into_iter()
@@ -401,11 +406,12 @@ fn eval(
     items: Option<Vec<usize>>,
     inline: Option<Vec<Value>>,
     cap: usize,
+    jq: Dialect,
 ) -> Reply {
-    let compile = compile_issues(exprs);
+    let compile = compile_issues(exprs, jq);
     if let Some(inline) = inline {
         // A preview of one or a few inputs: no need to involve the shards.
-        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
+        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
         let results = inline
             .iter()
             .map(|v| {
@@ -427,6 +433,7 @@ fn eval(
         exprs: exprs.clone(),
         items,
         cap,
+        jq,
         reply,
     })
     .into_iter()
@@ -487,6 +494,8 @@ pub struct WorkerClient {
     loaded: Option<Inputs>,
     next_id: u64,
     restarts: u64,
+    /// Which jq `eval` requests are evaluated as (`render` takes it from its semantics).
+    dialect: Dialect,
 }
 
 impl WorkerClient {
@@ -497,7 +506,13 @@ impl WorkerClient {
             loaded: None,
             next_id: 1,
             restarts: 0,
+            dialect: Dialect::default(),
         }
+    }
+
+    /// Evaluates later `eval` requests as `dialect`'s jq.
+    pub fn set_dialect(&mut self, dialect: Dialect) {
+        self.dialect = dialect;
     }
 
     pub fn restarts(&self) -> u64 {
@@ -630,6 +645,7 @@ impl WorkerClient {
         inline: Option<Vec<Value>>,
     ) -> Result<Evaluated, WorkerError> {
         let cap = self.opts.output_cap;
+        let jq = self.dialect;
         let reply = self
             .request(move |id| Request::Eval {
                 id,
@@ -637,6 +653,7 @@ impl WorkerClient {
                 items,
                 inline,
                 cap,
+                jq,
             })
             .await?;
         Ok(Evaluated {

@@ -269,7 +269,7 @@ fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
         });
     let second = Line::from(vec![
         Span::styled(
-            format!("semantics {} ", wb.semantics.name()),
+            format!("{} ", wb.semantics.engine_label()),
             theme::header(),
         ),
         Span::styled("(o)  ", theme::dim()),

@@ -1,9 +1,9 @@
 //! Filters implemented in Rust: jaq's own (minus `env`), plus
 //! replacements for those whose behaviour differs from jq 1.6.
 
-use super::Data;
-use super::check::JQ16_BUILTINS;
-use super::value::{JqResult, JqVal, fail, num_f64, parse_json, utf8_lossy};
+use super::check::builtins;
+use super::value::{JqResult, JqVal, fail, num_f64, parse_json, read_number, utf8_lossy};
+use super::{Data, Dialect, dialect, literal};
 use jaq_core::box_iter::box_once;
 use jaq_core::native::{Filter, Fun, bome, run, unary, v};
 use jaq_core::path::Opt;
@@ -73,11 +73,17 @@ fn ours() -> Box<[Filter<RunPtr<Data>>]> {
             unary(cv, |s, p| affix(&s, &p, "endswith", |s, p| s.ends_with(p)))
         }),
         ("ltrimstr", v(1), |cv| {
-            unary(cv, |s, p| Ok(trim(s, &p, |s, p| s.strip_prefix(p))))
+            unary(cv, |s, p| trim(s, &p, "startswith", |s, p| s.strip_prefix(p)))
         }),
         ("rtrimstr", v(1), |cv| {
-            unary(cv, |s, p| Ok(trim(s, &p, |s, p| s.strip_suffix(p))))
+            unary(cv, |s, p| trim(s, &p, "endswith", |s, p| s.strip_suffix(p)))
         }),
+        ("_trim_space", v(1), |mut cv| {
+            let ends = cv.0.pop_var();
+            bome(trim_space(&cv.1, &ends))
+        }),
+        ("toboolean", v(0), |cv| bome(to_boolean(cv.1))),
+        ("_decode_uri", v(0), |cv| bome(decode_uri(&cv.1))),
         ("_strindices", v(1), |cv| {
             unary(cv, |s, t| str_indices(&s, &t))
         }),
@@ -92,7 +98,7 @@ fn ours() -> Box<[Filter<RunPtr<Data>>]> {
         ("_csv", v(0), |cv| bome(csv_or_tsv(&cv.1, Row::Csv))),
         ("_tsv", v(0), |cv| bome(csv_or_tsv(&cv.1, Row::Tsv))),
         ("builtins", v(0), |_| {
-            bome(Ok(JQ16_BUILTINS
+            bome(Ok(builtins(dialect())
                 .iter()
                 .map(|b| JqVal::string(*b))
                 .collect()))
@@ -147,10 +153,30 @@ fn from_json(v: &JqVal) -> JqResult {
     parse_json(&s).map_err(|e| fail(format!("{e} (while parsing '{s}')")))
 }
 
-/// jq 1.6 `tonumber`: numbers as they are, strings parsed as JSON numbers.
+/// `tonumber`: numbers as they are, strings parsed as JSON numbers (jq 1.6 lets
+/// blanks around them pass, jq 1.8 does not, but reads `nan`).
 fn to_number(v: JqVal) -> JqResult {
     if v.as_number().is_some() {
         return Ok(v);
+    }
+    if dialect() == Dialect::Jq18 {
+        let text = v.as_text().map(|s| s.into_owned());
+        let parsed = text.as_deref().and_then(|s| match s {
+            "nan" | "-nan" | "NaN" | "-NaN" => Some(JqVal::number(f64::NAN)),
+            "Infinity" => Some(JqVal::number(f64::INFINITY)),
+            "-Infinity" => Some(JqVal::number(f64::NEG_INFINITY)),
+            _ => match s.strip_prefix('+') {
+                Some(rest) if !rest.starts_with(['+', '-']) => read_number(rest),
+                Some(_) => None,
+                None => read_number(s),
+            },
+        });
+        return parsed.ok_or_else(|| {
+            fail(format!(
+                "{} cannot be parsed as a number",
+                v.describe()
+            ))
+        });
     }
     match v.as_text().map(|s| parse_json(&s)) {
         Some(Ok(n)) if n.as_number().is_some() => Ok(n),
@@ -170,6 +196,9 @@ fn length(v: &JqVal) -> JqResult {
     match &v.0 {
         Val::Null => Ok(JqVal::from(0usize)),
         Val::Bool(_) => Err(fail(format!("{} has no length", v.describe()))),
+        // jq 1.8 keeps a literal's digits.
+        Val::Num(jaq_json::Num::Dec(lit)) => Ok(read_number(literal::magnitude(lit))
+            .unwrap_or_else(|| JqVal::number(num_f64(&jaq_json::Num::Dec(lit.clone())).abs()))),
         Val::Num(n) => Ok(JqVal::number(num_f64(n).abs())),
         Val::TStr(_) | Val::BStr(_) => {
             Ok(JqVal::from(v.as_text().map_or(0, |s| s.chars().count())))
@@ -255,18 +284,66 @@ fn affix(s: &JqVal, p: &JqVal, name: &str, test: fn(&str, &str) -> bool) -> JqRe
 }
 
 /// `ltrimstr`/`rtrimstr`: jq 1.6 returns the input unchanged unless both are
-/// strings and the affix is there (jaq errors on non-strings).
-fn trim(s: JqVal, p: &JqVal, strip: for<'x> fn(&'x str, &str) -> Option<&'x str>) -> JqVal {
+/// strings and the affix is there; jq 1.8 tests with `startswith`/`endswith`
+/// first, which fail on non-strings.
+fn trim(
+    s: JqVal,
+    p: &JqVal,
+    test: &str,
+    strip: for<'x> fn(&'x str, &str) -> Option<&'x str>,
+) -> JqResult {
     let stripped = match (s.as_text(), p.as_text()) {
         (Some(text), Some(p)) => strip(&text, &p).map(str::to_string),
+        _ if dialect() == Dialect::Jq18 => {
+            return Err(fail(format!("{test}() requires string inputs")));
+        }
         _ => None,
     };
-    stripped.map_or(s, JqVal::string)
+    Ok(stripped.map_or(s, JqVal::string))
 }
 
-/// jq 1.6 `_strindices` (behind `indices`/`index` on strings): byte offsets of
-/// the occurrences, each search resuming after the previous match.
+/// jq 1.8 `trim` (ends 3), `ltrim` (1), `rtrim` (2): Unicode white space off the ends.
+fn trim_space(v: &JqVal, ends: &JqVal) -> JqResult {
+    let Some(s) = v.as_text() else {
+        return Err(fail("trim input must be a string"));
+    };
+    let ends = ends.as_isize().unwrap_or(3);
+    let s = if ends & 1 != 0 { s.trim_start() } else { &s };
+    let s = if ends & 2 != 0 { s.trim_end() } else { s };
+    Ok(JqVal::string(s))
+}
+
+/// jq 1.8 `toboolean`: booleans, and the strings `"true"` and `"false"`.
+fn to_boolean(v: JqVal) -> JqResult {
+    match (v.as_text().as_deref(), &v.0) {
+        (_, Val::Bool(_)) => Ok(v),
+        (Some("true"), _) => Ok(JqVal::from(true)),
+        (Some("false"), _) => Ok(JqVal::from(false)),
+        _ => Err(fail(format!(
+            "{} cannot be parsed as a boolean",
+            v.describe()
+        ))),
+    }
+}
+
+/// `_strindices` (behind `indices`/`index` on strings): where the occurrences
+/// start, each search resuming after the previous match; jq 1.6 counts bytes,
+/// jq 1.8 code points.
 fn str_indices(s: &JqVal, t: &JqVal) -> JqResult {
+    if dialect() == Dialect::Jq18 {
+        let (Some(s), Some(t)) = (s.as_text(), t.as_text()) else {
+            return Err(fail("_strindices/1 requires string inputs"));
+        };
+        if t.is_empty() {
+            return Ok(std::iter::empty::<JqVal>().collect());
+        }
+        let (mut hits, mut from) = (Vec::new(), 0);
+        while let Some(i) = s[from..].find(&*t) {
+            hits.push(JqVal::from(s[..from + i].chars().count()));
+            from += i + t.len();
+        }
+        return Ok(hits.into_iter().collect());
+    }
     let (Some(s), Some(t)) = (s.as_bytes(), t.as_bytes()) else {
         return Err(fail("_strindices/1 requires string inputs"));
     };
@@ -368,17 +445,47 @@ fn regex_names(re: &JqVal) -> JqResult {
     Ok(names.into_iter().collect())
 }
 
-/// jq 1.6 `@uri`: keeps letters, digits and `-_.!~*'()`.
+/// `@uri`: keeps letters, digits and `-_.~`, and in jq 1.6 also `!*'()`.
 fn encode_uri(s: &str) -> String {
+    let kept: &[u8] = match dialect() {
+        Dialect::Jq16 => b"-_.!~*'()",
+        Dialect::Jq18 => b"-_.~",
+    };
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+        if b.is_ascii_alphanumeric() || kept.contains(&b) {
             out.push(b as char);
         } else {
             let _ = write!(out, "%{b:02X}");
         }
     }
     out
+}
+
+/// jq 1.8 `@urid`: `%XX` escapes decoded; anything else stays as it is.
+fn decode_uri(v: &JqVal) -> JqResult {
+    let Some(s) = v.as_text() else {
+        return Err(fail(format!("{} is not a string", v.describe())));
+    };
+    let bytes = s.as_bytes();
+    let (mut out, mut i) = (Vec::with_capacity(bytes.len()), 0);
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'%', None) => {
+                return Err(fail(format!("{} is not a valid uri encoding", v.describe())));
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(JqVal::string(utf8_lossy(&out)))
 }
 
 fn base64_digit(c: u8) -> Option<u32> {

@@ -101,14 +101,25 @@ def JOIN($idx; rows; key; f): rows | [., $idx[key]] | f;
 # {offset, length, string, captures: [{offset, length, string, name}]}.
 # With "g", jq 1.6 never reports an empty match at the very end of a non-empty
 # string (Oniguruma's search loop stops there), so drop it.
+# After an empty match jq moves on by one byte: where the regex also matches
+# empty at the next character, it steps into a multi-byte character in between,
+# which jq 1.6 does not survive (an assertion in its offset count).
+def _steps_into_a_character($s; $ms):
+  [$ms[] | select(.length == 0) | .offset] as $empty
+  | any($ms[] | select(.length == 0) | .offset;
+      . as $at | ($s[$at:$at + 1] | utf8bytelength) > 1 and any($empty[]; . == $at + 1));
 def _match_impl($re; $flags; $test):
-  (length) as $len
+  . as $s
+  | (length) as $len
   | (($flags // "") | contains("g")) as $global
   | if $test then matches($re; $flags // "") | length > 0
     else [matches($re; $flags // "")[]
-          | select(($global and $len > 0 and .[0].offset == $len and .[0].length == 0) | not)
           | {offset: .[0].offset, length: .[0].length, string: .[0].string,
              captures: [.[1:][] | {offset, length, string, name}]}]
+      | if $global and _steps_into_a_character($s; .)
+        then error("jq 1.6 aborts on a global empty match next to a multi-byte character")
+        else map(select(($global and $len > 0 and .offset == $len and .length == 0) | not))
+        end
     end;
 # One-argument forms take "re" or ["re", "flags"].
 def _re_args($val): if ($val | type) == "string" then [$val, null]
@@ -187,6 +198,9 @@ def fromdate: fromdateiso8601;
 # glibc's gamma is the logarithm of the gamma function.
 def gamma: lgamma;
 def lgamma_r: [lgamma, (if tgamma < 0 then -1 else 1 end)];
+
+# `$__loc__` (engine.rs turns each into a call of this).
+def _loc($line): {file: "<top-level>", line: $line};
 
 # Embedded libjq (as Port runs it) has no input file.
 def input_filename: null;

@@ -1,13 +1,22 @@
-//! Where jq 1.6's grammar is stricter than jaq's (which follows jq 1.7).
+//! Where jq's grammar is stricter than jaq's (which follows jq 1.7).
 //!
-//! A mapping that parses here but not in jq 1.6 would preview fine and then
-//! fail in Port, so these are compile errors: object values that are more than
-//! a term (`{a: .b // 1}`), `if` without `else`, `.a.[0]`, and `a * b % c`,
-//! which jq 1.6 reads as `(a * b) % c` while jaq gives `%` precedence. This
-//! works on jaq's token trees, which keep every token's place in the source.
+//! A mapping that parses here but not in Port's jq would preview fine and then
+//! fail in Port, so these are compile errors: in jq 1.6, object values that are
+//! more than a term (`{a: .b // 1}`), `if` without `else`, `.a.[0]` and a binding
+//! after an operator (`-1 as $x | ...`, which jq 1.6 reads as `-(1 as $x | ...)`
+//! and jaq as jq 1.8 does, `(-1) as $x | ...`); in both,
+//! `a * b % c`, which jq reads as `(a * b) % c` while jaq gives `%` precedence.
+//! This works on jaq's token trees, which keep every token's place in the source.
 
+use super::Dialect;
 use super::check::Violation;
 use jaq_core::load::lex::{StrPart, Tok, Token};
+
+/// Operators that bind looser than a term (unary `-` included).
+const OPERATORS: &[&str] = &[
+    "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "//", "=", "|=", "+=", "-=", "*=",
+    "/=", "%=", "//=",
+];
 
 /// Words that start or continue a construct rather than name a filter.
 const KEYWORDS: &[&str] = &[
@@ -16,9 +25,9 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Check a lexed program.
-pub(super) fn check<'s>(tokens: &[Token<&'s str>]) -> Vec<Violation<'s>> {
+pub(super) fn check<'s>(tokens: &[Token<&'s str>], dialect: Dialect) -> Vec<Violation<'s>> {
     let mut found = Vec::new();
-    scan(tokens, &mut found);
+    scan(tokens, dialect == Dialect::Jq16, &mut found);
     found
 }
 
@@ -42,24 +51,40 @@ fn violation<'s>(at: &'s str, message: impl Into<String>) -> Violation<'s> {
     }
 }
 
-/// Check one sequence of tokens (one nesting level), then the levels inside it.
-fn scan<'s>(tokens: &[Token<&'s str>], found: &mut Vec<Violation<'s>>) {
+/// Check one sequence of tokens (one nesting level), then the levels inside it;
+/// `jq16` adds the rules only jq 1.6's grammar has.
+fn scan<'s>(tokens: &[Token<&'s str>], jq16: bool, found: &mut Vec<Violation<'s>>) {
     // Open `if`s, with whether their `else` has been seen.
     let mut ifs: Vec<(&'s str, bool)> = Vec::new();
     // Whether a `*` or `/` occurs since the last operator looser than them.
     let mut product = false;
+    // The last operator since the start of the current pipe stage, if any.
+    let mut operator: Option<&'s str> = None;
     for (i, tok) in tokens.iter().enumerate() {
+        operator = match (&tok.1, tok.0) {
+            (Tok::Sym, "|" | "," | ";" | ":") => None,
+            (Tok::Sym, op) if OPERATORS.contains(&op) => Some(op),
+            (Tok::Word, "and" | "or") => Some(tok.0),
+            (Tok::Word, "as") => {
+                if let (Some(op), true) = (operator, jq16) {
+                    found.push(violation(tok.0, format!("jq 1.6 binds `as` tighter than `{op}` before it (jq 1.8 and this engine do not): add parentheses")));
+                }
+                None
+            }
+            _ if is_keyword(tok) => None,
+            _ => operator,
+        };
         match (&tok.1, tok.0) {
             (Tok::Block(inner), open) => {
-                if open.starts_with('{') {
+                if jq16 && open.starts_with('{') {
                     object_values(inner, found);
                 }
-                scan(inner, found);
+                scan(inner, jq16, found);
             }
             (Tok::Str(parts), _) => {
                 for part in parts {
                     if let StrPart::Term(Token(_, Tok::Block(inner))) = part {
-                        scan(inner, found);
+                        scan(inner, jq16, found);
                     }
                 }
             }
@@ -70,7 +95,7 @@ fn scan<'s>(tokens: &[Token<&'s str>], found: &mut Vec<Violation<'s>>) {
                 }
             }
             (Tok::Word, "end") => {
-                if let Some((at, false)) = ifs.pop() {
+                if let (Some((at, false)), true) = (ifs.pop(), jq16) {
                     found.push(violation(
                         at,
                         "syntax error: jq 1.6 requires `else` in `if ... end` (add `else .`)",
@@ -80,12 +105,12 @@ fn scan<'s>(tokens: &[Token<&'s str>], found: &mut Vec<Violation<'s>>) {
             (Tok::Sym, ".") => {
                 let next_is_bracket = tokens.get(i + 1).is_some_and(|t| t.0.starts_with('['));
                 let after_term = i > 0 && ends_term(&tokens[i - 1]);
-                if next_is_bracket && after_term {
+                if jq16 && next_is_bracket && after_term {
                     found.push(violation(tok.0, "syntax error: jq 1.6 does not accept `.[` after a path; write `.a[0]`, not `.a.[0]`"));
                 }
             }
             (Tok::Sym, "%") if product => {
-                found.push(violation(tok.0, "jq 1.6 reads `a * b % c` as `(a * b) % c`, this engine would not: add parentheses"));
+                found.push(violation(tok.0, "jq reads `a * b % c` as `(a * b) % c`, this engine would not: add parentheses"));
             }
             _ => {}
         }

@@ -5,7 +5,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn eval(source: &str, input: serde_json::Value) -> Outcome {
-    let filter = compile(source).unwrap_or_else(|e| panic!("{source:?} does not compile: {e:?}"));
+    let filter = compile(source, Dialect::Jq16).unwrap_or_else(|e| panic!("{source:?} does not compile: {e:?}"));
     first(&filter, &Input::from_json(&input))
 }
 
@@ -24,7 +24,7 @@ fn error(source: &str, input: serde_json::Value) -> String {
 }
 
 fn compile_errors(source: &str) -> Vec<CompileError> {
-    match compile(source) {
+    match compile(source, Dialect::Jq16) {
         Ok(_) => panic!("{source:?} compiled"),
         Err(errors) => errors,
     }
@@ -105,7 +105,7 @@ fn every_jq_1_6_builtin_compiles_except_the_refused_ones() {
         } else {
             format!("{name}({args})")
         };
-        match (check::refusal(name), compile(&source)) {
+        match (check::refusal(name, Dialect::Jq16), compile(&source, Dialect::Jq16)) {
             (None, Err(e)) => panic!("{source} does not compile: {e:?}"),
             (Some(_), Ok(_)) => panic!("{source} compiles but should be refused"),
             _ => {}
@@ -220,7 +220,7 @@ fn filter_and_input_are_send_and_sync() {
 
 #[test]
 fn one_filter_runs_on_many_inputs_and_threads() {
-    let filter = compile(".a + 1").expect("compiles");
+    let filter = compile(".a + 1", Dialect::Jq16).expect("compiles");
     let handles: Vec<_> = (0..4)
         .map(|i| {
             let filter = filter.clone();
@@ -490,4 +490,81 @@ fn regex_functions() {
 fn known_divergences_are_documented() {
     assert!(!KNOWN_DIVERGENCES.is_empty());
     assert!(KNOWN_DIVERGENCES.iter().all(|d| d.len() > 40));
+}
+
+fn eval18(source: &str, input: serde_json::Value) -> Outcome {
+    let filter = compile(source, Dialect::Jq18)
+        .unwrap_or_else(|e| panic!("{source:?} does not compile as jq 1.8: {e:?}"));
+    first(&filter, &Input::from_json(&input))
+}
+
+fn value18(source: &str, input: serde_json::Value) -> serde_json::Value {
+    match eval18(source, input) {
+        Outcome::Value(v) => v,
+        other => panic!("{source:?} gave {other:?}"),
+    }
+}
+
+#[test]
+fn jq_1_8_keeps_number_literals() {
+    for (source, printed) in [
+        ("1.000 | tostring", "1.000"),
+        ("123456789012345678 | tostring", "123456789012345678"),
+        ("[1e3, 1.5e2, -1.50, -0, 0.0] | tostring", "[1E+3,1.5E+2,-1.50,0,0.0]"),
+        ("1.10 | length | tostring", "1.10"),
+        ("1.50 + 0 | tostring", "1.5"),
+        ("-(1 - 1) | tostring", "-0"),
+        ("\"1.50\" | tonumber | tostring", "1.50"),
+        ("\"[1.50]\" | fromjson | tojson", "[1.50]"),
+        ("infinite | tostring", "1.7976931348623157e+308"),
+        (".a | tostring", "1.0"),
+    ] {
+        assert_eq!(value18(source, json!({"a": 1.0})), json!(printed), "{source}");
+    }
+    // The same in jq 1.6: doubles from the start.
+    assert_eq!(value("1.000 | tostring", json!(null)), json!("1"));
+    assert_eq!(value(".a | tostring", json!({"a": 1.0})), json!("1"));
+    // What reaches Port: a literal float stays a float, an integer an integer.
+    assert_eq!(value18(".a", json!({"a": 1.0})), json!(1.0));
+    assert_eq!(value18("1e3", json!(null)), json!(1000.0));
+    assert_eq!(value18("12", json!(null)), json!(12));
+}
+
+#[test]
+fn jq_1_8_builtins_and_changed_behaviour() {
+    assert_eq!(value18(r#""  x " | trim"#, json!(null)), json!("x"));
+    assert_eq!(value18("[limit(0; 1, 2)]", json!(null)), json!([]));
+    assert_eq!(value18("[last(empty)]", json!(null)), json!([]));
+    assert_eq!(value18("try (null | error) catch .", json!(null)), json!(null));
+    assert_eq!(value18("[range(5)] | .[1.7]", json!(null)), json!(1));
+    assert_eq!(value18(r#""x" * 0"#, json!(null)), json!(""));
+    assert_eq!(value18(r#""aéb" | index("b")"#, json!(null)), json!(2));
+    assert_eq!(value18(r#""ab" | gsub(""; "-")"#, json!(null)), json!("-a-b-"));
+    assert_eq!(value18(r#""é" | gsub(""; "-")"#, json!(null)), json!("-é--"));
+    assert_eq!(value18("[1, 2, 3] | .[] |= (if . == 1 then empty else . end)", json!(null)), json!([2, 3]));
+    assert_eq!(value18("$__loc__", json!(null)), json!({"file": "<top-level>", "line": 1}));
+    assert_eq!(value18("{a: 1 + 2}", json!(null)), json!({"a": 3}));
+    assert!(matches!(eval18(r#"" 12" | tonumber"#, json!(null)), Outcome::Error(_)));
+    assert!(matches!(eval18(r#"1 | ltrimstr("x")"#, json!(null)), Outcome::Error(_)));
+    assert_eq!(eval18("halt", json!(null)), Outcome::NoOutput);
+}
+
+#[test]
+fn a_builtin_of_the_other_version_names_it() {
+    let message = |source: &str, dialect| match compile(source, dialect) {
+        Ok(_) => panic!("{source:?} compiled"),
+        Err(errors) => errors[0].message.clone(),
+    };
+    assert_eq!(
+        message(r#""x" | trim"#, Dialect::Jq16),
+        "trim/0 is not defined in jq 1.6 (jq 1.8 has it)"
+    );
+    assert_eq!(
+        message("leaf_paths", Dialect::Jq18),
+        "leaf_paths/0 is not defined in jq 1.8 (jq 1.6 has it)"
+    );
+    assert_eq!(
+        message("toarray", Dialect::Jq18),
+        "toarray/0 is not defined (jq 1.8 has no such builtin)"
+    );
 }

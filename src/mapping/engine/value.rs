@@ -10,6 +10,7 @@
 use jaq_core::box_iter::{BoxIter, box_once};
 use jaq_core::path::Opt;
 use jaq_core::{Error, Exn, ValR, ValX};
+use super::{Dialect, dialect, literal};
 use jaq_json::{Map, Num, Rc, Val};
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -32,13 +33,36 @@ pub(super) fn fail(msg: impl fmt::Display) -> Error<JqVal> {
     Error::str(msg)
 }
 
-/// The numeric value of a jaq number; jq 1.6 stores every number as an `f64`.
+/// The numeric value of a jaq number; jq 1.6 stores every number as an `f64`, and
+/// jq 1.8 computes with that double too.
 pub(super) fn num_f64(n: &Num) -> f64 {
     match n {
         Num::Int(i) => *i as f64,
         Num::Float(f) => *f,
-        // Our constructors never build these; jaq internals could, so read their text.
+        // A jq 1.8 literal (see `literal`); jaq internals could build big integers.
         Num::BigInt(_) | Num::Dec(_) => n.to_string().parse().unwrap_or(f64::NAN),
+    }
+}
+
+/// A jq 1.8 literal: the number with its decimal text kept. Only jq 1.8 runs build them.
+fn literal_number(text: String) -> JqVal {
+    JqVal(Val::Num(Num::Dec(Rc::new(text))))
+}
+
+/// A number read from text (the program, JSON, `tonumber`): a literal in jq 1.8,
+/// a double in jq 1.6. `None` if it is no number.
+pub(super) fn read_number(text: &str) -> Option<JqVal> {
+    match dialect() {
+        Dialect::Jq18 => literal::canonical(text).map(|lit| {
+            // Small integers print the same either way, and jaq's natives like them as
+            // `Int`. Zero stays a literal: negating a literal 0 gives 0, a computed one -0.
+            let small = lit
+                .parse::<isize>()
+                .ok()
+                .filter(|i| *i != 0 && (*i as f64).abs() <= MAX_EXACT_INT);
+            small.map_or_else(|| literal_number(lit), |i| JqVal(Val::Num(Num::Int(i))))
+        }),
+        Dialect::Jq16 => text.parse::<f64>().ok().map(JqVal::number),
     }
 }
 
@@ -266,6 +290,7 @@ fn write_json(out: &mut String, v: &Val, depth: usize) {
     match v {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Num(Num::Dec(lit)) => out.push_str(lit),
         Val::Num(n) => out.push_str(&format_number(num_f64(n))),
         Val::TStr(b) | Val::BStr(b) => write_string(out, &text(b)),
         Val::Arr(a) => {
@@ -335,10 +360,14 @@ fn nesting_depth(text: &str) -> usize {
     max
 }
 
-/// Bring numbers read by jaq into our representation (doubles, see [`JqVal::number`]).
+/// Bring numbers read by jaq into our representation: doubles (see
+/// [`JqVal::number`]) in jq 1.6, literals in jq 1.8.
 fn normalize(v: Val) -> Result<JqVal, String> {
     Ok(match v {
         Val::Num(Num::Float(x)) if !x.is_finite() => return Err(format!("{x} is not valid JSON")),
+        Val::Num(n @ (Num::Dec(_) | Num::BigInt(_))) if dialect() == Dialect::Jq18 => {
+            read_number(&n.to_string()).unwrap_or_else(|| JqVal::number(num_f64(&n)))
+        }
         Val::Num(n) => JqVal::number(num_f64(&n)),
         Val::Arr(a) => arr(Rc::unwrap_or_clone(a)
             .into_iter()
@@ -355,19 +384,51 @@ fn normalize(v: Val) -> Result<JqVal, String> {
 // ---------------------------------------------------------------------------
 // Conversion from and to serde_json.
 
-/// Convert serde_json input. Numbers become doubles, as jq 1.6 reads them.
-pub(super) fn from_serde(v: &serde_json::Value) -> JqVal {
+/// Convert serde_json input as jq 1.8 reads what Python's `json.dumps` writes:
+/// integers whole, floats as literals (`literals` is set when there is one);
+/// [`to_doubles`] turns that into what jq 1.6 reads.
+pub(super) fn from_serde(v: &serde_json::Value, literals: &mut bool) -> JqVal {
     use serde_json::Value as J;
     match v {
         J::Null => JqVal::NULL,
         J::Bool(b) => JqVal(Val::Bool(*b)),
-        J::Number(n) => JqVal::number(n.as_f64().unwrap_or(f64::NAN)),
+        J::Number(n) => {
+            let exact = n.as_i64().map(|i| i as f64).or_else(|| n.as_u64().map(|u| u as f64));
+            match (exact, n.as_f64()) {
+                (Some(x), _) if x.abs() <= MAX_EXACT_INT => JqVal::number(x),
+                (Some(_), _) => {
+                    *literals = true;
+                    literal_number(n.to_string())
+                }
+                (None, Some(x)) => match literal::of_python_float(x) {
+                    Some(lit) => {
+                        *literals = true;
+                        literal_number(lit)
+                    }
+                    None => JqVal::number(x),
+                },
+                (None, None) => JqVal::number(f64::NAN),
+            }
+        }
         J::String(s) => JqVal::string(s.as_str()),
-        J::Array(a) => arr(a.iter().map(|x| from_serde(x).0).collect()),
+        J::Array(a) => arr(a.iter().map(|x| from_serde(x, literals).0).collect()),
         J::Object(o) => obj(o
             .iter()
-            .map(|(k, x)| (JqVal::string(k.as_str()).0, from_serde(x).0))
+            .map(|(k, x)| (JqVal::string(k.as_str()).0, from_serde(x, literals).0))
             .collect()),
+    }
+}
+
+/// The same value with every literal read as a double, as jq 1.6 reads numbers.
+pub(super) fn to_doubles(v: &JqVal) -> JqVal {
+    match &v.0 {
+        Val::Num(n @ (Num::Dec(_) | Num::BigInt(_))) => JqVal::number(num_f64(n)),
+        Val::Arr(a) => arr(a.iter().map(|x| to_doubles(&JqVal(x.clone())).0).collect()),
+        Val::Obj(o) => obj(o
+            .iter()
+            .map(|(k, x)| (k.clone(), to_doubles(&JqVal(x.clone())).0))
+            .collect()),
+        _ => v.clone(),
     }
 }
 
@@ -385,6 +446,7 @@ pub(super) fn to_serde(v: &Val, depth: usize) -> Result<serde_json::Value, Strin
     Ok(match v {
         Val::Null => J::Null,
         Val::Bool(b) => J::Bool(*b),
+        Val::Num(Num::Dec(lit)) => literal_to_serde(lit),
         Val::Num(n) => number_to_serde(num_f64(n)),
         Val::TStr(b) | Val::BStr(b) => J::String(text(b).into_owned()),
         Val::Arr(a) => J::Array(
@@ -408,6 +470,19 @@ pub(super) fn to_serde(v: &Val, depth: usize) -> Result<serde_json::Value, Strin
     })
 }
 
+/// What Python makes of a literal jq 1.8 printed: integers whole (as far as
+/// serde_json holds them), the rest as doubles, beyond their range the largest.
+fn literal_to_serde(lit: &str) -> serde_json::Value {
+    if literal::is_integer_text(lit) {
+        if let Ok(n) = lit.parse::<serde_json::Number>() {
+            return serde_json::Value::Number(n);
+        }
+    }
+    let x: f64 = lit.parse().unwrap_or(f64::NAN);
+    serde_json::Number::from_f64(x.clamp(-f64::MAX, f64::MAX))
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
 fn number_to_serde(x: f64) -> serde_json::Value {
     format_number(x)
         .parse::<serde_json::Number>()
@@ -417,11 +492,15 @@ fn number_to_serde(x: f64) -> serde_json::Value {
 // ---------------------------------------------------------------------------
 // Indexing, slicing and updating, the jq 1.6 way.
 
-/// jq 1.6 `.[i]` on an array: integer indices only, negative ones count from the end.
+/// `.[i]` on an array: negative indices count from the end; jq 1.6 answers null
+/// for a fractional index, jq 1.8 truncates it.
 fn array_get(items: &[Val], i: f64) -> JqVal {
-    if i.fract() != 0.0 {
-        return JqVal::NULL;
-    }
+    let i = match dialect() {
+        Dialect::Jq16 if i.fract() != 0.0 => return JqVal::NULL,
+        Dialect::Jq16 => i,
+        // A C cast: toward zero, so `.[-1.5]` is `.[-1]`.
+        Dialect::Jq18 => i.trunc(),
+    };
     let i = if i < 0.0 { i + items.len() as f64 } else { i };
     if i < 0.0 {
         return JqVal::NULL;
@@ -613,9 +692,7 @@ impl JqVal {
 
 impl jaq_core::ValT for JqVal {
     fn from_num(n: &str) -> JqResult {
-        n.parse::<f64>()
-            .map(JqVal::number)
-            .map_err(|_| fail(format!("Invalid numeric literal {n}")))
+        read_number(n).ok_or_else(|| fail(format!("Invalid numeric literal {n}")))
     }
 
     /// Object construction: jq 1.6 only accepts string keys.
@@ -683,6 +760,16 @@ impl jaq_core::ValT for JqVal {
         f: impl Fn(Self) -> I,
     ) -> ValX<'a, Self> {
         match self.0 {
+            Val::Arr(a) if dialect() == Dialect::Jq18 => {
+                // jq 1.8 collects the items the update deletes and removes them at the end.
+                let mut kept = Vec::with_capacity(a.len());
+                for item in Rc::unwrap_or_clone(a) {
+                    if let Some(y) = f(JqVal(item)).next().transpose()? {
+                        kept.push(y.0);
+                    }
+                }
+                Ok(arr(kept))
+            }
             Val::Arr(a) => {
                 let mut items = Rc::unwrap_or_clone(a);
                 // jq 1.6 visits the paths it saw before the update, whatever got deleted.
@@ -829,8 +916,14 @@ impl From<bool> for JqVal {
     }
 }
 
+/// jaq compiles integer literals to `isize`s and builds their values with this, so
+/// in jq 1.8 a literal beyond 2^53 keeps its digits and a literal 0 stays the literal
+/// (negated, it is 0, not -0).
 impl From<isize> for JqVal {
     fn from(i: isize) -> Self {
+        if dialect() == Dialect::Jq18 && (i == 0 || (i as f64).abs() > MAX_EXACT_INT) {
+            return literal_number(i.to_string());
+        }
         JqVal::number(i as f64)
     }
 }
@@ -900,16 +993,21 @@ fn deep_merge(mut l: Map, r: Map) -> Map {
 /// Longest string `"s" * n` builds; jq 1.6 would try any length, and run out of memory.
 const MAX_REPEAT_BYTES: f64 = (1u64 << 30) as f64;
 
-/// `"s" * n`: jq 1.6 repeats `s` (n - 1 truncated) + 1 times, or yields null.
+/// `"s" * n`: jq 1.6 repeats `s` (n - 1 truncated) + 1 times, or yields null
+/// below 1; jq 1.8 repeats it n (truncated) times, and yields null below 0.
 fn repeat_string(s: &str, n: f64) -> JqResult {
-    let extra = (n - 1.0).trunc();
-    if extra.is_nan() || extra < 0.0 {
+    let times = match dialect() {
+        Dialect::Jq16 => (n - 1.0).trunc() + 1.0,
+        Dialect::Jq18 if n < 0.0 => f64::NAN,
+        Dialect::Jq18 => n.trunc(),
+    };
+    if times.is_nan() || times < 1.0 && dialect() == Dialect::Jq16 {
         return Ok(JqVal::NULL);
     }
-    if (extra + 1.0) * s.len() as f64 > MAX_REPEAT_BYTES {
+    if times * s.len() as f64 > MAX_REPEAT_BYTES {
         return Err(fail("Repeat string result too long"));
     }
-    Ok(JqVal::string(s.repeat(extra as usize + 1)))
+    Ok(JqVal::string(s.repeat(times as usize)))
 }
 
 /// `a / b` on strings splits `a` at every `b`.
@@ -1026,6 +1124,11 @@ impl std::ops::Rem for JqVal {
 impl std::ops::Neg for JqVal {
     type Output = JqResult;
     fn neg(self) -> JqResult {
+        // jq 1.8 keeps a literal's digits through negation.
+        if let Val::Num(Num::Dec(lit)) = &self.0 {
+            let negated = literal::negate(lit);
+            return Ok(read_number(&negated).unwrap_or_else(|| literal_number(negated)));
+        }
         match self.as_number() {
             Some(x) => Ok(JqVal::number(-x)),
             None => Err(fail(format!("{} cannot be negated", self.describe()))),
