@@ -538,7 +538,10 @@ fn jq18_path() -> String {
 
 impl Jq18 {
     fn start() -> Jq18 {
-        let script = format!("{}/tests/support/jq18_reference.py", env!("CARGO_MANIFEST_DIR"));
+        let script = format!(
+            "{}/tests/support/jq18_reference.py",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let mut child = Command::new("python3")
             .arg(script)
             .env("PYTHONPATH", jq18_path())

@@ -441,6 +441,34 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     keys(&mut state, &[Key::Esc]);
     insta::assert_snapshot!("workbench_fixed", draw(&state));
 
+    // A jq 1.8 builtin: the exporter's jq 1.6 refuses it everywhere; `o` switches to
+    // Ocean, which evaluates every repository again with jq 1.8.
+    let with_trim = fixed.replace("ltrimstr(\"port-\")", "ltrimstr(\"port-\") | trim");
+    let edit = |state: &mut State, text: &str| {
+        let effects = update(state, Msg::Key(Key::Enter));
+        assert!(matches!(effects[0], Effect::EditField { .. }));
+        let effects = update(
+            state,
+            Msg::Edited {
+                text: text.into(),
+                cursor: (0, text.len()),
+            },
+        );
+        perform(state, effects);
+        keys(state, &[Key::Esc]);
+    };
+    edit(&mut state, &with_trim);
+    let ok = |state: &State| state.workbench.as_ref().unwrap().sweep.as_ref().unwrap().ok[service];
+    assert_eq!(ok(&state), 0, "jq 1.6 has no trim");
+    let effects = update(&mut state, Msg::Key(Key::Char('o')));
+    perform(&mut state, effects);
+    assert_eq!(ok(&state), 48, "jq 1.8 has trim");
+    insta::assert_snapshot!("workbench_ocean_jq18", draw(&state));
+    let effects = update(&mut state, Msg::Key(Key::Char('o')));
+    perform(&mut state, effects);
+    edit(&mut state, fixed);
+    assert_eq!(ok(&state), 48);
+
     // Leaving with unsaved edits asks; saving asks for y.
     keys(&mut state, &[Key::Esc]);
     insta::assert_snapshot!("workbench_leave_prompt", draw(&state));

@@ -34,7 +34,9 @@ use std::sync::{Arc, OnceLock};
 use value::JqVal;
 
 /// Which jq a mapping is evaluated as.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {
     /// jq 1.6, as Port's AWS exporter runs it.
@@ -255,7 +257,7 @@ pub fn compile(source: &str, dialect: Dialect) -> Result<Filter, Vec<CompileErro
     let filter = jaq_core::Compiler::default()
         .with_funs(natives::natives())
         .compile(modules)
-        .map_err(|errs| undefined_errors(code, errs, dialect))?;
+        .map_err(|errs| undefined_errors(code, errs))?;
     Ok(Filter {
         filter: Arc::new(filter),
         dialect,
@@ -373,15 +375,11 @@ fn load_errors(source: &str, errs: load::Errors<&str, ()>) -> Vec<CompileError> 
     out
 }
 
-fn undefined_errors(
-    source: &str,
-    errs: jaq_core::compile::Errors<&str, ()>,
-    dialect: Dialect,
-) -> Vec<CompileError> {
+fn undefined_errors(source: &str, errs: jaq_core::compile::Errors<&str, ()>) -> Vec<CompileError> {
     use jaq_core::compile::Undefined;
     let errs = errs.into_iter().flat_map(|(_file, errs)| errs);
     errs.map(|(name, undefined)| {
-        let message = match (check::refusal(name, dialect), undefined) {
+        let message = match (check::refusal(name), undefined) {
             (Some(why), _) => format!("`{name}` {why}"),
             (None, Undefined::Filter(arity)) => format!("{name}/{arity} is not defined"),
             (None, other) => format!("{} {name} is not defined", other.as_str()),

@@ -177,9 +177,10 @@ impl Shard {
                             reply,
                         } => {
                             let jq = semantics.dialect();
-                            let out = evaluate_share(&inputs, &items, &plan.exprs, cap, jq, |row| {
-                                rendered(plan.entity(&row, semantics))
-                            });
+                            let out =
+                                evaluate_share(&inputs, &items, &plan.exprs, cap, jq, |row| {
+                                    rendered(plan.entity(&row, semantics))
+                                });
                             let _ = reply.send(out);
                         }
                         ShardJob::Eval {

@@ -268,10 +268,7 @@ fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
             _ => None,
         });
     let second = Line::from(vec![
-        Span::styled(
-            format!("{} ", wb.semantics.engine_label()),
-            theme::header(),
-        ),
+        Span::styled(format!("{} ", wb.semantics.engine_label()), theme::header()),
         Span::styled("(o)  ", theme::dim()),
         Span::styled(format!("shape {} ", wb.shape.name()), theme::header()),
         Span::styled("(p)  ", theme::dim()),

@@ -119,7 +119,7 @@ fn formats(dialect: Dialect) -> &'static [&'static str] {
 }
 
 /// Why a builtin (or variable) is not available to mappings, if it is not.
-pub(super) fn refusal(name: &str, dialect: Dialect) -> Option<&'static str> {
+pub(super) fn refusal(name: &str) -> Option<&'static str> {
     Some(match name {
         "env" | "$ENV" => "is not available in mappings: the environment holds credentials",
         "input" | "inputs" => "is not available in mappings: a mapping reads only its entity",
@@ -200,10 +200,14 @@ impl<'s> Scope<'s> {
             format!(
                 "write `${name}`: jq 1.6 also defines `{name}` for a `${name}` parameter, this engine does not"
             )
-        } else if let Some(why) = refusal(name, self.dialect) {
+        } else if let Some(why) = refusal(name) {
             format!("`{name}` {why}")
         } else if name.starts_with('@') && !formats(self.dialect).contains(&name) {
-            format!("{} is not a valid format in {}", &name[1..], self.dialect.version())
+            format!(
+                "{} is not a valid format in {}",
+                &name[1..],
+                self.dialect.version()
+            )
         } else if !is_builtin(name, arity, self.dialect) {
             undefined(name, arity, self.dialect)
         } else {
@@ -216,7 +220,7 @@ impl<'s> Scope<'s> {
     }
 
     fn var(&mut self, name: &'s str) {
-        if let Some(why) = refusal(name, self.dialect) {
+        if let Some(why) = refusal(name) {
             let message = format!("`{name}` {why}");
             self.found.push(Violation {
                 at: Some(name),

@@ -73,7 +73,9 @@ fn ours() -> Box<[Filter<RunPtr<Data>>]> {
             unary(cv, |s, p| affix(&s, &p, "endswith", |s, p| s.ends_with(p)))
         }),
         ("ltrimstr", v(1), |cv| {
-            unary(cv, |s, p| trim(s, &p, "startswith", |s, p| s.strip_prefix(p)))
+            unary(cv, |s, p| {
+                trim(s, &p, "startswith", |s, p| s.strip_prefix(p))
+            })
         }),
         ("rtrimstr", v(1), |cv| {
             unary(cv, |s, p| trim(s, &p, "endswith", |s, p| s.strip_suffix(p)))
@@ -171,12 +173,8 @@ fn to_number(v: JqVal) -> JqResult {
                 None => read_number(s),
             },
         });
-        return parsed.ok_or_else(|| {
-            fail(format!(
-                "{} cannot be parsed as a number",
-                v.describe()
-            ))
-        });
+        return parsed
+            .ok_or_else(|| fail(format!("{} cannot be parsed as a number", v.describe())));
     }
     match v.as_text().map(|s| parse_json(&s)) {
         Some(Ok(n)) if n.as_number().is_some() => Ok(n),
@@ -470,14 +468,19 @@ fn decode_uri(v: &JqVal) -> JqResult {
     let bytes = s.as_bytes();
     let (mut out, mut i) = (Vec::with_capacity(bytes.len()), 0);
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(b)) => {
                 out.push(b);
                 i += 3;
             }
             (b'%', None) => {
-                return Err(fail(format!("{} is not a valid uri encoding", v.describe())));
+                return Err(fail(format!(
+                    "{} is not a valid uri encoding",
+                    v.describe()
+                )));
             }
             (b, _) => {
                 out.push(b);

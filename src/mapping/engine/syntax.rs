@@ -110,7 +110,10 @@ fn scan<'s>(tokens: &[Token<&'s str>], jq16: bool, found: &mut Vec<Violation<'s>
                 }
             }
             (Tok::Sym, "%") if product => {
-                found.push(violation(tok.0, "jq reads `a * b % c` as `(a * b) % c`, this engine would not: add parentheses"));
+                found.push(violation(
+                    tok.0,
+                    "jq reads `a * b % c` as `(a * b) % c`, this engine would not: add parentheses",
+                ));
             }
             _ => {}
         }

@@ -5,7 +5,8 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn eval(source: &str, input: serde_json::Value) -> Outcome {
-    let filter = compile(source, Dialect::Jq16).unwrap_or_else(|e| panic!("{source:?} does not compile: {e:?}"));
+    let filter = compile(source, Dialect::Jq16)
+        .unwrap_or_else(|e| panic!("{source:?} does not compile: {e:?}"));
     first(&filter, &Input::from_json(&input))
 }
 
@@ -105,7 +106,7 @@ fn every_jq_1_6_builtin_compiles_except_the_refused_ones() {
         } else {
             format!("{name}({args})")
         };
-        match (check::refusal(name, Dialect::Jq16), compile(&source, Dialect::Jq16)) {
+        match (check::refusal(name), compile(&source, Dialect::Jq16)) {
             (None, Err(e)) => panic!("{source} does not compile: {e:?}"),
             (Some(_), Ok(_)) => panic!("{source} compiles but should be refused"),
             _ => {}
@@ -510,7 +511,10 @@ fn jq_1_8_keeps_number_literals() {
     for (source, printed) in [
         ("1.000 | tostring", "1.000"),
         ("123456789012345678 | tostring", "123456789012345678"),
-        ("[1e3, 1.5e2, -1.50, -0, 0.0] | tostring", "[1E+3,1.5E+2,-1.50,0,0.0]"),
+        (
+            "[1e3, 1.5e2, -1.50, -0, 0.0] | tostring",
+            "[1E+3,1.5E+2,-1.50,0,0.0]",
+        ),
         ("1.10 | length | tostring", "1.10"),
         ("1.50 + 0 | tostring", "1.5"),
         ("-(1 - 1) | tostring", "-0"),
@@ -519,7 +523,11 @@ fn jq_1_8_keeps_number_literals() {
         ("infinite | tostring", "1.7976931348623157e+308"),
         (".a | tostring", "1.0"),
     ] {
-        assert_eq!(value18(source, json!({"a": 1.0})), json!(printed), "{source}");
+        assert_eq!(
+            value18(source, json!({"a": 1.0})),
+            json!(printed),
+            "{source}"
+        );
     }
     // The same in jq 1.6: doubles from the start.
     assert_eq!(value("1.000 | tostring", json!(null)), json!("1"));
@@ -535,17 +543,41 @@ fn jq_1_8_builtins_and_changed_behaviour() {
     assert_eq!(value18(r#""  x " | trim"#, json!(null)), json!("x"));
     assert_eq!(value18("[limit(0; 1, 2)]", json!(null)), json!([]));
     assert_eq!(value18("[last(empty)]", json!(null)), json!([]));
-    assert_eq!(value18("try (null | error) catch .", json!(null)), json!(null));
+    assert_eq!(
+        value18("try (null | error) catch .", json!(null)),
+        json!(null)
+    );
     assert_eq!(value18("[range(5)] | .[1.7]", json!(null)), json!(1));
     assert_eq!(value18(r#""x" * 0"#, json!(null)), json!(""));
     assert_eq!(value18(r#""aéb" | index("b")"#, json!(null)), json!(2));
-    assert_eq!(value18(r#""ab" | gsub(""; "-")"#, json!(null)), json!("-a-b-"));
-    assert_eq!(value18(r#""é" | gsub(""; "-")"#, json!(null)), json!("-é--"));
-    assert_eq!(value18("[1, 2, 3] | .[] |= (if . == 1 then empty else . end)", json!(null)), json!([2, 3]));
-    assert_eq!(value18("$__loc__", json!(null)), json!({"file": "<top-level>", "line": 1}));
+    assert_eq!(
+        value18(r#""ab" | gsub(""; "-")"#, json!(null)),
+        json!("-a-b-")
+    );
+    assert_eq!(
+        value18(r#""é" | gsub(""; "-")"#, json!(null)),
+        json!("-é--")
+    );
+    assert_eq!(
+        value18(
+            "[1, 2, 3] | .[] |= (if . == 1 then empty else . end)",
+            json!(null)
+        ),
+        json!([2, 3])
+    );
+    assert_eq!(
+        value18("$__loc__", json!(null)),
+        json!({"file": "<top-level>", "line": 1})
+    );
     assert_eq!(value18("{a: 1 + 2}", json!(null)), json!({"a": 3}));
-    assert!(matches!(eval18(r#"" 12" | tonumber"#, json!(null)), Outcome::Error(_)));
-    assert!(matches!(eval18(r#"1 | ltrimstr("x")"#, json!(null)), Outcome::Error(_)));
+    assert!(matches!(
+        eval18(r#"" 12" | tonumber"#, json!(null)),
+        Outcome::Error(_)
+    ));
+    assert!(matches!(
+        eval18(r#"1 | ltrimstr("x")"#, json!(null)),
+        Outcome::Error(_)
+    ));
     assert_eq!(eval18("halt", json!(null)), Outcome::NoOutput);
 }
 

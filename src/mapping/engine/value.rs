@@ -7,10 +7,10 @@
 //! `Val` lets us implement jaq's value traits ourselves and decide each of those the
 //! way jq 1.6 does, while reusing jaq's data structures and its standard library.
 
+use super::{Dialect, dialect, literal};
 use jaq_core::box_iter::{BoxIter, box_once};
 use jaq_core::path::Opt;
 use jaq_core::{Error, Exn, ValR, ValX};
-use super::{Dialect, dialect, literal};
 use jaq_json::{Map, Num, Rc, Val};
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -393,7 +393,10 @@ pub(super) fn from_serde(v: &serde_json::Value, literals: &mut bool) -> JqVal {
         J::Null => JqVal::NULL,
         J::Bool(b) => JqVal(Val::Bool(*b)),
         J::Number(n) => {
-            let exact = n.as_i64().map(|i| i as f64).or_else(|| n.as_u64().map(|u| u as f64));
+            let exact = n
+                .as_i64()
+                .map(|i| i as f64)
+                .or_else(|| n.as_u64().map(|u| u as f64));
             match (exact, n.as_f64()) {
                 (Some(x), _) if x.abs() <= MAX_EXACT_INT => JqVal::number(x),
                 (Some(_), _) => {
@@ -473,10 +476,11 @@ pub(super) fn to_serde(v: &Val, depth: usize) -> Result<serde_json::Value, Strin
 /// What Python makes of a literal jq 1.8 printed: integers whole (as far as
 /// serde_json holds them), the rest as doubles, beyond their range the largest.
 fn literal_to_serde(lit: &str) -> serde_json::Value {
-    if literal::is_integer_text(lit) {
-        if let Ok(n) = lit.parse::<serde_json::Number>() {
-            return serde_json::Value::Number(n);
-        }
+    if let (true, Ok(n)) = (
+        literal::is_integer_text(lit),
+        lit.parse::<serde_json::Number>(),
+    ) {
+        return serde_json::Value::Number(n);
     }
     let x: f64 = lit.parse().unwrap_or(f64::NAN);
     serde_json::Number::from_f64(x.clamp(-f64::MAX, f64::MAX))
