@@ -157,24 +157,25 @@ pub struct CompileError {
 pub struct Input {
     /// As jq 1.8 reads it: floats are literals (see `literal`).
     value: JqVal,
-    /// Whether `value` holds literals, which jq 1.6 reads as doubles instead.
-    literals: bool,
+    /// As jq 1.6 reads it, when that differs (the input holds literals).
+    doubles: Option<JqVal>,
 }
 
 impl Input {
     /// Numbers as Ocean's Python hands them to jq 1.8 (integers whole, floats as
-    /// Python writes them); a jq 1.6 run reads them as doubles. (Recursive: meant
-    /// for values serde_json parsed, which it nests at most 128 deep.)
+    /// Python writes them), and as doubles for jq 1.6. (Recursive: meant for
+    /// values serde_json parsed, which it nests at most 128 deep.)
     pub fn from_json(v: &serde_json::Value) -> Input {
         let mut literals = false;
         let value = value::from_serde(v, &mut literals);
-        Input { value, literals }
+        let doubles = literals.then(|| value::to_doubles(&value));
+        Input { value, doubles }
     }
 
     /// The value a run in `dialect` starts from.
     fn for_dialect(&self, dialect: Dialect) -> JqVal {
-        match dialect {
-            Dialect::Jq16 if self.literals => value::to_doubles(&self.value),
+        match (dialect, &self.doubles) {
+            (Dialect::Jq16, Some(doubles)) => doubles.clone(),
             _ => self.value.clone(),
         }
     }
