@@ -714,3 +714,57 @@ fn first_outputs_match_jq_1_8() {
         reference.first(expr, input)
     });
 }
+
+/// The real path: the corpus through the worker process the app and `render` use (the
+/// request crosses the pipe as JSON, the dialect with it), for both dialects, must give
+/// exactly what the engine gives in-process, which the tests above hold to jq.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_process_answers_as_the_engine_does() {
+    use ecr_port::mapping::worker::{
+        DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_CAP, WorkerClient, WorkerOptions,
+    };
+    let opts = WorkerOptions {
+        program: env!("CARGO_BIN_EXE_ecr-port").into(),
+        deadline: Duration::from_secs(30),
+        output_cap: DEFAULT_OUTPUT_CAP,
+        memory_limit: DEFAULT_MEMORY_LIMIT,
+    };
+    let corpus: Vec<String> = CORPUS
+        .iter()
+        .chain(CORPUS_18)
+        .map(|e| e.to_string())
+        .collect();
+    let repos: Vec<Value> = repositories().into_iter().map(|(_, v)| v).collect();
+    for dialect in [Dialect::Jq16, Dialect::Jq18] {
+        let mut client = WorkerClient::new(opts.clone());
+        client.set_dialect(dialect);
+        client
+            .load(std::sync::Arc::new(repos.clone()))
+            .await
+            .expect("load the repositories");
+        let got = client
+            .eval(corpus.clone(), None, None)
+            .await
+            .expect("the worker answers");
+        client.shutdown().await;
+        assert_eq!(got.outcomes.len(), repos.len());
+        let mut differ = Vec::new();
+        for (repo, row) in repos.iter().zip(&got.outcomes) {
+            let input = Input::from_json(repo);
+            for (expr, theirs) in corpus.iter().zip(row) {
+                let ours = run_engine(expr, &input, dialect);
+                if !agree(&ours, theirs) {
+                    differ.push(format!(
+                        "{expr}\n   in-process: {ours:?}\n   worker: {theirs:?}"
+                    ));
+                }
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{}: the worker differs from the engine:\n{}",
+            dialect.version(),
+            differ.join("\n")
+        );
+    }
+}
