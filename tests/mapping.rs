@@ -103,6 +103,76 @@ fn the_fixed_mapping_relates_every_repository_to_its_service() {
     assert_eq!(stdout(&out), stdout(&render(&env, &fixed, &input, &[])));
 }
 
+/// A config with two ECR resources (the second only for `payments/`), the first with two
+/// mappings, around a resource of another kind: every mapping makes its entities, in Port's
+/// order, each naming the mapping it came from; the second resource's entities collide with
+/// the first mapping's (same blueprint, same identifier), and that is reported.
+#[test]
+fn every_ecr_resource_and_mapping_is_rendered_and_labelled() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let repos: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let config = json!({"resources": [
+        {"kind": "AWS::ECR::Repository", "selector": {"query": "true"},
+         "port": {"entity": {"mappings": [
+            {"identifier": ".Arn", "title": ".RepositoryName", "blueprint": "ecr_repository",
+             "properties": {}},
+            {"identifier": ".RepositoryUri", "blueprint": "ecr_uri", "properties": {}}]}}},
+        {"kind": "AWS::S3::Bucket",
+         "port": {"entity": {"mappings": [{"identifier": ".BucketName", "blueprint": "b"}]}}},
+        {"kind": "AWS::ECR::Repository",
+         "selector": {"query": ".RepositoryName | startswith(\"payments/\")"},
+         "port": {"entity": {"mappings": [
+            {"identifier": ".Arn", "title": "\"payments\"", "blueprint": "ecr_repository",
+             "properties": {}}]}}}
+    ]});
+    let mapping = env.path("config.json");
+    std::fs::write(&mapping, config.to_string()).unwrap();
+    let out = render(&env, mapping.to_str().unwrap(), &input, &[]);
+    let got = entities(&out);
+    let payments: Vec<&Value> = repos
+        .iter()
+        .filter(|r| {
+            r["RepositoryName"]
+                .as_str()
+                .unwrap()
+                .starts_with("payments/")
+        })
+        .collect();
+    assert_eq!(payments.len(), 5);
+    assert_eq!(got.len(), 48 * 2 + payments.len());
+    // Resource 1: each repository through mapping 1, then mapping 2; then resource 3.
+    for (i, repo) in repos.iter().enumerate() {
+        assert_eq!(got[2 * i]["mapping"], "#1.1");
+        assert_eq!(got[2 * i]["identifier"], repo["Arn"]);
+        assert_eq!(got[2 * i + 1]["mapping"], "#1.2");
+        assert_eq!(got[2 * i + 1]["identifier"], repo["RepositoryUri"]);
+        assert_eq!(got[2 * i + 1]["blueprint"], "ecr_uri");
+    }
+    for (entity, repo) in got[96..].iter().zip(&payments) {
+        assert_eq!(entity["mapping"], "#3.1");
+        assert_eq!(entity["identifier"], repo["Arn"]);
+        assert_eq!(entity["title"], "payments");
+    }
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: 10 entities share 5 identifiers (a push refuses them):"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "`arn:aws:ecr:eu-west-1:123456789012:repository/payments/worker`: payments/worker \
+             (eu-west-1) #1.1, payments/worker (eu-west-1) #3.1"
+        ),
+        "{err}"
+    );
+    // One mapping, as before: no label.
+    let fixed = format!("{ROOT}/assets/default-mapping.json");
+    let out = render(&env, &fixed, &input, &[]);
+    assert!(entities(&out).iter().all(|e| e.get("mapping").is_none()));
+}
+
 #[test]
 fn ocean_yaml_over_the_ocean_shapes() {
     let env = Env::new();

@@ -144,12 +144,12 @@ pub enum Effect {
         path: PathBuf,
         text: String,
     },
-    /// Render these repositories with the mapping (the workbench's, else the configured one),
-    /// check the blueprint and plan the push.
+    /// Render these repositories with every mapping of the file (the workbench's, with its
+    /// edits, else the configured one), check the blueprint and plan the push.
     PreparePush {
         generation: u64,
         repos: Vec<crate::model::Repository>,
-        mapping: Option<crate::mapping::file::Mapping>,
+        mappings: Option<Vec<(crate::mapping::file::Origin, crate::mapping::file::Mapping)>>,
         semantics: crate::mapping::eval::Semantics,
         shape: crate::mapping::eval::Shape,
         create_missing: bool,
