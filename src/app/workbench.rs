@@ -798,8 +798,8 @@ mod tests {
         update(
             &mut state,
             Msg::Edited {
-                text: ".Arn".into(),
-                cursor: (0, 4),
+                text: ".RepositoryName".into(),
+                cursor: (0, 15),
             },
         );
         // The first sweep (with the old identifier expression) answers late.
@@ -814,7 +814,7 @@ mod tests {
         let wb = state.workbench.as_ref().unwrap();
         assert_eq!(
             wb.swept[0], None,
-            "column 0 holds `.Arn` now, not the old reply"
+            "column 0 holds `.RepositoryName` now, not the old reply"
         );
         assert!(wb.swept[1..].iter().all(Option::is_some));
     }

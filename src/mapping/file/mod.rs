@@ -549,7 +549,11 @@ mod tests {
 
         let guide_text = include_str!("../../../assets/guide-mapping.json");
         let guide = MappingFile::parse(guide_text, Format::ExporterJson).expect("guide parses");
+        // The guide names entities by repository name; the shipped mapping by ARN, so that a
+        // name in two regions or accounts makes two entities.
+        assert_eq!(m.identifier, ".Arn");
         let mut expected = m.clone();
+        expected.identifier = ".RepositoryName".to_owned();
         expected
             .set_relation(
                 "service",
