@@ -125,7 +125,7 @@ struct PreviewJob {
 }
 
 struct SweepJob {
-    exprs: Vec<(usize, String)>,
+    exprs: Vec<(crate::app::workbench::SweepColumn, String)>,
     inputs: Arc<Vec<serde_json::Value>>,
     version: u64,
 }

@@ -74,7 +74,7 @@ pub enum Msg {
     },
     SweepDone {
         /// `(column, expression)` pairs, in the order of the outcomes.
-        exprs: Vec<(usize, String)>,
+        exprs: Vec<(workbench::SweepColumn, String)>,
         version: u64,
         result: Result<Evaluated, WorkerError>,
     },
@@ -135,7 +135,7 @@ pub enum Effect {
     /// Evaluate these `(column, expression)` pairs over every input; the worker reloads the
     /// inputs when `version` changed.
     Sweep {
-        exprs: Vec<(usize, String)>,
+        exprs: Vec<(workbench::SweepColumn, String)>,
         inputs: std::sync::Arc<Vec<serde_json::Value>>,
         version: u64,
     },

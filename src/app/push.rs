@@ -189,16 +189,7 @@ fn prepare(state: &mut State) -> Vec<Effect> {
     vec![Effect::PreparePush {
         generation: push.generation,
         repos,
-        mappings: wb.map(|w| {
-            let mut file = w.file.clone();
-            match file
-                .set_mapping(w.mapping.clone())
-                .and_then(|()| file.mappings())
-            {
-                Ok(all) => all,
-                Err(_) => vec![(file.origin(), w.mapping.clone())],
-            }
-        }),
+        mappings: wb.map(super::workbench::Workbench::all_mappings),
         semantics: wb.map_or(crate::mapping::eval::Semantics::Exporter, |w| w.semantics),
         shape: wb.map_or(crate::mapping::eval::Shape::Exporter, |w| w.shape),
         create_missing: push.create_missing,
