@@ -126,7 +126,7 @@ struct PreviewJob {
 }
 
 struct SweepJob {
-    exprs: Vec<(usize, String)>,
+    exprs: Vec<(crate::app::workbench::SweepColumn, String)>,
     inputs: Arc<Vec<serde_json::Value>>,
     version: u64,
     jq: crate::mapping::engine::Dialect,
@@ -498,7 +498,7 @@ fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
     let Effect::PreparePush {
         generation,
         repos,
-        mapping,
+        mappings,
         semantics,
         shape,
         create_missing,
@@ -517,10 +517,10 @@ fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             return;
         }
     };
-    let mapping = match mapping {
+    let mappings = match mappings {
         Some(m) => m,
-        None => match load_mapping(ctx, None) {
-            Ok(file) => file.mapping().clone(),
+        None => match load_mapping(ctx, None).and_then(|file| file.mappings()) {
+            Ok(all) => all,
             Err(e) => {
                 let _ = tx.send(Msg::PushPrepared {
                     generation,
@@ -538,7 +538,8 @@ fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
         let records = Records::live(&repos, shape);
         let result = ops_push::plan(
             catalog.as_ref(),
-            &mapping,
+            &mappings,
+            None,
             semantics,
             &records,
             create_missing,

@@ -301,15 +301,15 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
     t.keys(&["Enter"]);
     t.wait_for("y / n");
     t.keys(&["y"]);
-    let plan = t.wait_for("Enter/p push 28 entities");
-    // The shipped mapping names repositories by name: the six names in both regions clash,
-    // and eight repositories name services the catalog does not have.
-    assert!(plan.contains("12 invalid  8 dangling"), "{plan}");
+    let plan = t.wait_for("Enter/p push 38 entities");
+    // The shipped mapping names repositories by ARN, so the six names in both regions are
+    // twelve entities; ten repositories name services the catalog does not have.
+    assert!(plan.contains("0 invalid  10 dangling"), "{plan}");
     t.keys(&["Enter"]);
     t.wait_for("y / n");
     t.keys(&["y"]);
-    let done = t.wait_for("48 entities: 28 created");
-    assert!(done.contains("20 refused · 0 not attempted"), "{done}");
+    let done = t.wait_for("48 entities: 38 created");
+    assert!(done.contains("10 refused · 0 not attempted"), "{done}");
     let journals = t.env.path("state").join("pushes");
     // The directory also holds the push lock.
     let journal = std::fs::read_dir(&journals)
@@ -324,11 +324,11 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
     let text = std::fs::read_to_string(journal).unwrap();
     assert_eq!(text.matches(r#""kind":"outcome""#).count(), 48);
 
-    // Planned again: Port now holds the 28.
+    // Planned again: Port now holds the 38.
     t.keys(&["Escape"]);
     t.wait_for("48 repositories");
     t.keys(&["p"]);
-    let again = t.wait_for("28 unchanged");
+    let again = t.wait_for("38 unchanged");
     assert!(again.contains("0 create"), "{again}");
     t.keys(&["Escape", "q"]);
     assert_eq!(t.exit_status().as_deref(), Some("0"));

@@ -87,7 +87,8 @@ fn the_fixed_mapping_relates_every_repository_to_its_service() {
     let got = entities(&out);
     assert_eq!(got.len(), repos.len());
     for (entity, repo) in got.iter().zip(&repos) {
-        assert_eq!(entity["identifier"], repo["RepositoryName"]);
+        assert_eq!(entity["identifier"], repo["Arn"]);
+        assert_eq!(entity["title"], repo["RepositoryName"]);
         assert_eq!(entity["blueprint"], "ecr_repository");
         assert_eq!(
             entity["relations"]["service"],
@@ -101,6 +102,141 @@ fn the_fixed_mapping_relates_every_repository_to_its_service() {
     // The shipped mapping is what `render` uses without --mapping.
     let out = run(env.cmd().args(["render", "--input"]).arg(&input));
     assert_eq!(stdout(&out), stdout(&render(&env, &fixed, &input, &[])));
+}
+
+/// The shipped mapping names an entity by its repository's ARN: the demo's names that exist
+/// in both regions make two entities each, and nothing is refused as a duplicate.
+#[test]
+fn the_demo_renders_every_repository_with_no_duplicate_identifier() {
+    let env = Env::new();
+    let out = run(env.cmd().args(["--demo", "render"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = entities(&out);
+    assert_eq!(got.len(), 48);
+    let ids: std::collections::BTreeSet<&str> = got
+        .iter()
+        .map(|e| e["identifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 48, "one identifier per repository");
+    assert!(ids.contains("arn:aws:ecr:us-east-1:123456789012:repository/payments/api"));
+    assert!(!stderr(&out).contains("share"), "{}", stderr(&out));
+}
+
+/// A name in two accounts (same region) is two entities too.
+#[test]
+fn the_shipped_identifier_is_unique_per_account() {
+    let env = Env::new();
+    let input = env.path("two-accounts.json");
+    let repo = |account: &str| {
+        json!({"RepositoryName": "payments/api",
+               "Arn": format!("arn:aws:ecr:eu-west-1:{account}:repository/payments/api"),
+               "RepositoryUri": format!("{account}.dkr.ecr.eu-west-1.amazonaws.com/payments/api"),
+               "ImageTagMutability": "MUTABLE", "ImageScanningConfiguration": {"ScanOnPush": false},
+               "EncryptionConfiguration": {"EncryptionType": "AES256"}, "Tags": []})
+    };
+    let repos = json!([repo("111111111111"), repo("222222222222")]);
+    std::fs::write(&input, repos.to_string()).unwrap();
+    let out = run(env.cmd().args(["render", "--input"]).arg(&input));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = entities(&out);
+    assert_eq!(got.len(), 2);
+    assert_ne!(got[0]["identifier"], got[1]["identifier"]);
+    assert!(!stderr(&out).contains("share"), "{}", stderr(&out));
+}
+
+/// The guide's `.RepositoryName` identifier (relations and links by name) is still allowed,
+/// and its collisions are still reported: the six demo names in both regions.
+#[test]
+fn a_mapping_by_name_still_reports_its_duplicate_identifiers() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let mut by_name: Value =
+        serde_json::from_str(include_str!("../assets/default-mapping.json")).unwrap();
+    by_name["resources"][0]["port"]["entity"]["mappings"][0]["identifier"] =
+        json!(".RepositoryName");
+    let mapping = env.path("by-name.json");
+    std::fs::write(&mapping, by_name.to_string()).unwrap();
+    let out = render(&env, mapping.to_str().unwrap(), &input, &[]);
+    assert_eq!(entities(&out).len(), 48);
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: 12 entities share 6 identifiers (a push refuses them):"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`payments/api`: payments/api (eu-west-1), payments/api (us-east-1)"),
+        "{err}"
+    );
+}
+
+/// A config with two ECR resources (the second only for `payments/`), the first with two
+/// mappings, around a resource of another kind: every mapping makes its entities, in Port's
+/// order, each naming the mapping it came from; the second resource's entities collide with
+/// the first mapping's (same blueprint, same identifier), and that is reported.
+#[test]
+fn every_ecr_resource_and_mapping_is_rendered_and_labelled() {
+    let env = Env::new();
+    let input = demo_inventory(&env);
+    let repos: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let config = json!({"resources": [
+        {"kind": "AWS::ECR::Repository", "selector": {"query": "true"},
+         "port": {"entity": {"mappings": [
+            {"identifier": ".Arn", "title": ".RepositoryName", "blueprint": "ecr_repository",
+             "properties": {}},
+            {"identifier": ".RepositoryUri", "blueprint": "ecr_uri", "properties": {}}]}}},
+        {"kind": "AWS::S3::Bucket",
+         "port": {"entity": {"mappings": [{"identifier": ".BucketName", "blueprint": "b"}]}}},
+        {"kind": "AWS::ECR::Repository",
+         "selector": {"query": ".RepositoryName | startswith(\"payments/\")"},
+         "port": {"entity": {"mappings": [
+            {"identifier": ".Arn", "title": "\"payments\"", "blueprint": "ecr_repository",
+             "properties": {}}]}}}
+    ]});
+    let mapping = env.path("config.json");
+    std::fs::write(&mapping, config.to_string()).unwrap();
+    let out = render(&env, mapping.to_str().unwrap(), &input, &[]);
+    let got = entities(&out);
+    let payments: Vec<&Value> = repos
+        .iter()
+        .filter(|r| {
+            r["RepositoryName"]
+                .as_str()
+                .unwrap()
+                .starts_with("payments/")
+        })
+        .collect();
+    assert_eq!(payments.len(), 5);
+    assert_eq!(got.len(), 48 * 2 + payments.len());
+    // Resource 1: each repository through mapping 1, then mapping 2; then resource 3.
+    for (i, repo) in repos.iter().enumerate() {
+        assert_eq!(got[2 * i]["mapping"], "#1.1");
+        assert_eq!(got[2 * i]["identifier"], repo["Arn"]);
+        assert_eq!(got[2 * i + 1]["mapping"], "#1.2");
+        assert_eq!(got[2 * i + 1]["identifier"], repo["RepositoryUri"]);
+        assert_eq!(got[2 * i + 1]["blueprint"], "ecr_uri");
+    }
+    for (entity, repo) in got[96..].iter().zip(&payments) {
+        assert_eq!(entity["mapping"], "#3.1");
+        assert_eq!(entity["identifier"], repo["Arn"]);
+        assert_eq!(entity["title"], "payments");
+    }
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: 10 entities share 5 identifiers (a push refuses them):"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "`arn:aws:ecr:eu-west-1:123456789012:repository/payments/worker`: payments/worker \
+             (eu-west-1) #1.1, payments/worker (eu-west-1) #3.1"
+        ),
+        "{err}"
+    );
+    // One mapping, as before: no label.
+    let fixed = format!("{ROOT}/assets/default-mapping.json");
+    let out = render(&env, &fixed, &input, &[]);
+    assert!(entities(&out).iter().all(|e| e.get("mapping").is_none()));
 }
 
 #[test]

@@ -848,16 +848,18 @@ async fn the_headless_demo_sets_up_pushes_and_diffs_without_an_account() {
     assert!(stderr(&out).contains("nothing leaves this machine"));
     let out = run(&["push", "--yes", "-o", "json"]).await.unwrap();
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // Named by ARN, the six names in both regions are twelve entities; the ten refused name a
+    // service the demo catalog lacks (both `platform/ingress-nginx` among them).
     assert_eq!(report["total"], 48);
-    assert_eq!(report["created"], 28);
-    assert_eq!(report["refused"], 20);
+    assert_eq!(report["created"], 38);
+    assert_eq!(report["refused"], 10);
     assert_eq!(out.status.code(), Some(1), "refusals fail the run");
     // The catalog remembers: the same push again changes nothing.
     let out = run(&["push", "--yes", "-o", "json"]).await.unwrap();
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
         (report["created"].as_u64(), report["unchanged"].as_u64()),
-        (Some(0), Some(28))
+        (Some(0), Some(38))
     );
 }
 
@@ -910,8 +912,9 @@ async fn render_dry_run_and_push_send_the_same_entities() {
             .collect(),
     );
     assert_eq!(rendered.len(), 3);
-    assert_eq!(rendered["team/app-000"]["properties"]["tags"], Value::Null);
-    assert_eq!(rendered["team/app-001"]["properties"]["extra"], "hello");
+    let arn = |i: usize| format!("arn:aws:ecr:eu-west-1:123456789012:repository/team/app-{i:03}");
+    assert_eq!(rendered[&arn(0)]["properties"]["tags"], Value::Null);
+    assert_eq!(rendered[&arn(1)]["properties"]["extra"], "hello");
 
     let args = ["--mapping", mapping_path.to_str().unwrap()];
     let dry = push_binary(
@@ -988,4 +991,149 @@ async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
     assert_eq!(port.state().count(bulk), 1, "the 10 entities went out once");
     let journals = journal::list(&state_dir.join("pushes"));
     assert_eq!(journals.len(), 1, "the refused push wrote no journal");
+}
+
+/// A config with two ECR resources: the first with two mappings (by ARN and by name), the
+/// second, for `…0` repositories only, with a mapping whose identifier collides with the first
+/// one's and a mapping for another blueprint. The push plans every entity of every mapping,
+/// each labelled; it sends exactly what `render` prints for its blueprint, refuses the
+/// collision naming both sides, and leaves the other blueprint's entity to the push that
+/// `--blueprint` aims at it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mapping_of_every_ecr_resource_is_pushed_and_labelled() {
+    let port = ready_port().await;
+    port.state()
+        .blueprints
+        .insert("ecr_image".into(), blueprint::guide_blueprint("ecr_image"));
+    let repos = repos_json(4, 0);
+    let env = Env::new();
+    let shipped: Value =
+        serde_json::from_str(include_str!("../assets/default-mapping.json")).unwrap();
+    let base = &shipped["resources"][0]["port"]["entity"]["mappings"][0];
+    let with = |identifier: &str, blueprint: &str| {
+        let mut m = base.clone();
+        m["identifier"] = json!(identifier);
+        m["blueprint"] = json!(blueprint);
+        m
+    };
+    let config = json!({"resources": [
+        {"kind": "AWS::ECR::Repository", "selector": {"query": "true"},
+         "port": {"entity": {"mappings": [
+            with(".Arn", DEFAULT_BLUEPRINT), with(".RepositoryName", DEFAULT_BLUEPRINT)]}}},
+        {"kind": "AWS::ECR::Repository", "selector": {"query": ".RepositoryName | endswith(\"0\")"},
+         "port": {"entity": {"mappings": [
+            with(".Arn", DEFAULT_BLUEPRINT), with(".RepositoryUri", "ecr_image")]}}}
+    ]});
+    let mapping = env.path("config.json");
+    std::fs::write(&mapping, config.to_string()).unwrap();
+    let input = env.path("render-input.json");
+    std::fs::write(&input, repos.to_string()).unwrap();
+    let mut render = env.cmd();
+    render
+        .args(["render", "--mapping"])
+        .arg(&mapping)
+        .arg("--input")
+        .arg(&input);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut render))
+        .await
+        .unwrap();
+    let rendered: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rendered.len(), 4 * 2 + 2, "{}", stderr(&out));
+
+    let args = [
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--yes",
+        "-o",
+        "json",
+    ];
+    let run = push_binary(&port, repos.clone(), &args, Some(env)).await;
+    assert_eq!(run.code, 1, "the refusals fail the run: {}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (&report["total"], &report["created"], &report["refused"]),
+        (&json!(10), &json!(7), &json!(3))
+    );
+    let entries = report["entities"].as_array().unwrap();
+    let entry = |repo: &str| {
+        entries
+            .iter()
+            .find(|e| e["repo"] == repo)
+            .unwrap_or_else(|| panic!("{repo} is accounted for: {}", run.stdout))
+    };
+    for i in 0..4 {
+        for m in ["#1.1", "#1.2"] {
+            entry(&format!("team/app-{i:03} (eu-west-1) {m}"));
+        }
+    }
+    let collides = entry("team/app-000 (eu-west-1) #2.1");
+    assert_eq!(collides["outcome"], "refused");
+    assert!(
+        collides["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is also produced by team/app-000 (eu-west-1) #1.1"),
+        "{collides}"
+    );
+    assert_eq!(entry("team/app-000 (eu-west-1) #1.1")["outcome"], "refused");
+    let elsewhere = entry("team/app-000 (eu-west-1) #2.2");
+    assert_eq!(elsewhere["outcome"], "refused");
+    assert!(
+        elsewhere["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`ecr-port push --blueprint ecr_image` sends them"),
+        "{elsewhere}"
+    );
+
+    // What landed is what render printed, entity for entity.
+    let body = |mut e: Value| {
+        let obj = e.as_object_mut().unwrap();
+        obj.remove("mapping");
+        obj.remove("blueprint");
+        (obj["identifier"].as_str().unwrap().to_owned(), e)
+    };
+    let stored = |bp: &str| -> std::collections::BTreeMap<String, Value> {
+        port.state()
+            .entities
+            .iter()
+            .filter(|((b, _), _)| b == bp)
+            .map(|(_, e)| body(e.clone()))
+            .collect()
+    };
+    let sent: std::collections::BTreeMap<String, Value> = rendered
+        .iter()
+        .filter(|e| e["blueprint"] == DEFAULT_BLUEPRINT)
+        .filter(|e| !e["identifier"].as_str().unwrap().ends_with("/team/app-000"))
+        .map(|e| body(e.clone()))
+        .collect();
+    assert_eq!(sent.len(), 7);
+    assert_eq!(stored(DEFAULT_BLUEPRINT), sent);
+
+    // The other blueprint's entity goes with the push aimed at it; the rest wait for theirs.
+    let args = [
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--blueprint",
+        "ecr_image",
+        "--yes",
+        "-o",
+        "json",
+    ];
+    let again = push_binary(&port, repos, &args, Some(run.env)).await;
+    let report: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(
+        (&report["total"], &report["created"], &report["refused"]),
+        (&json!(10), &json!(1), &json!(9)),
+        "{}",
+        again.stderr
+    );
+    let image = stored("ecr_image");
+    assert_eq!(
+        image.keys().collect::<Vec<_>>(),
+        ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app-000"]
+    );
 }

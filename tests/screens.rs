@@ -304,80 +304,86 @@ async fn read_only_refuses_to_open_the_tag_dialog() {
     insta::assert_snapshot!(draw(&state));
 }
 
-/// The workbench, evaluated with the real engine in-process (the worker process is the event
-/// loop's business; the view only sees outcomes).
+/// Every expression on every input with the real engine, in-process (the worker process is
+/// the event loop's business; the view only sees outcomes).
+fn evaluate(
+    exprs: &[String],
+    inputs: &[serde_json::Value],
+    jq: ecr_port::mapping::engine::Dialect,
+) -> ecr_port::mapping::worker::Evaluated {
+    use ecr_port::mapping::engine::{self, Input};
+    let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
+    let compile = filters
+        .iter()
+        .map(|f| match f {
+            Ok(_) => vec![],
+            Err(errors) => errors
+                .iter()
+                .map(|e| ecr_port::mapping::protocol::CompileIssue {
+                    message: e.message.clone(),
+                    span: e.span.clone().map(|r| (r.start, r.end)),
+                })
+                .collect(),
+        })
+        .collect();
+    let outcomes = inputs
+        .iter()
+        .map(|v| {
+            let input = Input::from_json(v);
+            filters
+                .iter()
+                .map(|f| match f {
+                    Ok(f) => engine::first(f, &input),
+                    Err(e) => engine::Outcome::Error(e[0].message.clone()),
+                })
+                .collect()
+        })
+        .collect();
+    ecr_port::mapping::worker::Evaluated { compile, outcomes }
+}
+
+/// Performs the workbench's evaluations, as the event loop would, until none is left.
+fn perform(state: &mut State, effects: Vec<ecr_port::app::Effect>) {
+    use ecr_port::app::Effect;
+    for effect in effects {
+        match effect {
+            Effect::Preview {
+                generation,
+                exprs,
+                input,
+                jq,
+            } => {
+                let result = Ok(evaluate(&exprs, &[input], jq));
+                update(state, Msg::PreviewDone { generation, result });
+            }
+            Effect::Sweep {
+                exprs,
+                inputs,
+                version,
+                jq,
+            } => {
+                let texts: Vec<String> = exprs.iter().map(|(_, e)| e.clone()).collect();
+                let result = Ok(evaluate(&texts, &inputs, jq));
+                let next = update(
+                    state,
+                    Msg::SweepDone {
+                        exprs,
+                        version,
+                        result,
+                    },
+                );
+                perform(state, next);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The workbench on the guide's mapping: why `service` is empty, then the fix.
 #[tokio::test]
 async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     use ecr_port::app::Effect;
-    use ecr_port::mapping::engine::{self, Input};
     use ecr_port::mapping::file::{Format, MappingFile};
-    use ecr_port::mapping::worker::Evaluated;
-
-    fn evaluate(exprs: &[String], inputs: &[serde_json::Value], jq: engine::Dialect) -> Evaluated {
-        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
-        let compile = filters
-            .iter()
-            .map(|f| match f {
-                Ok(_) => vec![],
-                Err(errors) => errors
-                    .iter()
-                    .map(|e| ecr_port::mapping::protocol::CompileIssue {
-                        message: e.message.clone(),
-                        span: e.span.clone().map(|r| (r.start, r.end)),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let outcomes = inputs
-            .iter()
-            .map(|v| {
-                let input = Input::from_json(v);
-                filters
-                    .iter()
-                    .map(|f| match f {
-                        Ok(f) => engine::first(f, &input),
-                        Err(e) => engine::Outcome::Error(e[0].message.clone()),
-                    })
-                    .collect()
-            })
-            .collect();
-        Evaluated { compile, outcomes }
-    }
-
-    fn perform(state: &mut State, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::Preview {
-                    generation,
-                    exprs,
-                    input,
-                    jq,
-                } => {
-                    let result = Ok(evaluate(&exprs, &[input], jq));
-                    update(state, Msg::PreviewDone { generation, result });
-                }
-                Effect::Sweep {
-                    exprs,
-                    inputs,
-                    version,
-                    jq,
-                } => {
-                    let texts: Vec<String> = exprs.iter().map(|(_, e)| e.clone()).collect();
-                    let result = Ok(evaluate(&texts, &inputs, jq));
-                    let next = update(
-                        state,
-                        Msg::SweepDone {
-                            exprs,
-                            version,
-                            result,
-                        },
-                    );
-                    perform(state, next);
-                }
-                _ => {}
-            }
-        }
-    }
 
     let mut state = demo_state().await;
     keys(&mut state, &[Key::Char('/')]);
@@ -479,6 +485,62 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     };
     assert_eq!(path.to_str(), Some("guide-mapping.json"));
     assert!(text.contains("ltrimstr"));
+}
+
+/// A file with two ECR resources, the second (only for `payments/`) with two mappings: the
+/// title says which mapping is edited, the sweep adds what every mapping makes together (its
+/// collisions: the second resource names `payments/api` by name in both regions, and by ARN
+/// the same entities as the first), and `Tab` opens the next mapping.
+#[tokio::test]
+async fn workbench_switches_between_the_files_mappings() {
+    use ecr_port::mapping::file::{Format, MappingFile, default_exporter_config};
+
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('/')]);
+    typed(&mut state, "payments/api");
+    keys(&mut state, &[Key::Enter]);
+    let shipped: serde_json::Value = serde_json::from_str(default_exporter_config()).unwrap();
+    let config = serde_json::json!({"resources": [
+        shipped["resources"][0],
+        {"kind": "AWS::ECR::Repository",
+         "selector": {"query": ".RepositoryName | startswith(\"payments/\")"},
+         "port": {"entity": {"mappings": [
+            {"identifier": ".RepositoryName", "title": ".RepositoryName",
+             "blueprint": "ecr_repository", "properties": {"repositoryUri": ".RepositoryUri"}},
+            {"identifier": ".Arn", "title": "\"payments\"", "blueprint": "ecr_repository",
+             "properties": {}}]}}}
+    ]});
+    let file = MappingFile::parse(&config.to_string(), Format::ExporterJson).unwrap();
+    let effects = update(
+        &mut state,
+        Msg::MappingLoaded(Ok((file, Some("config.json".into())))),
+    );
+    perform(&mut state, effects);
+    let first = draw(&state);
+    assert!(
+        first.contains("mapping 1 of 3 · #1.1 · config.json"),
+        "{first}"
+    );
+    assert!(
+        first.contains(
+            "all 3 mappings → 58 entities  0 dropped  6 duplicate ids in #1.1, #2.1, #2.2"
+        ),
+        "{first}"
+    );
+    insta::assert_snapshot!("workbench_first_of_three_mappings", first);
+
+    let effects = update(&mut state, Msg::Key(Key::Tab));
+    perform(&mut state, effects);
+    let second = draw(&state);
+    assert!(
+        second.contains("mapping 2 of 3 · #2.1 · config.json"),
+        "{second}"
+    );
+    assert!(
+        second.contains("48 repositories → 5 entities  0 dropped  1 duplicate ids"),
+        "{second}"
+    );
+    insta::assert_snapshot!("workbench_second_mapping_after_tab", second);
 }
 
 /// The push screen for the first `n` demo repositories, planned against the demo catalog

@@ -151,6 +151,8 @@ pub enum Action {
     PreviousRepository,
     ToggleSemantics,
     NextShape,
+    NextMapping,
+    PreviousMapping,
     Save,
     // The push.
     Send,
@@ -705,6 +707,20 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::Workbench,
+        &[Key::Tab],
+        Some(Action::NextMapping),
+        "edit the file's next mapping (Port applies every ECR mapping)",
+        Some("mapping"),
+    ),
+    (
+        Context::Workbench,
+        &[Key::BackTab],
+        Some(Action::PreviousMapping),
+        "edit the file's previous mapping",
+        None,
+    ),
+    (
+        Context::Workbench,
         &[Char('a')],
         Some(Action::AddProperty),
         "add a property",
@@ -764,14 +780,15 @@ const SCREEN_ROWS: &[Row] = &[
         &[Char('o')],
         Some(Action::ToggleSemantics),
         "semantics: AWS exporter ↔ Ocean",
-        Some("semantics"),
+        // The sweep box names `o` and `p` with their current value, so the bar leaves them.
+        None,
     ),
     (
         Context::Workbench,
         &[Char('p')],
         Some(Action::NextShape),
         "input shape: exporter → ocean-aws → aws-v3",
-        Some("shape"),
+        None,
     ),
     (
         Context::Workbench,
@@ -1023,6 +1040,19 @@ mod tests {
             Some(Action::SortBy(2))
         );
         assert_eq!(action(Context::Push, Key::Char('?')), Some(Action::Help));
+    }
+
+    #[test]
+    fn tab_picks_the_workbench_mapping_and_the_bar_says_so() {
+        assert_eq!(
+            action(Context::Workbench, Key::Tab),
+            Some(Action::NextMapping)
+        );
+        assert_eq!(
+            action(Context::Workbench, Key::BackTab),
+            Some(Action::PreviousMapping)
+        );
+        assert!(bar(Context::Workbench).contains(&("Tab".to_owned(), "mapping")));
     }
 
     #[test]

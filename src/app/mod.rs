@@ -74,7 +74,7 @@ pub enum Msg {
     },
     SweepDone {
         /// `(column, expression)` pairs, in the order of the outcomes.
-        exprs: Vec<(usize, String)>,
+        exprs: Vec<(workbench::SweepColumn, String)>,
         version: u64,
         result: Result<Evaluated, WorkerError>,
     },
@@ -136,7 +136,7 @@ pub enum Effect {
     /// Evaluate these `(column, expression)` pairs over every input; the worker reloads the
     /// inputs when `version` changed.
     Sweep {
-        exprs: Vec<(usize, String)>,
+        exprs: Vec<(workbench::SweepColumn, String)>,
         inputs: std::sync::Arc<Vec<serde_json::Value>>,
         version: u64,
         jq: crate::mapping::engine::Dialect,
@@ -146,12 +146,12 @@ pub enum Effect {
         path: PathBuf,
         text: String,
     },
-    /// Render these repositories with the mapping (the workbench's, else the configured one),
-    /// check the blueprint and plan the push.
+    /// Render these repositories with every mapping of the file (the workbench's, with its
+    /// edits, else the configured one), check the blueprint and plan the push.
     PreparePush {
         generation: u64,
         repos: Vec<crate::model::Repository>,
-        mapping: Option<crate::mapping::file::Mapping>,
+        mappings: Option<Vec<(crate::mapping::file::Origin, crate::mapping::file::Mapping)>>,
         semantics: crate::mapping::eval::Semantics,
         shape: crate::mapping::eval::Shape,
         create_missing: bool,

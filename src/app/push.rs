@@ -189,7 +189,7 @@ fn prepare(state: &mut State) -> Vec<Effect> {
     vec![Effect::PreparePush {
         generation: push.generation,
         repos,
-        mapping: wb.map(|w| w.mapping.clone()),
+        mappings: wb.map(super::workbench::Workbench::all_mappings),
         semantics: wb.map_or(crate::mapping::eval::Semantics::Exporter, |w| w.semantics),
         shape: wb.map_or(crate::mapping::eval::Shape::Exporter, |w| w.shape),
         create_missing: push.create_missing,

@@ -1,5 +1,6 @@
 //! The headless ECR commands: `list`, `tag add|remove`, `render`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use super::args::{Output, TagAction};
 use super::exit;
 use crate::inventory::Applied;
 use crate::mapping::eval::{Semantics, Shape};
+use crate::mapping::file::Origin;
 use crate::model::text::printable;
 use crate::model::{Repository, tags, time};
 use crate::ops::context::{Context, load_mapping};
@@ -156,39 +158,30 @@ pub(super) struct RenderArgs {
 }
 
 pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
-    let mapping_file = load_mapping(ctx, args.mapping)?;
+    let mappings = load_mapping(ctx, args.mapping)?.mappings()?;
     let records = Records::open(ctx, args.input.as_deref(), args.shape).await?;
     let deadline = Duration::from_secs_f64(args.timeout.max(0.05));
-    let rendering = rendering::render(
-        &records,
-        mapping_file.mapping(),
-        args.semantics,
-        Some(deadline),
-    )
-    .await?;
+    let rendering = rendering::render(&records, &mappings, args.semantics, Some(deadline)).await?;
     let mut ok = rendering.compile_errors.is_empty();
     for error in &rendering.compile_errors {
         eprintln!("error: {error}");
     }
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::new(stdout);
-    let mut by_identifier: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (id, item) in &rendering.items {
-        if let Some(entity) = &item.entity {
-            std::io::Write::write_all(&mut out, entity.get().as_bytes())?;
-            std::io::Write::write_all(&mut out, b"\n")?;
-            if let Some(identifier) = identifier_of(entity.get()) {
-                by_identifier
-                    .entry(identifier)
-                    .or_default()
-                    .push(id.label());
+    let mut by_identity: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for item in &rendering.items {
+        let label = rendering.label(item);
+        if let Some(entity) = &item.rendered.entity {
+            let origin = rendering.labelled.then_some(item.origin);
+            write_entity(&mut out, entity.get(), origin)?;
+            if let Some(identity) = identity_of(entity.get()) {
+                by_identity.entry(identity).or_default().push(label.clone());
             }
         }
-        for (field, message) in &item.problems {
+        for (field, message) in &item.rendered.problems {
             ok = false;
-            let repo = id.label();
-            let (repo, message) = (printable(&repo), printable(message));
-            if item.entity.is_some() {
+            let (repo, message) = (printable(&label), printable(message));
+            if item.rendered.entity.is_some() {
                 eprintln!("{repo}: {field}: {message}");
             } else {
                 eprintln!("{repo}: dropped: {field}: {message}");
@@ -196,15 +189,16 @@ pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<Ex
         }
     }
     std::io::Write::flush(&mut out)?;
-    // As the workbench's sweep does: Port would keep one of each, so a push refuses them.
-    let shared: Vec<_> = by_identifier.iter().filter(|(_, r)| r.len() > 1).collect();
+    // As the workbench's sweep does: Port would keep one of each (the later one overwrites the
+    // earlier), so a push refuses them, across mappings too.
+    let shared: Vec<_> = by_identity.iter().filter(|(_, r)| r.len() > 1).collect();
     if !shared.is_empty() {
         let repos: usize = shared.iter().map(|(_, r)| r.len()).sum();
         eprintln!(
             "note: {repos} entities share {} identifiers (a push refuses them):",
             shared.len()
         );
-        for (identifier, labels) in shared {
+        for ((_, identifier), labels) in shared {
             eprintln!(
                 "  `{}`: {}",
                 printable(identifier),
@@ -215,14 +209,38 @@ pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<Ex
     Ok(exit(ok))
 }
 
-/// The `identifier` of an entity's JSON text, when it is a string.
-fn identifier_of(entity: &str) -> Option<String> {
+/// One entity per line. With several mappings, a `mapping` key first names the one it came
+/// from (`#2.1`); it is not part of the entity Port receives. The entity's text is copied as
+/// the worker made it, so 10,000 entities are not parsed and printed again.
+fn write_entity(
+    out: &mut impl std::io::Write,
+    entity: &str,
+    origin: Option<Origin>,
+) -> std::io::Result<()> {
+    match (origin, entity.strip_prefix('{')) {
+        (Some(origin), Some(rest)) if !rest.trim_start().starts_with('}') => {
+            write!(out, "{{\"mapping\":\"{origin}\",{rest}")?;
+        }
+        _ => out.write_all(entity.as_bytes())?,
+    }
+    out.write_all(b"\n")
+}
+
+/// The `(blueprint, identifier)` of an entity's JSON text, when the identifier is a string:
+/// two entities collide in Port only in the same blueprint.
+fn identity_of(entity: &str) -> Option<(String, String)> {
     #[derive(serde::Deserialize)]
     struct Identified {
         identifier: Option<serde_json::Value>,
+        blueprint: Option<serde_json::Value>,
     }
     let parsed: Identified = serde_json::from_str(entity).ok()?;
-    parsed.identifier?.as_str().map(str::to_owned)
+    let identifier = parsed.identifier?.as_str()?.to_owned();
+    let blueprint = match parsed.blueprint {
+        Some(serde_json::Value::String(b)) => b,
+        other => other.map(|v| v.to_string()).unwrap_or_default(),
+    };
+    Some((blueprint, identifier))
 }
 
 /// Streams the array to stdout one object at a time: at 10,000 repositories, building every
@@ -302,6 +320,27 @@ fn table(repos: &[Repository], prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_labelled_entity_names_its_mapping_first_and_stays_one_json_object() {
+        let entity = r#"{"identifier":"a","blueprint":"b","properties":{}}"#;
+        let origin = Origin {
+            resource: 1,
+            mapping: 0,
+        };
+        let mut out = Vec::new();
+        write_entity(&mut out, entity, Some(origin)).unwrap();
+        write_entity(&mut out, entity, None).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            r##"{"mapping":"#2.1","identifier":"a","blueprint":"b","properties":{}}"##
+        );
+        assert_eq!(lines[1], entity, "one mapping: the entity as it was");
+        let identity = identity_of(entity);
+        assert_eq!(identity, Some(("b".to_owned(), "a".to_owned())));
+    }
 
     #[test]
     fn table_aligns_columns() {

@@ -139,16 +139,14 @@ pub(super) async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCo
     if let Some(journal) = args.resume.clone() {
         return resume(ctx, catalog, journal, &args).await;
     }
-    let mut mapping = load_mapping(ctx, args.mapping.clone())?;
-    if let Some(bp) = &args.blueprint {
-        mapping.mapping_mut().set_static_blueprint(bp);
-    }
+    let mappings = load_mapping(ctx, args.mapping.clone())?.mappings()?;
     let records = Records::open(ctx, args.input.as_deref(), args.shape.into())
         .await?
         .only(&args.only)?;
     let preflight = ops_push::plan(
         catalog.as_ref(),
-        mapping.mapping(),
+        &mappings,
+        args.blueprint.as_deref(),
         args.semantics.into(),
         &records,
         args.create_missing_related,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::engine::Outcome;
-use super::file::{Field, FieldName};
+use super::file::{Field, FieldName, Origin};
 use crate::model::Repository;
 use crate::model::identifier::is_valid_identifier;
 
@@ -310,6 +310,67 @@ pub fn sweep(fields: &[Field], outcomes: &[Vec<Outcome>], entities: &[EntityOutc
     s
 }
 
+/// Entities that Port would take for one: the same identifier in the same blueprint, from
+/// several repositories or several mappings. Port keeps the one it receives last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collision {
+    pub blueprint: String,
+    pub identifier: String,
+    /// `(mapping, repository index)`, in the order Port would receive them.
+    pub by: Vec<(Origin, usize)>,
+}
+
+/// The collisions among the entities of every mapping (`entities[repo]` per mapping, in file
+/// order). Port receives them resource by resource, repository by repository, then mapping by
+/// mapping; `by` follows that order.
+pub fn collisions(mappings: &[(Origin, &[EntityOutcome])]) -> Vec<Collision> {
+    let mut order: Vec<(Origin, usize)> = Vec::new();
+    let mut start = 0;
+    while start < mappings.len() {
+        let resource = mappings[start].0.resource;
+        let end = start
+            + mappings[start..]
+                .iter()
+                .take_while(|(o, _)| o.resource == resource)
+                .count();
+        let repos = mappings[start..end]
+            .iter()
+            .map(|(_, e)| e.len())
+            .max()
+            .unwrap_or(0);
+        for repo in 0..repos {
+            order.extend(mappings[start..end].iter().map(|(o, _)| (*o, repo)));
+        }
+        start = end;
+    }
+    let entities: HashMap<Origin, &[EntityOutcome]> = mappings.iter().copied().collect();
+    let mut by_key: HashMap<(String, String), Vec<(Origin, usize)>> = HashMap::new();
+    for (origin, repo) in order {
+        let Some(EntityOutcome::Entity { entity, .. }) =
+            entities.get(&origin).and_then(|e| e.get(repo))
+        else {
+            continue;
+        };
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let key = (text(&entity["blueprint"]), text(&entity["identifier"]));
+        by_key.entry(key).or_default().push((origin, repo));
+    }
+    let mut found: Vec<Collision> = by_key
+        .into_iter()
+        .filter(|(_, by)| by.len() > 1)
+        .map(|((blueprint, identifier), by)| Collision {
+            blueprint,
+            identifier,
+            by,
+        })
+        .collect();
+    found.sort_by(|a, b| (&a.blueprint, &a.identifier).cmp(&(&b.blueprint, &b.identifier)));
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +496,42 @@ mod tests {
             assemble(&f, &row, None, Semantics::Ocean),
             EntityOutcome::Dropped { .. }
         ));
+    }
+
+    #[test]
+    fn collisions_span_mappings_in_the_same_blueprint_only() {
+        let entity = |id: &str, bp: &str| EntityOutcome::Entity {
+            entity: json!({"identifier": id, "blueprint": bp, "properties": {}}),
+            warnings: vec![],
+        };
+        let at = |resource, mapping| Origin { resource, mapping };
+        let first = [
+            entity("a", "ecr"),
+            entity("b", "ecr"),
+            EntityOutcome::Skipped,
+        ];
+        let second = [entity("x", "ecr"), entity("a", "ecr"), entity("c", "ecr")];
+        let other_blueprint = [
+            entity("a", "image"),
+            entity("y", "image"),
+            entity("z", "image"),
+        ];
+        let found = collisions(&[
+            (at(0, 0), &first[..]),
+            (at(0, 1), &second[..]),
+            (at(2, 0), &other_blueprint[..]),
+        ]);
+        assert_eq!(
+            found,
+            vec![Collision {
+                blueprint: "ecr".into(),
+                identifier: "a".into(),
+                by: vec![(at(0, 0), 0), (at(0, 1), 1)],
+            }]
+        );
+        // Within one mapping, as the sweep's duplicates: two repositories, one identifier.
+        let same = [entity("a", "ecr"), entity("a", "ecr")];
+        assert_eq!(collisions(&[(at(0, 0), &same[..])])[0].by.len(), 2);
     }
 
     #[test]

@@ -2,15 +2,16 @@
 //! relation targets → diff), the requests a dry run shows, the send, the resume, and the words
 //! both faces print about it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use thiserror::Error;
 
 use crate::mapping::eval::Semantics;
-use crate::mapping::file::Mapping;
+use crate::mapping::file::{Mapping, Origin};
 use crate::model::push::{Finished, entities};
-use crate::port::blueprint::{self, Report};
+use crate::port::blueprint::{self, DEFAULT_BLUEPRINT, Report};
 use crate::port::journal::JournalError;
 use crate::port::push::{self, DryRun, Push, PushPlan};
 use crate::port::{Catalog, PortError};
@@ -131,15 +132,17 @@ pub enum Preflight {
     },
 }
 
-/// The blueprint check, then the mapping over `records`, then the plan. Sends no write.
+/// The blueprint check, then every mapping over `records`, then the plan. Sends no write.
+/// The push goes to one blueprint: `target`, else the first mapping's (see [`aim`]).
 pub async fn plan(
     catalog: &dyn Catalog,
-    mapping: &Mapping,
+    mappings: &[(Origin, Mapping)],
+    target: Option<&str>,
     semantics: Semantics,
     records: &Records,
     create_missing_related: bool,
 ) -> Result<Preflight, PushError> {
-    let blueprint_id = blueprint_of(mapping);
+    let (blueprint_id, mappings) = aim(mappings, target);
     let report = blueprint::check(catalog, &blueprint_id).await?;
     let Some(bp) = report
         .blueprint
@@ -148,9 +151,13 @@ pub async fn plan(
     else {
         return Ok(Preflight::NeedsSetup(report));
     };
-    let drafts = render::render(records, mapping, semantics, None)
+    let not_here: BTreeMap<Origin, String> = mappings
+        .iter()
+        .filter_map(|(origin, m)| Some((*origin, elsewhere(*origin, m, &blueprint_id)?)))
+        .collect();
+    let drafts = render::render(records, &mappings, semantics, None)
         .await?
-        .into_drafts()?;
+        .into_drafts(|origin| not_here.get(&origin).cloned())?;
     let plan = push::plan(
         catalog,
         &blueprint_id,
@@ -163,6 +170,37 @@ pub async fn plan(
         plan,
         skipped: drafts.skipped,
         report,
+    })
+}
+
+/// The blueprint a push goes to, and the mappings it renders: `target`, else the first
+/// mapping's blueprint. A `target` that no mapping writes to is where every mapping goes (to
+/// try a mapping on another blueprint, as `--blueprint` always did).
+fn aim(mappings: &[(Origin, Mapping)], target: Option<&str>) -> (String, Vec<(Origin, Mapping)>) {
+    let mut mappings = mappings.to_vec();
+    let first = mappings
+        .first()
+        .map_or_else(|| DEFAULT_BLUEPRINT.to_owned(), |(_, m)| blueprint_of(m));
+    let Some(target) = target.filter(|t| !t.is_empty()) else {
+        return (first, mappings);
+    };
+    if !mappings.iter().any(|(_, m)| blueprint_of(m) == target) {
+        for (_, m) in &mut mappings {
+            m.set_static_blueprint(target);
+        }
+    }
+    (target.to_owned(), mappings)
+}
+
+/// Why the entities of a mapping are not part of a push to `blueprint`: the mapping writes to
+/// another one. A push sends to one blueprint; another push sends the rest.
+fn elsewhere(origin: Origin, mapping: &Mapping, blueprint: &str) -> Option<String> {
+    let writes = mapping.static_blueprint().filter(|b| !b.is_empty())?;
+    (writes != blueprint).then(|| {
+        format!(
+            "{origin} writes to blueprint `{writes}`, and a push sends to one blueprint (this \
+             one to `{blueprint}`); `ecr-port push --blueprint {writes}` sends them"
+        )
     })
 }
 
@@ -319,6 +357,40 @@ pub fn unfinished_notice(dir: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::file::Format;
+
+    fn writes(resource: usize, blueprint: &str) -> (Origin, Mapping) {
+        let origin = Origin {
+            resource,
+            mapping: 0,
+        };
+        (
+            origin,
+            Mapping::new(Format::ExporterJson, ".Arn", blueprint),
+        )
+    }
+
+    #[test]
+    fn a_push_aims_at_one_blueprint_and_names_the_push_for_the_others() {
+        let mappings = [writes(0, "ecr_repository"), writes(1, "ecr_image")];
+        let (bp, aimed) = aim(&mappings, None);
+        assert_eq!(bp, "ecr_repository", "the first mapping's");
+        assert_eq!(aimed, mappings);
+        assert_eq!(elsewhere(aimed[0].0, &aimed[0].1, &bp), None);
+        let why = elsewhere(aimed[1].0, &aimed[1].1, &bp).expect("another blueprint");
+        assert!(
+            why.starts_with("#2.1 writes to blueprint `ecr_image`")
+                && why.ends_with("`ecr-port push --blueprint ecr_image` sends them"),
+            "{why}"
+        );
+        // `--blueprint` picks the mappings that write to it...
+        let (bp, aimed) = aim(&mappings, Some("ecr_image"));
+        assert_eq!((bp.as_str(), aimed), ("ecr_image", mappings.to_vec()));
+        // ...and one that no mapping writes to takes them all there, as it did for one.
+        let (bp, aimed) = aim(&mappings, Some("ecr_test"));
+        assert_eq!(bp, "ecr_test");
+        assert!(aimed.iter().all(|(o, m)| elsewhere(*o, m, &bp).is_none()));
+    }
 
     #[test]
     fn one_lease_per_target_and_blueprint_until_it_is_dropped() {

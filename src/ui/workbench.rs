@@ -11,16 +11,20 @@ use super::{centered, jq, json, theme, thousands};
 use crate::app::State;
 use crate::app::workbench::{Prompt, Run, Workbench};
 use crate::mapping::engine::Outcome;
+use crate::mapping::eval::EntityOutcome;
+use crate::mapping::file::Origin;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let Some(wb) = &state.workbench else {
         return;
     };
     let editor_lines = wb.focused_expr().lines().count().clamp(1, 6) as u16;
+    // A line more for what every mapping together makes, when the file has several.
+    let sweep_lines = if wb.origins.len() > 1 { 5 } else { 4 };
     let [top, editor, sweep] = Layout::vertical([
         Constraint::Min(6),
         Constraint::Length(editor_lines + 3),
-        Constraint::Length(4),
+        Constraint::Length(sweep_lines),
     ])
     .areas(area);
     let [fields, input] =
@@ -48,8 +52,13 @@ fn outcome_span(outcome: Option<&Outcome>, last_good: Option<&serde_json::Value>
 }
 
 fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+    let which = match wb.origins.len() {
+        0 | 1 => String::new(),
+        n => format!("{} of {n} · {} · ", wb.current + 1, wb.origin()),
+    };
     let title = Line::from(vec![
         Span::styled(" mapping ", theme::title()),
+        Span::styled(which, theme::title()),
         Span::styled(
             format!(
                 "{}{} ",
@@ -264,7 +273,7 @@ fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
         .and_then(|r| state.repos.iter().position(|x| x.arn == r.arn))
         .and_then(|i| wb.entities.get(i))
         .and_then(|e| match e {
-            crate::mapping::eval::EntityOutcome::Dropped { problems } => problems.first().cloned(),
+            EntityOutcome::Dropped { problems } => problems.first().cloned(),
             _ => None,
         });
     let second = Line::from(vec![
@@ -283,10 +292,72 @@ fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
             ),
         },
     ]);
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(first), second]).block(block),
-        area,
-    );
+    let mut lines = vec![Line::from(first), second];
+    if wb.origins.len() > 1 {
+        lines.push(all_mappings_line(wb));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// What Port would receive from every mapping of the file together, the collisions first.
+fn all_mappings_line(wb: &Workbench) -> Line<'static> {
+    let entities = wb
+        .others
+        .iter()
+        .flat_map(|o| &o.entities)
+        .chain(&wb.entities);
+    let (mut made, mut dropped) = (0, 0);
+    for e in entities {
+        match e {
+            EntityOutcome::Entity { .. } => made += 1,
+            EntityOutcome::Dropped { .. } => dropped += 1,
+            EntityOutcome::Skipped => {}
+        }
+    }
+    let n = wb.collisions.len();
+    let mut spans = vec![
+        Span::styled(
+            format!(
+                "all {} mappings → {} entities  ",
+                wb.origins.len(),
+                thousands(made)
+            ),
+            theme::header(),
+        ),
+        Span::styled(
+            format!("{dropped} dropped  "),
+            if dropped > 0 {
+                theme::error()
+            } else {
+                Style::new().fg(theme::OK)
+            },
+        ),
+        Span::styled(
+            format!("{n} duplicate ids"),
+            if n > 0 {
+                theme::error()
+            } else {
+                Style::new().fg(theme::OK)
+            },
+        ),
+    ];
+    // Which mappings the collisions come from; `n` goes to their repositories.
+    let mut from: Vec<Origin> = wb
+        .collisions
+        .iter()
+        .flat_map(|c| c.by.iter().map(|(o, _)| *o))
+        .collect();
+    from.sort_unstable();
+    from.dedup();
+    if !from.is_empty() {
+        let from: Vec<String> = from.iter().map(ToString::to_string).collect();
+        spans.push(Span::styled(
+            format!(" in {}", from.join(", ")),
+            theme::error(),
+        ));
+    }
+    spans.push(Span::styled("  Tab next mapping", theme::dim()));
+    Line::from(spans)
 }
 
 fn render_prompt(frame: &mut Frame, area: Rect, wb: &Workbench, prompt: &Prompt) {

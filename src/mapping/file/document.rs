@@ -8,20 +8,13 @@ use serde_yaml_ng::Value as Yaml;
 
 use super::keys::{self, MAPPING_KEYS, RESOURCE_KEYS};
 use super::node::Node;
-use super::{ECR_KIND, Format, Mapping, MappingFileError};
+use super::{ECR_KIND, Format, Mapping, MappingFileError, Origin};
 
 // MAPPING_KEYS and RESOURCE_KEYS are in Port's order: a key that was absent is added at its
 // place, not at the end, so the file still reads naturally.
 
 // ---------------------------------------------------------------------------------------------
 // Navigation and reading
-
-/// Which mapping is edited: `resources[resource]`, and for the exporter `mappings[mapping]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Loc {
-    pub(super) resource: usize,
-    pub(super) mapping: usize,
-}
 
 fn resource_path(index: usize) -> String {
     format!("resources[{index}]")
@@ -31,7 +24,7 @@ pub(super) fn mappings_path(index: usize) -> String {
     format!("resources[{index}].port.entity.mappings")
 }
 
-fn mapping_path(loc: Loc, format: Format) -> String {
+fn mapping_path(loc: Origin, format: Format) -> String {
     match format {
         Format::ExporterJson => format!("{}[{}]", mappings_path(loc.resource), loc.mapping),
         Format::OceanYaml => mappings_path(loc.resource),
@@ -116,7 +109,7 @@ fn ecr_resource<N: Node>(root: &N, index: usize) -> Result<&N, MappingFileError>
 }
 
 /// The mapping object at `loc`, checking that `mappings` has the format's shape.
-fn mapping_at<N: Node>(resource: &N, loc: Loc, format: Format) -> Result<&N, MappingFileError> {
+fn mapping_at<N: Node>(resource: &N, loc: Origin, format: Format) -> Result<&N, MappingFileError> {
     let mappings = mappings_of(resource, loc.resource)?;
     let node = match format {
         Format::ExporterJson => {
@@ -251,7 +244,11 @@ fn selector_query_of<N: Node>(
     }
 }
 
-fn read_mapping<N: Node>(root: &N, loc: Loc, format: Format) -> Result<Mapping, MappingFileError> {
+fn read_mapping<N: Node>(
+    root: &N,
+    loc: Origin,
+    format: Format,
+) -> Result<Mapping, MappingFileError> {
     let resource = ecr_resource(root, loc.resource)?;
     let node = mapping_at(resource, loc, format)?;
     let at = mapping_path(loc, format);
@@ -342,7 +339,7 @@ fn write_mapping<N: Node>(map: &mut N, m: &Mapping) {
     put_table(map, "relations", &m.relations);
 }
 
-fn write_back<N: Node>(root: &mut N, loc: Loc, m: &Mapping) -> Result<(), MappingFileError> {
+fn write_back<N: Node>(root: &mut N, loc: Origin, m: &Mapping) -> Result<(), MappingFileError> {
     // `loc` was validated when the mapping was read and the document is private, so a miss
     // here means a bug; report it rather than panic.
     let lost = || MappingFileError::Missing {
@@ -390,14 +387,14 @@ impl Document {
         Ok(doc)
     }
 
-    pub(super) fn read(&self, loc: Loc, format: Format) -> Result<Mapping, MappingFileError> {
+    pub(super) fn read(&self, loc: Origin, format: Format) -> Result<Mapping, MappingFileError> {
         match self {
             Document::Json(v) => read_mapping(v, loc, format),
             Document::Yaml(v) => read_mapping(v, loc, format),
         }
     }
 
-    pub(super) fn write(&mut self, loc: Loc, m: &Mapping) -> Result<(), MappingFileError> {
+    pub(super) fn write(&mut self, loc: Origin, m: &Mapping) -> Result<(), MappingFileError> {
         match self {
             Document::Json(v) => write_back(v, loc, m),
             Document::Yaml(v) => write_back(v, loc, m),
@@ -417,6 +414,27 @@ impl Document {
             Document::Yaml(v) => resources(v).map(ecr_indices),
         }
         .unwrap_or_default()
+    }
+
+    /// Every mapping of every ECR resource, in file order. Each is read, so one that Port
+    /// could not use either (a missing `mappings`, an empty array, a field of the wrong type)
+    /// is an error naming its path, as it is for the first.
+    pub(super) fn read_all(
+        &self,
+        format: Format,
+    ) -> Result<Vec<(Origin, Mapping)>, MappingFileError> {
+        let mut all = Vec::new();
+        for resource in self.ecr_indices() {
+            // At least one: reading it is what reports a resource without usable mappings.
+            for mapping in 0..self.mapping_count(resource, format).max(1) {
+                let origin = Origin { resource, mapping };
+                all.push((origin, self.read(origin, format)?));
+            }
+        }
+        if all.is_empty() {
+            self.first_ecr()?;
+        }
+        Ok(all)
     }
 
     pub(super) fn mapping_count(&self, resource: usize, format: Format) -> usize {

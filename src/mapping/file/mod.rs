@@ -1,9 +1,10 @@
 //! Port mapping files: the AWS exporter's `config.json` and Ocean's port-app-config YAML.
 //!
-//! ecr-port edits one entity mapping of one `AWS::ECR::Repository` resource. The rest of the
-//! document (other resources, keys ecr-port does not know) stays as parsed, and the edited
-//! mapping is written back into it, so a save changes only what the user changed. Comments,
-//! YAML anchors and original formatting are not kept: neither value model has them.
+//! ecr-port applies every entity mapping of every `AWS::ECR::Repository` resource, as Port does,
+//! and edits one of them at a time. The rest of the document (other resources, keys ecr-port
+//! does not know) stays as parsed, and the edited mapping is written back into it, so a save
+//! changes only what the user changed. Comments, YAML anchors and original formatting are not
+//! kept: neither value model has them.
 
 mod document;
 mod error;
@@ -12,6 +13,7 @@ mod fixtures;
 mod keys;
 mod mapping;
 mod node;
+mod origin;
 
 use std::fmt;
 use std::fs;
@@ -19,13 +21,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use document::{
-    Document, Loc, first_ecr, mappings_of, mappings_path, parse_json, parse_yaml, resources,
-    strip_bom,
+    Document, first_ecr, mappings_of, mappings_path, parse_json, parse_yaml, resources, strip_bom,
 };
 use node::Node;
 
 pub use error::MappingFileError;
 pub use mapping::{Field, FieldName, MAX_ID_CHARS, Mapping, MappingEditError, Section, check_id};
+pub use origin::Origin;
 
 /// The resource kind whose mapping ecr-port edits.
 pub const ECR_KIND: &str = "AWS::ECR::Repository";
@@ -123,7 +125,7 @@ pub struct MappingFile {
     doc: Document,
     format: Format,
     path: Option<PathBuf>,
-    loc: Loc,
+    origin: Origin,
     mapping: Mapping,
 }
 
@@ -145,19 +147,18 @@ impl MappingFile {
         Ok(file)
     }
 
-    /// Parses `text` as `format` and opens the first ECR resource's first mapping.
+    /// Parses `text` as `format` and opens the first ECR resource's first mapping. Every
+    /// other ECR mapping is read too: Port applies them all, so each must be usable.
     pub fn parse(text: &str, format: Format) -> Result<MappingFile, MappingFileError> {
         let doc = Document::parse(text, format)?;
-        let loc = Loc {
-            resource: doc.first_ecr()?,
-            mapping: 0,
+        let Some((origin, mapping)) = doc.read_all(format)?.into_iter().next() else {
+            return Err(MappingFileError::NoEcrResource { kinds: Vec::new() });
         };
-        let mapping = doc.read(loc, format)?;
         Ok(MappingFile {
             doc,
             format,
             path: None,
-            loc,
+            origin,
             mapping,
         })
     }
@@ -183,17 +184,29 @@ impl MappingFile {
 
     /// How many mappings the edited resource has (Ocean: 1).
     pub fn mapping_count(&self) -> usize {
-        self.doc.mapping_count(self.loc.resource, self.format)
+        self.doc.mapping_count(self.origin.resource, self.format)
+    }
+
+    /// Where the edited mapping sits in the file.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Every ECR mapping in file order (resources, then each one's mappings), the edited one
+    /// with its edits: what Port would apply.
+    pub fn mappings(&self) -> Result<Vec<(Origin, Mapping)>, MappingFileError> {
+        let mut doc = self.doc.clone();
+        doc.write(self.origin, &self.mapping)?;
+        doc.read_all(self.format)
     }
 
     /// Opens another mapping, keeping the edits made to the current one.
-    pub fn select(&mut self, resource: usize, mapping: usize) -> Result<(), MappingFileError> {
+    pub fn select(&mut self, origin: Origin) -> Result<(), MappingFileError> {
         let mut doc = self.doc.clone();
-        doc.write(self.loc, &self.mapping)?;
-        let loc = Loc { resource, mapping };
-        let opened = doc.read(loc, self.format)?;
+        doc.write(self.origin, &self.mapping)?;
+        let opened = doc.read(origin, self.format)?;
         self.doc = doc;
-        self.loc = loc;
+        self.origin = origin;
         self.mapping = opened;
         Ok(())
     }
@@ -229,7 +242,7 @@ impl MappingFile {
             )));
         }
         let mut doc = self.doc.clone();
-        doc.write(self.loc, &self.mapping)?;
+        doc.write(self.origin, &self.mapping)?;
         doc.to_text()
     }
 
@@ -426,24 +439,81 @@ mod tests {
     fn select_switches_mapping_and_keeps_edits() {
         let mut file = MappingFile::parse(EXPORTER, Format::ExporterJson).expect("parses");
         file.mapping_mut().title = None;
-        file.select(1, 1).expect("second mapping");
+        let second = Origin {
+            resource: 1,
+            mapping: 1,
+        };
+        file.select(second).expect("second mapping");
         assert_eq!(file.mapping().identifier, ".Arn");
         assert_eq!(
             file.mapping().static_blueprint().as_deref(),
             Some("ecr_arn")
         );
         assert!(matches!(
-            file.select(0, 0),
+            file.select(Origin {
+                resource: 0,
+                mapping: 0
+            }),
             Err(MappingFileError::NotEcrResource { index: 0 })
         ));
         assert!(matches!(
-            file.select(1, 5),
+            file.select(Origin {
+                resource: 1,
+                mapping: 5
+            }),
             Err(MappingFileError::NoSuchMapping { index: 5, count: 2 })
         ));
         let after = json(&file.to_text().expect("renders"));
         let first = &after["resources"][1]["port"]["entity"]["mappings"][0];
         assert!(first.get("title").is_none(), "edit of mapping 0 kept");
         assert_eq!(file.ecr_resources(), [1]);
+    }
+
+    /// Two ECR resources, the second with two mappings, around a resource of another kind.
+    const TWO_RESOURCES: &str = r#"{"resources": [
+      {"kind": "AWS::ECR::Repository", "selector": {"query": "true"},
+       "port": {"entity": {"mappings": [{"identifier": ".Arn", "blueprint": "ecr_repository"}]}}},
+      {"kind": "AWS::S3::Bucket",
+       "port": {"entity": {"mappings": [{"identifier": ".BucketName", "blueprint": "bucket"}]}}},
+      {"kind": "AWS::ECR::Repository", "selector": {"query": ".RepositoryName | startswith(\"a\")"},
+       "port": {"entity": {"mappings": [
+         {"identifier": ".RepositoryName", "blueprint": "ecr_repository"},
+         {"identifier": ".RepositoryUri", "blueprint": "image_registry"}]}}}
+    ]}"#;
+
+    #[test]
+    fn every_ecr_mapping_is_read_in_file_order_with_its_edits() {
+        let mut file = MappingFile::parse(TWO_RESOURCES, Format::ExporterJson).expect("parses");
+        file.mapping_mut().title = Some(".RepositoryName".into());
+        let all = file.mappings().expect("all");
+        let labels: Vec<String> = all.iter().map(|(o, _)| o.to_string()).collect();
+        assert_eq!(labels, ["#1.1", "#3.1", "#3.2"]);
+        assert_eq!(
+            all[0].1.title.as_deref(),
+            Some(".RepositoryName"),
+            "edit kept"
+        );
+        assert_eq!(all[2].1.identifier, ".RepositoryUri");
+        // A resource's selector belongs to each of its mappings.
+        assert_eq!(
+            all[2].1.selector_query.as_deref(),
+            Some(".RepositoryName | startswith(\"a\")")
+        );
+        file.select(all[2].0).expect("opens the third");
+        file.mapping_mut().selector_query = Some("false".into());
+        let all = file.mappings().expect("all");
+        assert_eq!(all[1].1.selector_query.as_deref(), Some("false"));
+        assert_eq!(all[0].1.title.as_deref(), Some(".RepositoryName"));
+    }
+
+    #[test]
+    fn a_later_ecr_mapping_that_port_could_not_use_is_refused() {
+        let broken = TWO_RESOURCES.replace(r#"{"identifier": ".RepositoryUri", "#, "{");
+        let err = MappingFile::parse(&broken, Format::ExporterJson).expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "`resources[2].port.entity.mappings[1].identifier` is missing"
+        );
     }
 
     #[test]
@@ -479,7 +549,11 @@ mod tests {
 
         let guide_text = include_str!("../../../assets/guide-mapping.json");
         let guide = MappingFile::parse(guide_text, Format::ExporterJson).expect("guide parses");
+        // The guide names entities by repository name; the shipped mapping by ARN, so that a
+        // name in two regions or accounts makes two entities.
+        assert_eq!(m.identifier, ".Arn");
         let mut expected = m.clone();
+        expected.identifier = ".RepositoryName".to_owned();
         expected
             .set_relation(
                 "service",

@@ -1,5 +1,8 @@
 //! The mapping workbench (`m`): the mapping's fields, an editor for one, each field's outcome
-//! on the highlighted repository as you type, and a sweep over every repository.
+//! on the highlighted repository as you type, and a sweep over every repository of every
+//! mapping in the file.
+
+mod mappings;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,10 +14,12 @@ use super::state::{Screen, State, Status, StatusLevel};
 use super::{Effect, Key};
 use crate::mapping::Plan;
 use crate::mapping::engine::Outcome;
-use crate::mapping::eval::{self, EntityOutcome, Semantics, Shape, Sweep};
-use crate::mapping::file::{FieldName, Mapping, MappingFile};
+use crate::mapping::eval::{self, Collision, EntityOutcome, Semantics, Shape, Sweep};
+use crate::mapping::file::{FieldName, Mapping, MappingFile, Origin};
 use crate::mapping::protocol::CompileIssue;
 use crate::mapping::protocol::{Evaluated, WorkerError};
+use mappings::carry_columns;
+pub use mappings::{Other, SweepColumn};
 
 /// A one-line prompt inside the workbench.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +56,15 @@ pub struct Workbench {
     /// Where a save goes; `None` until the user has one (the shipped mapping).
     pub path: Option<PathBuf>,
     pub mapping: Mapping,
-    /// The mapping as last loaded or saved, to know about unsaved edits.
-    pub saved: Mapping,
+    /// The document as last loaded or saved, to know about unsaved edits in any mapping.
+    saved: String,
+    /// Every ECR mapping of the file, in order; `origins[current]` is the edited one.
+    pub origins: Vec<Origin>,
+    pub current: usize,
+    /// The other mappings, swept too: Port applies them all.
+    pub others: Vec<Other>,
+    /// Entities of any mapping that Port would take for one (same blueprint and identifier).
+    pub collisions: Vec<Collision>,
     pub plan: Plan,
     pub focus: usize,
     pub editing: bool,
@@ -99,8 +111,25 @@ impl Workbench {
         let mapping = file.mapping().clone();
         let plan = Plan::new(&mapping);
         let n = plan.exprs.len();
+        let origin = file.origin();
+        // The file was read whole when it was loaded, so this is every mapping.
+        let all = file.mappings().unwrap_or_default();
+        let mut origins: Vec<Origin> = all.iter().map(|(o, _)| *o).collect();
+        if !origins.contains(&origin) {
+            origins = vec![origin];
+        }
+        let current = origins.iter().position(|o| *o == origin).unwrap_or(0);
+        let others = all
+            .into_iter()
+            .filter(|(o, _)| *o != origin)
+            .map(|(o, m)| Other::new(o, m))
+            .collect();
         Workbench {
-            saved: mapping.clone(),
+            saved: file.to_text().unwrap_or_default(),
+            origins,
+            current,
+            others,
+            collisions: Vec::new(),
             mapping,
             plan,
             file,
@@ -126,8 +155,9 @@ impl Workbench {
         }
     }
 
+    /// Whether a save would write something else than was loaded or last saved.
     pub fn dirty(&self) -> bool {
-        self.mapping != self.saved
+        !self.document_text().is_ok_and(|text| text == self.saved)
     }
 
     /// The focused field's expression as the editor shows it.
@@ -146,23 +176,17 @@ impl Workbench {
     /// Re-derives the plan after an edit, keeping results of unchanged expressions.
     fn replan(&mut self) {
         let old = std::mem::replace(&mut self.plan, Plan::new(&self.mapping));
+        let carried = carry_columns(&old, &self.plan, &self.rows, &self.swept);
         let n = self.plan.exprs.len();
         let mut preview = vec![None; n];
         let mut last_good = vec![None; n];
         let mut compile = vec![vec![]; n];
-        let mut columns: Vec<Option<usize>> = vec![None; n];
-        for (i, expr) in self.plan.exprs.iter().enumerate() {
-            // A column keeps its results only under the same name (or as the selector) with
-            // the same expression: two fields may share an expression.
-            let name = self.plan.fields.get(i).map(|f| &f.name);
-            let same = (0..old.exprs.len())
-                .find(|&j| old.fields.get(j).map(|f| &f.name) == name && old.exprs[j] == *expr);
-            match same {
+        for (i, column) in carried.from.iter().enumerate() {
+            match *column {
                 Some(j) => {
                     preview[i] = self.preview.get(j).cloned().flatten();
                     last_good[i] = self.last_good.get(j).cloned().flatten();
                     compile[i] = self.compile.get(j).cloned().unwrap_or_default();
-                    columns[i] = Some(j);
                 }
                 None => {
                     // Keep the last good value of a field whose expression is being edited.
@@ -175,27 +199,12 @@ impl Workbench {
                 }
             }
         }
-        self.swept = columns
-            .iter()
-            .map(|c| c.and_then(|j| self.swept.get(j).cloned().flatten()))
-            .collect();
-        self.rows = self
-            .rows
-            .iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .map(|c| {
-                        c.and_then(|j| row.get(j).cloned())
-                            .unwrap_or(Outcome::NoOutput)
-                    })
-                    .collect()
-            })
-            .collect();
+        (self.rows, self.swept) = (carried.rows, carried.swept);
         self.preview = preview;
         self.last_good = last_good;
         self.compile = compile;
         self.focus = self.focus.min(self.plan.fields.len().saturating_sub(1));
+        self.sync_siblings();
     }
 }
 
@@ -238,8 +247,9 @@ pub(super) fn preview(state: &mut State) -> Vec<Effect> {
     }]
 }
 
-/// Asks for a sweep of every stale column over every repository. The request names the
-/// expressions it carries, so a reply that arrives after further edits still lands right.
+/// Asks for a sweep of every stale column over every repository, the edited mapping's first,
+/// then the other mappings'. The request names the expressions it carries, so a reply that
+/// arrives after further edits still lands right.
 pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
     let repos = state.repos.len();
     let Some(wb) = state.workbench.as_ref() else {
@@ -255,20 +265,21 @@ pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
         let n = wb.plan.exprs.len();
         wb.rows = vec![vec![Outcome::NoOutput; n]; repos];
         wb.swept = vec![None; n];
+        for other in &mut wb.others {
+            let n = other.plan.exprs.len();
+            other.rows = vec![vec![Outcome::NoOutput; n]; repos];
+            other.swept = vec![None; n];
+        }
         wb.inputs_version += 1;
         wb.inputs = Some(inputs);
     }
     let Some(inputs) = wb.inputs.clone() else {
         return vec![];
     };
-    let stale: Vec<(usize, String)> = wb
-        .plan
-        .exprs
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| wb.swept.get(*i).cloned().flatten().as_deref() != Some(e.as_str()))
-        .map(|(i, e)| (i, e.clone()))
-        .collect();
+    let mut stale = stale_columns(wb.origin(), &wb.plan, &wb.swept);
+    for other in &wb.others {
+        stale.extend(stale_columns(other.origin, &other.plan, &other.swept));
+    }
     if stale.is_empty() {
         resummarise(wb);
         return vec![];
@@ -280,6 +291,20 @@ pub(super) fn sweep(state: &mut State) -> Vec<Effect> {
         version: wb.inputs_version,
         jq: wb.semantics.dialect(),
     }]
+}
+
+/// The columns of a plan whose results are not for its current expression.
+fn stale_columns(
+    origin: Origin,
+    plan: &Plan,
+    swept: &[Option<String>],
+) -> Vec<(SweepColumn, String)> {
+    plan.exprs
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| swept.get(*i).cloned().flatten().as_deref() != Some(e.as_str()))
+        .map(|(index, e)| (SweepColumn { origin, index }, e.clone()))
+        .collect()
 }
 
 /// The repositories changed (a reload, a tag write): every column is stale.
@@ -333,7 +358,7 @@ fn short(e: &WorkerError) -> String {
 
 pub(super) fn sweep_done(
     state: &mut State,
-    exprs: Vec<(usize, String)>,
+    exprs: Vec<(SweepColumn, String)>,
     version: u64,
     result: Result<Evaluated, WorkerError>,
 ) {
@@ -351,36 +376,59 @@ pub(super) fn sweep_done(
         Ok(ev) => ev,
     };
     wb.sweep_run = Run::Idle;
-    // Only columns whose expression is still the one evaluated.
-    let fits: Vec<(usize, usize)> = exprs
-        .iter()
-        .enumerate()
-        .filter(|(_, (col, text))| wb.plan.exprs.get(*col) == Some(text))
-        .map(|(k, (col, _))| (k, *col))
-        .collect();
-    for (row, new) in wb.rows.iter_mut().zip(&ev.outcomes) {
-        for &(k, col) in &fits {
+    let edited = wb.origin();
+    for (k, (column, text)) in exprs.iter().enumerate() {
+        // Only a column whose expression is still the one evaluated.
+        let (plan, rows, swept) = match wb.others.iter_mut().find(|o| o.origin == column.origin) {
+            _ if column.origin == edited => (&wb.plan, &mut wb.rows, &mut wb.swept),
+            Some(other) => (&other.plan, &mut other.rows, &mut other.swept),
+            None => continue,
+        };
+        let col = column.index;
+        if plan.exprs.get(col) != Some(text) {
+            continue;
+        }
+        for (row, new) in rows.iter_mut().zip(&ev.outcomes) {
             if let (Some(slot), Some(o)) = (row.get_mut(col), new.get(k)) {
                 *slot = o.clone();
             }
         }
-    }
-    for &(k, col) in &fits {
-        if let Some(issues) = ev.compile.get(k) {
-            wb.compile[col] = issues.clone();
+        if let Some(slot) = swept.get_mut(col) {
+            *slot = Some(text.clone());
         }
-        wb.swept[col] = Some(wb.plan.exprs[col].clone());
+        if column.origin == edited
+            && let (Some(slot), Some(issues)) = (wb.compile.get_mut(col), ev.compile.get(k))
+        {
+            *slot = issues.clone();
+        }
     }
     resummarise(wb);
 }
 
+/// Entities of every mapping, the edited one's sweep, and the collisions across them all.
 fn resummarise(wb: &mut Workbench) {
     wb.entities = wb
         .rows
         .iter()
         .map(|row| wb.plan.entity(row, wb.semantics))
         .collect();
+    for other in &mut wb.others {
+        other.entities = other
+            .rows
+            .iter()
+            .map(|row| other.plan.entity(row, wb.semantics))
+            .collect();
+    }
     wb.sweep = Some(eval::sweep(&wb.plan.fields, &wb.rows, &wb.entities));
+    let edited = wb.origin();
+    let mut all: Vec<(Origin, &[EntityOutcome])> = wb
+        .others
+        .iter()
+        .map(|o| (o.origin, &o.entities[..]))
+        .collect();
+    all.push((edited, &wb.entities[..]));
+    all.sort_by_key(|(o, _)| *o);
+    wb.collisions = eval::collisions(&all);
 }
 
 /// The editor's text changed (the event loop owns the text area).
@@ -485,6 +533,9 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         Action::NextFailing | Action::PreviousFailing => {
             return jump(state, action == Action::NextFailing);
         }
+        Action::NextMapping | Action::PreviousMapping => {
+            return mappings::switch(state, action == Action::NextMapping);
+        }
         _ => {}
     }
     vec![]
@@ -492,8 +543,8 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
 
 /// `n` / `N`: the list cursor moves to the next / previous repository with a problem.
 fn jump(state: &mut State, forward: bool) -> Vec<Effect> {
-    let failing: Vec<String> = match state.workbench.as_ref().and_then(|w| w.sweep.as_ref()) {
-        Some(s) => s
+    let failing: Vec<String> = match state.workbench.as_ref().filter(|w| w.sweep.is_some()) {
+        Some(wb) => wb
             .failing()
             .into_iter()
             .filter_map(|i| state.repos.get(i).map(|r| r.arn.clone()))
@@ -697,7 +748,7 @@ pub(super) fn saved(state: &mut State, result: Result<super::SavedFile, String>)
     match result {
         Ok(saved) => {
             if let Some(wb) = state.workbench.as_mut() {
-                wb.saved = wb.mapping.clone();
+                wb.saved = wb.document_text().unwrap_or_default();
                 wb.path = Some(saved.path.clone());
             }
             let text = match &saved.backup {
@@ -750,7 +801,7 @@ mod tests {
         (state, effects)
     }
 
-    fn sweep_of(effects: &[Effect]) -> (Vec<(usize, String)>, u64) {
+    fn sweep_of(effects: &[Effect]) -> (Vec<(SweepColumn, String)>, u64) {
         effects
             .iter()
             .find_map(|e| match e {
@@ -760,7 +811,7 @@ mod tests {
             .expect("a sweep")
     }
 
-    fn answer(exprs: &[(usize, String)]) -> Evaluated {
+    fn answer(exprs: &[(SweepColumn, String)]) -> Evaluated {
         Evaluated {
             compile: vec![vec![]; exprs.len()],
             outcomes: vec![vec![Outcome::Value(Value::Bool(true)); exprs.len()]; 2],
@@ -792,6 +843,7 @@ mod tests {
             },
         );
         let (again, same_version) = sweep_of(&effects);
+        let again: Vec<(usize, String)> = again.into_iter().map(|(c, e)| (c.index, e)).collect();
         assert_eq!(again, vec![(0, ".RepositoryUri".to_owned())]);
         assert_eq!(same_version, version, "inputs are not resent per keystroke");
     }
@@ -804,8 +856,8 @@ mod tests {
         update(
             &mut state,
             Msg::Edited {
-                text: ".Arn".into(),
-                cursor: (0, 4),
+                text: ".RepositoryName".into(),
+                cursor: (0, 15),
             },
         );
         // The first sweep (with the old identifier expression) answers late.
@@ -820,7 +872,7 @@ mod tests {
         let wb = state.workbench.as_ref().unwrap();
         assert_eq!(
             wb.swept[0], None,
-            "column 0 holds `.Arn` now, not the old reply"
+            "column 0 holds `.RepositoryName` now, not the old reply"
         );
         assert!(wb.swept[1..].iter().all(Option::is_some));
     }
