@@ -100,7 +100,9 @@ pub const KNOWN_DIVERGENCES: &[&str] = &[
      backreferences and \\p{..} classes are errors; groups that do not take part in a \
      match are left out of `match(...).captures` (jq lists them with offset -1 and \
      string null; `capture` does map their names to null, as jq does); some empty \
-     matches fall elsewhere. Reimplementing Oniguruma is out of scope.",
+     matches fall elsewhere (after a non-empty match, `\"abc\" | gsub(\"b*\"; \"-\")`); \
+     the `s` flag and case folding follow Rust's regex, not Oniguruma's single-line \
+     mode and full Unicode folding. Reimplementing Oniguruma is out of scope.",
     "`reduce`/`foreach` whose update yields several values (or none) follow jaq, where \
      every output carries on; jq keeps the last one (none gives null in jq 1.6). jaq \
      compiles folds itself, with no hook to change this.",

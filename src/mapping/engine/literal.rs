@@ -157,11 +157,6 @@ fn is_zero(literal: &str) -> bool {
         .all(|b| b == b'0' || b == b'.' || b == b'-')
 }
 
-/// Whether the literal is written without fraction or exponent (Python reads it as an int).
-pub(super) fn is_integer_text(literal: &str) -> bool {
-    !literal.contains(['.', 'E', 'e'])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

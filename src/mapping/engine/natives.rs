@@ -325,8 +325,8 @@ fn to_boolean(v: JqVal) -> JqResult {
 }
 
 /// `_strindices` (behind `indices`/`index` on strings): where the occurrences
-/// start, each search resuming after the previous match; jq 1.6 counts bytes,
-/// jq 1.8 code points.
+/// start; jq 1.6 counts bytes and resumes after each match, jq 1.8 counts code
+/// points and finds overlapping ones.
 fn str_indices(s: &JqVal, t: &JqVal) -> JqResult {
     if dialect() == Dialect::Jq18 {
         let (Some(s), Some(t)) = (s.as_text(), t.as_text()) else {
@@ -335,10 +335,12 @@ fn str_indices(s: &JqVal, t: &JqVal) -> JqResult {
         if t.is_empty() {
             return Ok(std::iter::empty::<JqVal>().collect());
         }
+        // jq 1.8 resumes one character after each match start, so matches overlap.
         let (mut hits, mut from) = (Vec::new(), 0);
         while let Some(i) = s[from..].find(&*t) {
-            hits.push(JqVal::from(s[..from + i].chars().count()));
-            from += i + t.len();
+            let at = from + i;
+            hits.push(JqVal::from(s[..at].chars().count()));
+            from = at + s[at..].chars().next().map_or(1, char::len_utf8);
         }
         return Ok(hits.into_iter().collect());
     }

@@ -59,7 +59,7 @@ pub(super) fn read_number(text: &str) -> Option<JqVal> {
             let small = lit
                 .parse::<isize>()
                 .ok()
-                .filter(|i| *i != 0 && (*i as f64).abs() <= MAX_EXACT_INT);
+                .filter(|i| *i != 0 && i.unsigned_abs() <= MAX_EXACT_INT as usize);
             small.map_or_else(|| literal_number(lit), |i| JqVal(Val::Num(Num::Int(i))))
         }),
         Dialect::Jq16 => text.parse::<f64>().ok().map(JqVal::number),
@@ -393,12 +393,9 @@ pub(super) fn from_serde(v: &serde_json::Value, literals: &mut bool) -> JqVal {
         J::Null => JqVal::NULL,
         J::Bool(b) => JqVal(Val::Bool(*b)),
         J::Number(n) => {
-            let exact = n
-                .as_i64()
-                .map(|i| i as f64)
-                .or_else(|| n.as_u64().map(|u| u as f64));
-            match (exact, n.as_f64()) {
-                (Some(x), _) if x.abs() <= MAX_EXACT_INT => JqVal::number(x),
+            let magnitude = n.as_i64().map(i64::unsigned_abs).or_else(|| n.as_u64());
+            match (magnitude, n.as_f64()) {
+                (Some(m), Some(x)) if m <= MAX_EXACT_INT as u64 => JqVal::number(x),
                 (Some(_), _) => {
                     *literals = true;
                     literal_number(n.to_string())
@@ -473,21 +470,24 @@ pub(super) fn to_serde(v: &Val, depth: usize) -> Result<serde_json::Value, Strin
     })
 }
 
-/// What Python makes of a literal jq 1.8 printed: integers whole (as far as
-/// serde_json holds them), the rest as doubles, beyond their range the largest.
+/// What Ocean's Python receives for a literal: the `jq` package converts every
+/// number through its double, and a whole double becomes a Python int (`1.0` and
+/// `1e3` arrive as `1` and `1000`, `9999999999999999` as `10000000000000000`).
 fn literal_to_serde(lit: &str) -> serde_json::Value {
-    if let (true, Ok(n)) = (
-        literal::is_integer_text(lit),
-        lit.parse::<serde_json::Number>(),
-    ) {
-        return serde_json::Value::Number(n);
-    }
     let x: f64 = lit.parse().unwrap_or(f64::NAN);
-    serde_json::Number::from_f64(x.clamp(-f64::MAX, f64::MAX))
-        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+    let x = x.clamp(-f64::MAX, f64::MAX);
+    if x.fract() == 0.0 && x.abs() < 9.2e18 {
+        return serde_json::Value::from(x as i64);
+    }
+    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
+/// A double as jq prints it, read back; `-0` arrives as 0 (Python's `json` and the
+/// `jq` package both make an int of it).
 fn number_to_serde(x: f64) -> serde_json::Value {
+    if x == 0.0 {
+        return serde_json::Value::from(0);
+    }
     format_number(x)
         .parse::<serde_json::Number>()
         .map_or(serde_json::Value::Null, serde_json::Value::Number)
@@ -925,7 +925,7 @@ impl From<bool> for JqVal {
 /// (negated, it is 0, not -0).
 impl From<isize> for JqVal {
     fn from(i: isize) -> Self {
-        if dialect() == Dialect::Jq18 && (i == 0 || (i as f64).abs() > MAX_EXACT_INT) {
+        if dialect() == Dialect::Jq18 && (i == 0 || i.unsigned_abs() > MAX_EXACT_INT as usize) {
             return literal_number(i.to_string());
         }
         JqVal::number(i as f64)
