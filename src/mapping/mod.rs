@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod eval;
 pub mod file;
+pub mod isolate;
 pub mod protocol;
 pub mod worker;
 

@@ -2,6 +2,7 @@
 //! overflow or a runaway allocation kills the worker, never the app. The app side keeps a
 //! deadline per request and restarts a worker that overran or died.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
@@ -17,7 +18,7 @@ use super::Plan;
 use super::engine::{self, Input, Outcome};
 use super::eval::{EntityOutcome, Semantics};
 use super::file::{Field, FieldName};
-use super::protocol::{CompileIssue, Rendered, Reply, Request, Wire};
+use super::protocol::{CompileIssue, Progress, Rendered, Reply, Request, Wire};
 pub use super::protocol::{Evaluated, WorkerError};
 
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
@@ -43,7 +44,18 @@ pub fn run(memory_limit: u64) -> ExitCode {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for line in stdin.lines() {
         let Ok(line) = line else { break };
-        let reply = match serde_json::from_str::<Request>(&line) {
+        let request = serde_json::from_str::<Request>(&line);
+        // Progress lines go out as they come, so a worker that then hangs or dies has
+        // already said which items it was on. A failed write shows again at the reply.
+        let mut progress = |id: u64, news: Progress| {
+            let line = Reply {
+                id,
+                progress: Some(news),
+                ..Reply::default()
+            };
+            let _ = send(&mut stdout, &line);
+        };
+        let reply = match request {
             Ok(Request::Load { id, inputs }) => {
                 load(&shards, std::sync::Arc::unwrap_or_clone(inputs));
                 Reply {
@@ -80,24 +92,40 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 ocean,
                 items,
                 cap,
-            }) => render(&shards, id, fields, exprs, has_selector, ocean, items, cap),
+            }) => render(
+                &shards,
+                id,
+                fields,
+                exprs,
+                has_selector,
+                ocean,
+                items,
+                cap,
+                &mut |news| progress(id, news),
+            ),
             Ok(Request::Eval {
                 id,
                 exprs,
                 items,
                 inline,
                 cap,
-            }) => eval(&shards, id, &exprs, items, inline, cap),
+            }) => eval(&shards, id, &exprs, items, inline, cap, &mut |news| {
+                progress(id, news)
+            }),
             Err(e) => Reply::bad_request(0, e),
         };
-        let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
-            && stdout.write_all(b"\n").is_ok()
-            && stdout.flush().is_ok();
-        if !ok {
+        if !send(&mut stdout, &reply) {
             break;
         }
     }
     ExitCode::SUCCESS
+}
+
+/// One JSON line, flushed at once.
+fn send(out: &mut impl Write, reply: &Reply) -> bool {
+    serde_json::to_writer(&mut *out, reply).is_ok()
+        && out.write_all(b"\n").is_ok()
+        && out.flush().is_ok()
 }
 
 #[cfg(unix)]
@@ -125,14 +153,23 @@ enum ShardJob {
         semantics: Semantics,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
-        reply: std_mpsc::Sender<Vec<(usize, Rendered)>>,
+        reply: std_mpsc::Sender<ShardMsg<Rendered>>,
     },
     Eval {
         exprs: Arc<Vec<String>>,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
-        reply: std_mpsc::Sender<Vec<(usize, Vec<Outcome>)>>,
+        reply: std_mpsc::Sender<ShardMsg<Vec<Outcome>>>,
     },
+}
+
+/// What a shard says while it works on a job: each item as it begins, each later expression
+/// of it as it begins, each item as it ends, then its share of the results.
+enum ShardMsg<T> {
+    Started(usize),
+    Field(usize, usize),
+    Done(usize),
+    Finished(Vec<(usize, T)>),
 }
 
 /// A thread that owns its share of the inputs, converted once to jaq values (which cannot
@@ -174,10 +211,11 @@ impl Shard {
                             cap,
                             reply,
                         } => {
-                            let out = evaluate_share(&inputs, &items, &plan.exprs, cap, |row| {
-                                rendered(plan.entity(&row, semantics))
-                            });
-                            let _ = reply.send(out);
+                            let out =
+                                evaluate_share(&inputs, &items, &plan.exprs, cap, &reply, |row| {
+                                    rendered(plan.entity(&row, semantics))
+                                });
+                            let _ = reply.send(ShardMsg::Finished(out));
                         }
                         ShardJob::Eval {
                             exprs,
@@ -185,8 +223,9 @@ impl Shard {
                             cap,
                             reply,
                         } => {
-                            let out = evaluate_share(&inputs, &items, &exprs, cap, |row| row);
-                            let _ = reply.send(out);
+                            let out =
+                                evaluate_share(&inputs, &items, &exprs, cap, &reply, |row| row);
+                            let _ = reply.send(ShardMsg::Finished(out));
                         }
                     }
                 }
@@ -201,12 +240,13 @@ impl Shard {
 }
 
 /// A shard's part of a request: every input it holds that `items` names (or all), through
-/// every expression, then `finish`.
+/// every expression, then `finish`. Each item is announced as it begins and ends.
 fn evaluate_share<T>(
     inputs: &[(usize, Input)],
     items: &Option<Arc<Vec<usize>>>,
     exprs: &[String],
     cap: usize,
+    events: &std_mpsc::Sender<ShardMsg<T>>,
     finish: impl Fn(Vec<Outcome>) -> T,
 ) -> Vec<(usize, T)> {
     let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e)).collect();
@@ -217,17 +257,33 @@ fn evaluate_share<T>(
                 .as_ref()
                 .is_none_or(|want| want.binary_search(i).is_ok())
         })
-        .map(|(i, input)| (*i, finish(run_all(&filters, input, cap))))
+        .map(|(i, input)| {
+            let _ = events.send(ShardMsg::Started(*i));
+            let row = run_all(&filters, input, cap, &mut |k| {
+                let _ = events.send(ShardMsg::Field(*i, k));
+            });
+            let _ = events.send(ShardMsg::Done(*i));
+            (*i, finish(row))
+        })
         .collect()
 }
 
+/// Every filter on one input; `next_field(k)` hears when filter k (k > 0) begins.
 fn run_all(
     filters: &[Result<engine::Filter, Vec<engine::CompileError>>],
     input: &Input,
     cap: usize,
+    next_field: &mut dyn FnMut(usize),
 ) -> Vec<Outcome> {
     filters
         .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            if k > 0 {
+                next_field(k);
+            }
+            f
+        })
         .map(|f| match f {
             Ok(filter) => capped(engine::first(filter, input), cap),
             Err(errors) => Outcome::Error(
@@ -255,12 +311,18 @@ fn capped(outcome: Outcome, cap: usize) -> Outcome {
     }
 }
 
+/// Most shard messages folded into one progress line, so a flood of fast items still lets
+/// the line out while they run.
+const PROGRESS_BATCH: usize = 4096;
+
 /// Sends one job to every shard (each works on its share of `items`, or all it holds) and
-/// gathers the results in the order the caller asked for, or in input order.
+/// gathers the results in the order the caller asked for, or in input order. Meanwhile
+/// `progress` hears which items began and ended.
 fn fan_out<T>(
     shards: &[Shard],
     items: Option<Vec<usize>>,
-    job: impl Fn(Option<Arc<Vec<usize>>>, std_mpsc::Sender<Vec<(usize, T)>>) -> ShardJob,
+    job: impl Fn(Option<Arc<Vec<usize>>>, std_mpsc::Sender<ShardMsg<T>>) -> ShardJob,
+    progress: &mut dyn FnMut(Progress),
 ) -> Vec<T> {
     let order = items.clone();
     let items = items.map(|mut v| {
@@ -272,7 +334,39 @@ fn fan_out<T>(
         let _ = shard.jobs.send(job(items.clone(), tx.clone()));
     }
     drop(tx);
-    let mut all: Vec<(usize, T)> = rx.into_iter().flatten().collect();
+    let mut all: Vec<(usize, T)> = Vec::new();
+    let mut news = Progress::default();
+    // Blocks for the next message, takes what else is already there, reports it in one line.
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(msg) = next {
+            match msg {
+                ShardMsg::Started(i) => news.started.push(i),
+                ShardMsg::Field(i, k) => news.fields.push((i, k)),
+                ShardMsg::Done(i) => news.done.push(i),
+                ShardMsg::Finished(part) => all.extend(part),
+            }
+            taken += 1;
+            next = if taken < PROGRESS_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !news.started.is_empty() || !news.done.is_empty() || !news.fields.is_empty() {
+            // Only where an item still running is now matters, not every step of the way.
+            let done: HashSet<usize> = news.done.iter().copied().collect();
+            let mut at: HashMap<usize, usize> = HashMap::new();
+            for (i, k) in news.fields.drain(..) {
+                if !done.contains(&i) {
+                    at.insert(i, k);
+                }
+            }
+            news.fields = at.into_iter().collect();
+            progress(std::mem::take(&mut news));
+        }
+    }
     all.sort_unstable_by_key(|(i, _)| *i);
     let Some(order) = order else {
         return all.into_iter().map(|(_, t)| t).collect();
@@ -322,6 +416,7 @@ fn render(
     ocean: bool,
     items: Option<Vec<usize>>,
     cap: usize,
+    progress: &mut dyn FnMut(Progress),
 ) -> Reply {
     let compile = compile_issues(&exprs);
     let mut named = Vec::with_capacity(fields.len());
@@ -346,13 +441,18 @@ fn render(
     } else {
         Semantics::Exporter
     };
-    let rendered = fan_out(shards, items, |items, reply| ShardJob::Render {
-        plan: plan.clone(),
-        semantics,
+    let rendered = fan_out(
+        shards,
         items,
-        cap,
-        reply,
-    });
+        |items, reply| ShardJob::Render {
+            plan: plan.clone(),
+            semantics,
+            items,
+            cap,
+            reply,
+        },
+        progress,
+    );
     Reply {
         id,
         compile,
@@ -401,6 +501,7 @@ fn eval(
     items: Option<Vec<usize>>,
     inline: Option<Vec<Value>>,
     cap: usize,
+    progress: &mut dyn FnMut(Progress),
 ) -> Reply {
     let compile = compile_issues(exprs);
     if let Some(inline) = inline {
@@ -409,7 +510,7 @@ fn eval(
         let results = inline
             .iter()
             .map(|v| {
-                run_all(&filters, &Input::from_json(v), cap)
+                run_all(&filters, &Input::from_json(v), cap, &mut |_| {})
                     .into_iter()
                     .map(Wire::from)
                     .collect()
@@ -423,12 +524,17 @@ fn eval(
         };
     }
     let exprs = Arc::new(exprs.to_vec());
-    let results = fan_out(shards, items, |items, reply| ShardJob::Eval {
-        exprs: exprs.clone(),
+    let results = fan_out(
+        shards,
         items,
-        cap,
-        reply,
-    })
+        |items, reply| ShardJob::Eval {
+            exprs: exprs.clone(),
+            items,
+            cap,
+            reply,
+        },
+        progress,
+    )
     .into_iter()
     .map(|row: Vec<Outcome>| row.into_iter().map(Wire::from).collect())
     .collect();
@@ -714,7 +820,8 @@ async fn exchange(
             }
             let reply: Reply = serde_json::from_str(&answer)
                 .map_err(|e| WorkerError::Crashed(format!("unreadable reply: {e}")))?;
-            if reply.id == id {
+            // Progress lines carry the request's id too; only the reply proper answers it.
+            if reply.id == id && reply.progress.is_none() {
                 return Ok(reply);
             }
         }
