@@ -3,6 +3,8 @@
 //! bounded time. Through the real worker process (the binary in worker mode) and the real
 //! headless `render`.
 
+#[allow(dead_code)] // the push test uses a small part of the fake
+mod fake_port;
 mod support;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,9 +12,11 @@ use std::time::{Duration, Instant};
 
 use ecr_port::mapping::engine::Outcome;
 use ecr_port::mapping::worker::{
-    DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_CAP, WorkerClient, WorkerError, WorkerOptions,
+    DEFAULT_DEADLINE, DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_CAP, WorkerClient, WorkerError,
+    WorkerOptions,
 };
 use ecr_port::mapping::{self, isolate};
+use ecr_port::port::blueprint::{self, DEFAULT_BLUEPRINT};
 use serde_json::{Value, json};
 use support::{Env, run, stderr, stdout};
 
@@ -364,4 +368,74 @@ fn render_keeps_every_entity_but_the_runaways() {
     );
     let err = stderr(&out);
     assert_eq!(err.matches("timed out").count(), 1, "{err}");
+}
+
+/// `push` plans from the same rendering: one runaway repository is refused, the others are
+/// planned (before, the whole chunk was refused as "timed out").
+#[test]
+fn push_refuses_only_the_runaway_repository() {
+    let _turn = turn();
+    runtime().block_on(async {
+        let port = fake_port::FakePort::start().await;
+        {
+            let mut st = port.state();
+            st.blueprints.insert(
+                DEFAULT_BLUEPRINT.into(),
+                blueprint::guide_blueprint(DEFAULT_BLUEPRINT),
+            );
+            for (id, title) in [("service", "Service"), ("region", "Region")] {
+                st.blueprints
+                    .insert(id.into(), blueprint::target_blueprint(id, title));
+            }
+        }
+        let env = Env::new();
+        let input = env.path("repos.json");
+        std::fs::write(&input, Value::Array(repos(30)).to_string()).unwrap();
+        let mapping = env.path("mapping.json");
+        let config = json!({"resources": [{"kind": "AWS::ECR::Repository", "port": {"entity": {"mappings": [{
+            "identifier": ".RepositoryName",
+            "title": ".RepositoryName",
+            "blueprint": DEFAULT_BLUEPRINT,
+            "properties": {
+                "repositoryUri": format!(
+                    "if .RepositoryName == {:?} then (def f: f; f) else .RepositoryUri end",
+                    name(7)
+                ),
+            }
+        }]}}}]});
+        std::fs::write(&mapping, config.to_string()).unwrap();
+        let mut cmd = env.cmd();
+        cmd.env("PORT_CLIENT_ID", fake_port::CLIENT_ID)
+            .env("PORT_CLIENT_SECRET", fake_port::CLIENT_SECRET)
+            .env("PORT_BASE_URL", port.url())
+            .args(["push", "--dry-run", "--mapping"])
+            .arg(&mapping)
+            .arg("--input")
+            .arg(&input);
+        let began = Instant::now();
+        let out = tokio::task::spawn_blocking(move || run(&mut cmd))
+            .await
+            .unwrap();
+        let took = began.elapsed();
+        let err = stderr(&out);
+        let planned: usize = stdout(&out)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|body| body["entities"].as_array().map(Vec::len))
+            .sum();
+        assert_eq!(planned, 29, "{}\n{err}", stdout(&out));
+        assert!(err.contains("plan: 29 create"), "{err}");
+        assert_eq!(err.matches("timed out").count(), 1, "{err}");
+        assert!(
+            err.contains(&format!(
+                "{} (eu-west-1): invalid: mapping: dropped: properties.repositoryUri: error: \
+                 timed out after 2s",
+                name(7)
+            )),
+            "{err}"
+        );
+        // push has no --timeout: the default deadline, met once by the runaway.
+        eprintln!("push --dry-run, 1 runaway in 30: {took:?}");
+        assert!(took < DEFAULT_DEADLINE * 3, "took {took:?}");
+    });
 }
