@@ -135,6 +135,24 @@ pub struct Reply {
     /// Why the request could not be carried out (an unreadable input file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set on the lines a worker sends while the request still runs; the reply proper has
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+}
+
+/// Which items of a running `eval` or `render` (over loaded inputs) began and which finished
+/// since the last such line. When the worker overruns or dies, this is what tells the app
+/// which repository (and which of its expressions) it was on, so only that one is blamed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    #[serde(default)]
+    pub started: Vec<usize>,
+    /// `(item, k)`: an item still running has moved on to expression k.
+    #[serde(default)]
+    pub fields: Vec<(usize, usize)>,
+    #[serde(default)]
+    pub done: Vec<usize>,
 }
 
 impl Reply {

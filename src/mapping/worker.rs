@@ -2,12 +2,13 @@
 //! overflow or a runaway allocation kills the worker, never the app. The app side keeps a
 //! deadline per request and restarts a worker that overran or died.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -17,7 +18,8 @@ use super::Plan;
 use super::engine::{self, Dialect, Input, Outcome};
 use super::eval::{EntityOutcome, Semantics};
 use super::file::{Field, FieldName};
-use super::protocol::{CompileIssue, Rendered, Reply, Request, Wire};
+use super::isolate::{Blame, Failure, Isolation, Replay};
+use super::protocol::{CompileIssue, Progress, Rendered, Reply, Request, Wire};
 pub use super::protocol::{Evaluated, WorkerError};
 
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
@@ -43,7 +45,18 @@ pub fn run(memory_limit: u64) -> ExitCode {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     for line in stdin.lines() {
         let Ok(line) = line else { break };
-        let reply = match serde_json::from_str::<Request>(&line) {
+        let request = serde_json::from_str::<Request>(&line);
+        // Progress lines go out as they come, so a worker that then hangs or dies has
+        // already said which items it was on. A failed write shows again at the reply.
+        let mut progress = |id: u64, news: Progress| {
+            let line = Reply {
+                id,
+                progress: Some(news),
+                ..Reply::default()
+            };
+            let _ = send(&mut stdout, &line);
+        };
+        let reply = match request {
             Ok(Request::Load { id, inputs }) => {
                 load(&shards, std::sync::Arc::unwrap_or_clone(inputs));
                 Reply {
@@ -80,7 +93,17 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 ocean,
                 items,
                 cap,
-            }) => render(&shards, id, fields, exprs, has_selector, ocean, items, cap),
+            }) => render(
+                &shards,
+                id,
+                fields,
+                exprs,
+                has_selector,
+                ocean,
+                items,
+                cap,
+                &mut |news| progress(id, news),
+            ),
             Ok(Request::Eval {
                 id,
                 exprs,
@@ -88,17 +111,23 @@ pub fn run(memory_limit: u64) -> ExitCode {
                 inline,
                 cap,
                 jq,
-            }) => eval(&shards, id, &exprs, items, inline, cap, jq),
+            }) => eval(&shards, id, &exprs, items, inline, cap, jq, &mut |news| {
+                progress(id, news)
+            }),
             Err(e) => Reply::bad_request(0, e),
         };
-        let ok = serde_json::to_writer(&mut stdout, &reply).is_ok()
-            && stdout.write_all(b"\n").is_ok()
-            && stdout.flush().is_ok();
-        if !ok {
+        if !send(&mut stdout, &reply) {
             break;
         }
     }
     ExitCode::SUCCESS
+}
+
+/// One JSON line, flushed at once.
+fn send(out: &mut impl Write, reply: &Reply) -> bool {
+    serde_json::to_writer(&mut *out, reply).is_ok()
+        && out.write_all(b"\n").is_ok()
+        && out.flush().is_ok()
 }
 
 #[cfg(unix)]
@@ -126,15 +155,24 @@ enum ShardJob {
         semantics: Semantics,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
-        reply: std_mpsc::Sender<Vec<(usize, Rendered)>>,
+        reply: std_mpsc::Sender<ShardMsg<Rendered>>,
     },
     Eval {
         exprs: Arc<Vec<String>>,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
         jq: Dialect,
-        reply: std_mpsc::Sender<Vec<(usize, Vec<Outcome>)>>,
+        reply: std_mpsc::Sender<ShardMsg<Vec<Outcome>>>,
     },
+}
+
+/// What a shard says while it works on a job: each item as it begins, each later expression
+/// of it as it begins, each item as it ends, then its share of the results.
+enum ShardMsg<T> {
+    Started(usize),
+    Field(usize, usize),
+    Done(usize),
+    Finished(Vec<(usize, T)>),
 }
 
 /// A thread that owns its share of the inputs, converted once to jaq values (which cannot
@@ -177,11 +215,16 @@ impl Shard {
                             reply,
                         } => {
                             let jq = semantics.dialect();
-                            let out =
-                                evaluate_share(&inputs, &items, &plan.exprs, cap, jq, |row| {
-                                    rendered(plan.entity(&row, semantics))
-                                });
-                            let _ = reply.send(out);
+                            let out = evaluate_share(
+                                &inputs,
+                                &items,
+                                &plan.exprs,
+                                cap,
+                                jq,
+                                &reply,
+                                |row| rendered(plan.entity(&row, semantics)),
+                            );
+                            let _ = reply.send(ShardMsg::Finished(out));
                         }
                         ShardJob::Eval {
                             exprs,
@@ -190,8 +233,9 @@ impl Shard {
                             jq,
                             reply,
                         } => {
-                            let out = evaluate_share(&inputs, &items, &exprs, cap, jq, |row| row);
-                            let _ = reply.send(out);
+                            let out =
+                                evaluate_share(&inputs, &items, &exprs, cap, jq, &reply, |row| row);
+                            let _ = reply.send(ShardMsg::Finished(out));
                         }
                     }
                 }
@@ -206,13 +250,14 @@ impl Shard {
 }
 
 /// A shard's part of a request: every input it holds that `items` names (or all), through
-/// every expression, then `finish`.
+/// every expression, then `finish`. Each item is announced as it begins and ends.
 fn evaluate_share<T>(
     inputs: &[(usize, Input)],
     items: &Option<Arc<Vec<usize>>>,
     exprs: &[String],
     cap: usize,
     jq: Dialect,
+    events: &std_mpsc::Sender<ShardMsg<T>>,
     finish: impl Fn(Vec<Outcome>) -> T,
 ) -> Vec<(usize, T)> {
     let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
@@ -223,17 +268,33 @@ fn evaluate_share<T>(
                 .as_ref()
                 .is_none_or(|want| want.binary_search(i).is_ok())
         })
-        .map(|(i, input)| (*i, finish(run_all(&filters, input, cap))))
+        .map(|(i, input)| {
+            let _ = events.send(ShardMsg::Started(*i));
+            let row = run_all(&filters, input, cap, &mut |k| {
+                let _ = events.send(ShardMsg::Field(*i, k));
+            });
+            let _ = events.send(ShardMsg::Done(*i));
+            (*i, finish(row))
+        })
         .collect()
 }
 
+/// Every filter on one input; `next_field(k)` hears when filter k (k > 0) begins.
 fn run_all(
     filters: &[Result<engine::Filter, Vec<engine::CompileError>>],
     input: &Input,
     cap: usize,
+    next_field: &mut dyn FnMut(usize),
 ) -> Vec<Outcome> {
     filters
         .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            if k > 0 {
+                next_field(k);
+            }
+            f
+        })
         .map(|f| match f {
             Ok(filter) => capped(engine::first(filter, input), cap),
             Err(errors) => Outcome::Error(
@@ -261,12 +322,18 @@ fn capped(outcome: Outcome, cap: usize) -> Outcome {
     }
 }
 
+/// Most shard messages folded into one progress line, so a flood of fast items still lets
+/// the line out while they run.
+const PROGRESS_BATCH: usize = 4096;
+
 /// Sends one job to every shard (each works on its share of `items`, or all it holds) and
-/// gathers the results in the order the caller asked for, or in input order.
+/// gathers the results in the order the caller asked for, or in input order. Meanwhile
+/// `progress` hears which items began and ended.
 fn fan_out<T>(
     shards: &[Shard],
     items: Option<Vec<usize>>,
-    job: impl Fn(Option<Arc<Vec<usize>>>, std_mpsc::Sender<Vec<(usize, T)>>) -> ShardJob,
+    job: impl Fn(Option<Arc<Vec<usize>>>, std_mpsc::Sender<ShardMsg<T>>) -> ShardJob,
+    progress: &mut dyn FnMut(Progress),
 ) -> Vec<T> {
     let order = items.clone();
     let items = items.map(|mut v| {
@@ -278,7 +345,39 @@ fn fan_out<T>(
         let _ = shard.jobs.send(job(items.clone(), tx.clone()));
     }
     drop(tx);
-    let mut all: Vec<(usize, T)> = rx.into_iter().flatten().collect();
+    let mut all: Vec<(usize, T)> = Vec::new();
+    let mut news = Progress::default();
+    // Blocks for the next message, takes what else is already there, reports it in one line.
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(msg) = next {
+            match msg {
+                ShardMsg::Started(i) => news.started.push(i),
+                ShardMsg::Field(i, k) => news.fields.push((i, k)),
+                ShardMsg::Done(i) => news.done.push(i),
+                ShardMsg::Finished(part) => all.extend(part),
+            }
+            taken += 1;
+            next = if taken < PROGRESS_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !news.started.is_empty() || !news.done.is_empty() || !news.fields.is_empty() {
+            // Only where an item still running is now matters, not every step of the way.
+            let done: HashSet<usize> = news.done.iter().copied().collect();
+            let mut at: HashMap<usize, usize> = HashMap::new();
+            for (i, k) in news.fields.drain(..) {
+                if !done.contains(&i) {
+                    at.insert(i, k);
+                }
+            }
+            news.fields = at.into_iter().collect();
+            progress(std::mem::take(&mut news));
+        }
+    }
     all.sort_unstable_by_key(|(i, _)| *i);
     let Some(order) = order else {
         return all.into_iter().map(|(_, t)| t).collect();
@@ -328,6 +427,7 @@ fn render(
     ocean: bool,
     items: Option<Vec<usize>>,
     cap: usize,
+    progress: &mut dyn FnMut(Progress),
 ) -> Reply {
     let semantics = if ocean {
         Semantics::Ocean
@@ -352,13 +452,18 @@ fn render(
         exprs,
         has_selector,
     });
-    let rendered = fan_out(shards, items, |items, reply| ShardJob::Render {
-        plan: plan.clone(),
-        semantics,
+    let rendered = fan_out(
+        shards,
         items,
-        cap,
-        reply,
-    });
+        |items, reply| ShardJob::Render {
+            plan: plan.clone(),
+            semantics,
+            items,
+            cap,
+            reply,
+        },
+        progress,
+    );
     Reply {
         id,
         compile,
@@ -408,6 +513,7 @@ fn eval(
     inline: Option<Vec<Value>>,
     cap: usize,
     jq: Dialect,
+    progress: &mut dyn FnMut(Progress),
 ) -> Reply {
     let compile = compile_issues(exprs, jq);
     if let Some(inline) = inline {
@@ -416,7 +522,7 @@ fn eval(
         let results = inline
             .iter()
             .map(|v| {
-                run_all(&filters, &Input::from_json(v), cap)
+                run_all(&filters, &Input::from_json(v), cap, &mut |_| {})
                     .into_iter()
                     .map(Wire::from)
                     .collect()
@@ -430,13 +536,18 @@ fn eval(
         };
     }
     let exprs = Arc::new(exprs.to_vec());
-    let results = fan_out(shards, items, |items, reply| ShardJob::Eval {
-        exprs: exprs.clone(),
+    let results = fan_out(
+        shards,
         items,
-        cap,
-        jq,
-        reply,
-    })
+        |items, reply| ShardJob::Eval {
+            exprs: exprs.clone(),
+            items,
+            cap,
+            jq,
+            reply,
+        },
+        progress,
+    )
     .into_iter()
     .map(|row: Vec<Outcome>| row.into_iter().map(Wire::from).collect())
     .collect();
@@ -571,6 +682,17 @@ impl WorkerClient {
 
     /// Sends one request and waits for its reply within the deadline.
     async fn request(&mut self, make: impl FnOnce(u64) -> Request) -> Result<Reply, WorkerError> {
+        self.send(make, None).await
+    }
+
+    /// Sends one request; with `watch`, reads its progress lines too and, past the deadline,
+    /// waits until whatever was running then has run a whole deadline of its own (or ended),
+    /// so the items it blames are known to have overrun.
+    async fn send(
+        &mut self,
+        make: impl FnOnce(u64) -> Request,
+        watch: Option<&mut Watch>,
+    ) -> Result<Reply, WorkerError> {
         if self.running.is_none() {
             let mut fresh = self.spawn()?;
             if let Some(inputs) = self.loaded.clone() {
@@ -591,7 +713,11 @@ impl WorkerClient {
         let Some(running) = self.running.as_mut() else {
             return Err(WorkerError::Spawn("no worker".into()));
         };
-        match exchange(running, &request, deadline).await {
+        let result = match watch {
+            Some(watch) => exchange_watched(running, &request, deadline, watch).await,
+            None => exchange(running, &request, deadline).await,
+        };
+        match result {
             Ok(reply) => Ok(reply),
             Err(err) => {
                 if let Some(mut dead) = self.running.take() {
@@ -668,31 +794,341 @@ impl WorkerClient {
     }
 }
 
+/// What sending a set of items, and parts of it again, gave.
+#[derive(Debug)]
+pub struct Isolated<T> {
+    /// Per expression, from any request that came back (empty when none did).
+    pub compile: Vec<Vec<CompileIssue>>,
+    /// The items that came back, with their result.
+    pub values: HashMap<usize, T>,
+    /// The items that did not, and why.
+    pub verdicts: HashMap<usize, Blame>,
+    /// Of the items blamed for a timeout, the expression that had run a whole deadline.
+    pub stuck_on: HashMap<usize, usize>,
+}
+
+impl<T> Default for Isolated<T> {
+    fn default() -> Isolated<T> {
+        Isolated {
+            compile: Vec::new(),
+            values: HashMap::new(),
+            verdicts: HashMap::new(),
+            stuck_on: HashMap::new(),
+        }
+    }
+}
+
 impl WorkerClient {
-    /// Runs the whole plan over loaded inputs (`items`: some indices) and returns finished
-    /// entities; see [`Request::Render`].
+    /// Evaluates one expression over loaded inputs, one outcome per item, with failures kept
+    /// to the items that caused them: when the worker overruns or dies, the items it was on
+    /// are blamed (see [`super::isolate`]) and the others are sent again until each has its
+    /// own outcome. `replay` is the field's budget for that, shared by its chunks. Fails only
+    /// when no worker can run at all.
+    pub async fn eval_column(
+        &mut self,
+        expr: &str,
+        items: &[usize],
+        replay: &mut Replay,
+    ) -> Result<Evaluated, WorkerError> {
+        let plan = Isolation::new(items.to_vec(), self.opts.deadline, replay);
+        let exprs = vec![expr.to_owned()];
+        let jq = self.dialect;
+        let mut got = self
+            .isolate(
+                plan,
+                replay,
+                |id, items, cap| Request::Eval {
+                    id,
+                    exprs: exprs.clone(),
+                    items: Some(items),
+                    inline: None,
+                    cap,
+                    jq,
+                },
+                eval_rows_of,
+            )
+            .await?;
+        let outcomes = items
+            .iter()
+            .map(|i| {
+                let outcome = match got.values.remove(i) {
+                    Some(row) => row.into_iter().next().unwrap_or(Outcome::NoOutput),
+                    None => Outcome::Error(got.verdicts.remove(i).map_or_else(
+                        || "the jq worker gave no result".to_owned(),
+                        |b| b.to_string(),
+                    )),
+                };
+                vec![outcome]
+            })
+            .collect();
+        let compile = vec![got.compile.into_iter().next().unwrap_or_default()];
+        Ok(Evaluated { compile, outcomes })
+    }
+
+    /// Evaluates several expressions over loaded inputs, whole rows per request. A row the
+    /// worker overran or died on is left out, with the expression that ran a whole deadline
+    /// when known, for the caller to redo expression by expression; a round in which nothing
+    /// finished leaves all that is left to the caller too, since a field that fails everywhere
+    /// is found fastest one column at a time.
+    pub async fn eval_rows(
+        &mut self,
+        exprs: &[String],
+        items: &[usize],
+        replay: &mut Replay,
+    ) -> Result<Isolated<Vec<Outcome>>, WorkerError> {
+        let plan = Isolation::new(items.to_vec(), self.opts.deadline, replay).giving_up_early();
+        let jq = self.dialect;
+        self.isolate(
+            plan,
+            replay,
+            |id, items, cap| Request::Eval {
+                id,
+                exprs: exprs.to_vec(),
+                items: Some(items),
+                inline: None,
+                cap,
+                jq,
+            },
+            eval_rows_of,
+        )
+        .await
+    }
+
+    /// Runs the whole plan over loaded inputs and returns finished entities (see
+    /// [`Request::Render`]), kept to the items that overran or killed the worker as
+    /// [`Self::eval_rows`] does: those are left to the caller, with the field that ran away
+    /// when known.
     pub async fn render(
         &mut self,
         plan: &Plan,
         semantics: Semantics,
-        items: Option<Vec<usize>>,
-    ) -> Result<(Vec<Vec<CompileIssue>>, Vec<Rendered>), WorkerError> {
-        let cap = self.opts.output_cap;
-        let fields = plan.fields.iter().map(|f| f.name.to_string()).collect();
-        let exprs = plan.exprs.clone();
-        let has_selector = plan.has_selector;
-        let reply = self
-            .request(move |id| Request::Render {
+        items: &[usize],
+        replay: &mut Replay,
+    ) -> Result<Isolated<Rendered>, WorkerError> {
+        let fields: Vec<String> = plan.fields.iter().map(|f| f.name.to_string()).collect();
+        let isolation =
+            Isolation::new(items.to_vec(), self.opts.deadline, replay).giving_up_early();
+        self.isolate(
+            isolation,
+            replay,
+            |id, items, cap| Request::Render {
                 id,
-                fields,
-                exprs,
-                has_selector,
+                fields: fields.clone(),
+                exprs: plan.exprs.clone(),
+                has_selector: plan.has_selector,
                 ocean: semantics == Semantics::Ocean,
-                items,
+                items: Some(items),
                 cap,
-            })
-            .await?;
-        Ok((reply.compile, reply.rendered))
+            },
+            |reply| std::mem::take(&mut reply.rendered),
+        )
+        .await
+    }
+
+    /// Sends the rounds `plan` asks for, each a request `make` builds for its items, and
+    /// gathers what came back (`results` takes it from a reply, in the order of the items).
+    async fn isolate<T>(
+        &mut self,
+        mut plan: Isolation,
+        replay: &mut Replay,
+        make: impl Fn(u64, Vec<usize>, usize) -> Request,
+        results: impl Fn(&mut Reply) -> Vec<T>,
+    ) -> Result<Isolated<T>, WorkerError> {
+        let deadline = self.opts.deadline;
+        let cap = self.opts.output_cap;
+        let mut values = HashMap::new();
+        let mut compile = Vec::new();
+        let mut stuck_on = HashMap::new();
+        while let Some(group) = plan.next(replay) {
+            let began = Instant::now();
+            let mut watch = Watch::default();
+            let asked = group.clone();
+            let result = self.send(|id| make(id, asked, cap), Some(&mut watch)).await;
+            let crash = match result {
+                Ok(mut reply) => {
+                    plan.succeeded();
+                    if !reply.compile.is_empty() {
+                        compile = std::mem::take(&mut reply.compile);
+                    }
+                    values.extend(group.into_iter().zip(results(&mut reply)));
+                    continue;
+                }
+                Err(WorkerError::TimedOut(_)) => None,
+                Err(WorkerError::Crashed(reason)) => Some(reason),
+                Err(e) => return Err(e),
+            };
+            replay.spend(began.elapsed());
+            let failure = watch.failure(crash, deadline);
+            for i in &failure.stuck {
+                if let Some((k, _)) = watch.running.get(i) {
+                    stuck_on.insert(*i, *k);
+                }
+            }
+            plan.failed(group, failure, replay);
+        }
+        let verdicts = plan.finish(replay);
+        // Only a timeout blamed on the stuck item says which expression it was on.
+        stuck_on.retain(|i, _| {
+            matches!(
+                verdicts.get(i),
+                Some(Blame::Worker(WorkerError::TimedOut(_)))
+            )
+        });
+        Ok(Isolated {
+            compile,
+            values,
+            verdicts,
+            stuck_on,
+        })
+    }
+}
+
+fn eval_rows_of(reply: &mut Reply) -> Vec<Vec<Outcome>> {
+    std::mem::take(&mut reply.results)
+        .into_iter()
+        .map(|row| row.into_iter().map(Outcome::from).collect())
+        .collect()
+}
+
+/// What a request's progress lines told about its items.
+#[derive(Debug, Default)]
+struct Watch {
+    /// Items begun and not finished: the expression each is on, and since when the client
+    /// knows (later than it began, never earlier).
+    running: HashMap<usize, (usize, Instant)>,
+    finished: usize,
+    /// When the request was given up: the deadline passed or the worker died.
+    ended: Option<Instant>,
+}
+
+impl Watch {
+    fn record(&mut self, news: Progress) {
+        let now = Instant::now();
+        for i in news.started {
+            self.running.entry(i).or_insert((0, now));
+        }
+        for (i, k) in news.fields {
+            if let Some(at) = self.running.get_mut(&i) {
+                *at = (k, now);
+            }
+        }
+        for i in news.done {
+            if self.running.remove(&i).is_some() {
+                self.finished += 1;
+            }
+        }
+    }
+
+    /// The failure as the isolation plan needs it: `crash` is the worker's dying words, or
+    /// none for a timeout. Stuck: on one expression for a whole deadline.
+    fn failure(&self, crash: Option<String>, deadline: Duration) -> Failure {
+        let end = self.ended.unwrap_or_else(Instant::now);
+        let (stuck, running): (Vec<usize>, Vec<usize>) =
+            self.running.keys().copied().partition(|i| {
+                self.running
+                    .get(i)
+                    .is_some_and(|(_, at)| end.saturating_duration_since(*at) >= deadline)
+            });
+        Failure {
+            crash,
+            stuck,
+            running,
+            finished: self.finished,
+        }
+    }
+}
+
+/// Like [`exchange`], reading progress lines into `watch`. When the deadline passes, the
+/// items running at that moment may go on until the expression each is on has run a whole
+/// deadline (or they finish), but not past a second deadline; then the request ends.
+async fn exchange_watched(
+    running: &mut Running,
+    request: &Request,
+    deadline: Duration,
+    watch: &mut Watch,
+) -> Result<Reply, WorkerError> {
+    let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Spawn(e.to_string()))?;
+    line.push(b'\n');
+    let id = request_id(request);
+    let due = Instant::now() + deadline;
+    let last = due + deadline;
+    let write = async {
+        running.stdin.write_all(&line).await?;
+        running.stdin.flush().await
+    };
+    match tokio::time::timeout_at(due.into(), write).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            watch.ended = Some(Instant::now());
+            return Err(WorkerError::Crashed(e.to_string()));
+        }
+        Err(_) => {
+            watch.ended = Some(Instant::now());
+            return Err(WorkerError::TimedOut(deadline));
+        }
+    }
+    // Running when the deadline passed; `None` until it has.
+    let mut late: Option<Vec<usize>> = None;
+    // Kept across reads: a read cut short by the timer leaves its bytes here.
+    let mut answer = Vec::new();
+    loop {
+        let wake = match &late {
+            None => due,
+            Some(late) => {
+                let now = Instant::now();
+                let next = late
+                    .iter()
+                    .filter_map(|i| watch.running.get(i))
+                    .map(|(_, at)| *at + deadline)
+                    .filter(|until| *until > now)
+                    .min()
+                    .filter(|_| now < last);
+                match next {
+                    Some(until) => until.min(last),
+                    None => {
+                        watch.ended = Some(now);
+                        return Err(WorkerError::TimedOut(deadline));
+                    }
+                }
+            }
+        };
+        let read = running.stdout.read_until(b'\n', &mut answer);
+        match tokio::time::timeout_at(wake.into(), read).await {
+            Err(_) => {
+                if late.is_none() {
+                    late = Some(watch.running.keys().copied().collect());
+                }
+            }
+            Ok(Err(e)) => {
+                watch.ended = Some(Instant::now());
+                return Err(WorkerError::Crashed(e.to_string()));
+            }
+            Ok(Ok(0)) => {
+                watch.ended = Some(Instant::now());
+                return Err(WorkerError::Crashed("it exited".into()));
+            }
+            Ok(Ok(_)) => {
+                let reply: Reply = serde_json::from_slice(&answer)
+                    .map_err(|e| WorkerError::Crashed(format!("unreadable reply: {e}")))?;
+                answer.clear();
+                if reply.id != id {
+                    continue;
+                }
+                match reply.progress {
+                    Some(news) => watch.record(news),
+                    None => return Ok(reply),
+                }
+            }
+        }
+    }
+}
+
+fn request_id(request: &Request) -> u64 {
+    match request {
+        Request::Load { id, .. }
+        | Request::LoadFile { id, .. }
+        | Request::Eval { id, .. }
+        | Request::Render { id, .. } => *id,
     }
 }
 
@@ -703,12 +1139,7 @@ async fn exchange(
 ) -> Result<Reply, WorkerError> {
     let mut line = serde_json::to_vec(request).map_err(|e| WorkerError::Spawn(e.to_string()))?;
     line.push(b'\n');
-    let id = match request {
-        Request::Load { id, .. }
-        | Request::LoadFile { id, .. }
-        | Request::Eval { id, .. }
-        | Request::Render { id, .. } => *id,
-    };
+    let id = request_id(request);
     let talk = async {
         running
             .stdin
@@ -732,7 +1163,8 @@ async fn exchange(
             }
             let reply: Reply = serde_json::from_str(&answer)
                 .map_err(|e| WorkerError::Crashed(format!("unreadable reply: {e}")))?;
-            if reply.id == id {
+            // Progress lines carry the request's id too; only the reply proper answers it.
+            if reply.id == id && reply.progress.is_none() {
                 return Ok(reply);
             }
         }
