@@ -505,6 +505,7 @@ fn load(shards: &[Shard], inputs: Vec<Value>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn eval(
     shards: &[Shard],
     id: u64,
