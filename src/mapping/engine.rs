@@ -19,6 +19,7 @@
 //! Deliberate differences are listed in [`KNOWN_DIVERGENCES`].
 
 mod check;
+mod convert;
 mod literal;
 mod natives;
 mod syntax;
@@ -169,8 +170,8 @@ impl Input {
     /// values serde_json parsed, which it nests at most 128 deep.)
     pub fn from_json(v: &serde_json::Value) -> Input {
         let mut literals = false;
-        let value = value::from_serde(v, &mut literals);
-        let doubles = literals.then(|| value::to_doubles(&value));
+        let value = convert::from_serde(v, &mut literals);
+        let doubles = literals.then(|| convert::to_doubles(&value));
         Input { value, doubles }
     }
 
@@ -408,7 +409,7 @@ pub fn first(filter: &Filter, input: &Input) -> Outcome {
     let first = filter.filter.id.run((ctx, start)).next();
     match first {
         None => Outcome::NoOutput,
-        Some(Ok(v)) => value::to_serde(&v.0, 0).map_or_else(Outcome::Error, Outcome::Value),
+        Some(Ok(v)) => convert::to_serde(&v.0, 0).map_or_else(Outcome::Error, Outcome::Value),
         Some(Err(exn)) => exception(exn, &run),
     }
 }
