@@ -329,6 +329,7 @@ fn every_numeric_flag_refuses_out_of_range_values() {
         "18446744073709551615",
         "18446744073709551616",
         "1e30",
+        "1e-300",
         "inf",
         "-inf",
         "nan",

@@ -50,6 +50,8 @@ pub struct Global {
 const MAX_IN_FLIGHT: usize = 64;
 /// `--timeout`: a mapping that needs more than an hour for one repository is stuck.
 const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+/// `--timeout`: below this, starting the worker alone overruns, and every field would time out.
+const MIN_TIMEOUT_SECONDS: f64 = 0.05;
 
 // Each numeric flag has a parser with its range: clap's plain ones take any `usize` or `f64`,
 // and `inf`, `nan` or 2^64 - 1 reached a panic or an endless run. The flags also take
@@ -73,9 +75,9 @@ fn whole_number(text: &str, max: usize) -> Result<usize, String> {
 fn seconds(text: &str) -> Result<f64, String> {
     // NaN fails both comparisons, infinity the second.
     match text.trim().parse::<f64>() {
-        Ok(s) if s > 0.0 && s <= MAX_TIMEOUT_SECONDS => Ok(s),
+        Ok(s) if (MIN_TIMEOUT_SECONDS..=MAX_TIMEOUT_SECONDS).contains(&s) => Ok(s),
         _ => Err(format!(
-            "must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS}"
+            "must be a number of seconds from {MIN_TIMEOUT_SECONDS} to {MAX_TIMEOUT_SECONDS}"
         )),
     }
 }
@@ -349,6 +351,8 @@ mod tests {
         assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{err}");
         for too_much in [
             ["render", "--timeout", "3600.5"],
+            ["render", "--timeout", "1e-300"],
+            ["render", "--timeout", "0.01"],
             ["push", "--in-flight", "65"],
             ["list", "--concurrency", "257"],
         ] {
