@@ -102,12 +102,18 @@ def JOIN($idx; rows; key; f): rows | [., $idx[key]] | f;
 # With "g", jq 1.6 never reports an empty match at the very end of a non-empty
 # string (Oniguruma's search loop stops there), so drop it.
 # After an empty match jq moves on by one byte: where the regex also matches
-# empty at the next character, it steps into a multi-byte character in between,
-# which jq 1.6 does not survive (an assertion in its offset count).
-def _steps_into_a_character($s; $ms):
-  [$ms[] | select(.length == 0) | .offset] as $empty
-  | any($ms[] | select(.length == 0) | .offset;
-      . as $at | ($s[$at:$at + 1] | utf8bytelength) > 1 and any($empty[]; . == $at + 1));
+# empty at the next character, it steps into a multi-byte character in between.
+# jq 1.6 does not survive that (an assertion in its offset count); jq 1.8 matches
+# inside it (prelude18.jq). For a match of `$ms`, the bytes of the character it
+# steps into, or 0.
+def _stepped_bytes($s; $ms):
+  if .length != 0 then 0
+  else .offset as $at
+  | if any($ms[]; .length == 0 and .offset == $at + 1)
+    then $s[$at:$at + 1] | utf8bytelength | if . > 1 then . else 0 end
+    else 0 end
+  end;
+def _steps_into_a_character($s; $ms): any($ms[]; _stepped_bytes($s; $ms) > 0);
 def _match_impl($re; $flags; $test):
   . as $s
   | (length) as $len

@@ -47,15 +47,12 @@ def paths(f): path(.. | select(f)) | select(length > 0);
 
 # Regular expressions: with "g", an empty match at the very end of the string
 # counts too, so `gsub(""; "-")` is defined, and `splits("")` ends with "".
-# jq 1.8 moves on by one byte after an empty match, so where the regex matches
-# empty on both sides of a character of n bytes, it also matches n - 1 times in
-# between, each at the offset of the next character.
+# Where an empty match steps into a character of n bytes (prelude.jq's
+# `_stepped_bytes`), jq 1.8 also matches n - 1 times inside it, each at the
+# offset of the next character.
 def _byte_steps($s; $ms):
-  [$ms[] | select(.length == 0) | .offset] as $empty
-  | [$ms[] | ., (select(.length == 0) as $m
-      | ($s[$m.offset:$m.offset + 1] | utf8bytelength) as $n
-      | select($n > 1 and any($empty[]; . == $m.offset + 1))
-      | range(1; $n) | {offset: ($m.offset + 1), length: 0, string: "", captures: $m.captures})];
+  [$ms[] | ., (. as $m | range(1; _stepped_bytes($s; $ms))
+    | {offset: ($m.offset + 1), length: 0, string: "", captures: $m.captures})];
 def _match_impl($re; $flags; $test):
   if $test then matches($re; $flags // "") | length > 0
   else . as $s

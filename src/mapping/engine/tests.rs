@@ -4,17 +4,29 @@ use super::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn eval(source: &str, input: serde_json::Value) -> Outcome {
-    let filter = compile(source, Dialect::Jq16)
-        .unwrap_or_else(|e| panic!("{source:?} does not compile: {e:?}"));
+fn eval_as(dialect: Dialect, source: &str, input: serde_json::Value) -> Outcome {
+    let filter = compile(source, dialect).unwrap_or_else(|e| {
+        panic!(
+            "{source:?} does not compile as {}: {e:?}",
+            dialect.version()
+        )
+    });
     first(&filter, &Input::from_json(&input))
 }
 
-fn value(source: &str, input: serde_json::Value) -> serde_json::Value {
-    match eval(source, input) {
+fn value_as(dialect: Dialect, source: &str, input: serde_json::Value) -> serde_json::Value {
+    match eval_as(dialect, source, input) {
         Outcome::Value(v) => v,
         other => panic!("{source:?} gave {other:?}"),
     }
+}
+
+fn eval(source: &str, input: serde_json::Value) -> Outcome {
+    eval_as(Dialect::Jq16, source, input)
+}
+
+fn value(source: &str, input: serde_json::Value) -> serde_json::Value {
+    value_as(Dialect::Jq16, source, input)
 }
 
 fn error(source: &str, input: serde_json::Value) -> String {
@@ -494,16 +506,11 @@ fn known_divergences_are_documented() {
 }
 
 fn eval18(source: &str, input: serde_json::Value) -> Outcome {
-    let filter = compile(source, Dialect::Jq18)
-        .unwrap_or_else(|e| panic!("{source:?} does not compile as jq 1.8: {e:?}"));
-    first(&filter, &Input::from_json(&input))
+    eval_as(Dialect::Jq18, source, input)
 }
 
 fn value18(source: &str, input: serde_json::Value) -> serde_json::Value {
-    match eval18(source, input) {
-        Outcome::Value(v) => v,
-        other => panic!("{source:?} gave {other:?}"),
-    }
+    value_as(Dialect::Jq18, source, input)
 }
 
 #[test]

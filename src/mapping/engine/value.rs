@@ -53,16 +53,22 @@ pub(super) fn literal_number(text: String) -> JqVal {
 /// a double in jq 1.6. `None` if it is no number.
 pub(super) fn read_number(text: &str) -> Option<JqVal> {
     match dialect() {
-        Dialect::Jq18 => literal::canonical(text).map(|lit| {
-            // Small integers print the same either way, and jaq's natives like them as
-            // `Int`. Zero stays a literal: negating a literal 0 gives 0, a computed one -0.
-            let small = lit
-                .parse::<isize>()
-                .ok()
-                .filter(|i| *i != 0 && i.unsigned_abs() <= MAX_EXACT_INT as usize);
-            small.map_or_else(|| literal_number(lit), |i| JqVal(Val::Num(Num::Int(i))))
+        Dialect::Jq18 => literal::canonical(text).map(|lit| match lit.parse::<isize>() {
+            Ok(i) => integer_literal(i, lit),
+            Err(_) => literal_number(lit),
         }),
         Dialect::Jq16 => text.parse::<f64>().ok().map(JqVal::number),
+    }
+}
+
+/// A jq 1.8 integer literal `i`, written `lit`. Small ones print the same either way,
+/// and jaq's natives like them as `Int`; beyond 2^53 the digits are kept, and zero
+/// stays a literal (negating a literal 0 gives 0, a computed one -0; `-0` keeps its sign).
+fn integer_literal(i: isize, lit: String) -> JqVal {
+    if i != 0 && i.unsigned_abs() <= MAX_EXACT_INT as usize {
+        JqVal(Val::Num(Num::Int(i)))
+    } else {
+        literal_number(lit)
     }
 }
 
@@ -809,14 +815,13 @@ impl From<bool> for JqVal {
 }
 
 /// jaq compiles integer literals to `isize`s and builds their values with this, so
-/// in jq 1.8 a literal beyond 2^53 keeps its digits and a literal 0 stays the literal
-/// (negated, it is 0, not -0).
+/// in jq 1.8 they follow [`integer_literal`] like those read from text.
 impl From<isize> for JqVal {
     fn from(i: isize) -> Self {
-        if dialect() == Dialect::Jq18 && (i == 0 || i.unsigned_abs() > MAX_EXACT_INT as usize) {
-            return literal_number(i.to_string());
+        match dialect() {
+            Dialect::Jq18 => integer_literal(i, i.to_string()),
+            Dialect::Jq16 => JqVal::number(i as f64),
         }
-        JqVal::number(i as f64)
     }
 }
 
@@ -888,14 +893,12 @@ const MAX_REPEAT_BYTES: f64 = (1u64 << 30) as f64;
 /// `"s" * n`: jq 1.6 repeats `s` (n - 1 truncated) + 1 times, or yields null
 /// below 1; jq 1.8 repeats it n (truncated) times, and yields null below 0.
 fn repeat_string(s: &str, n: f64) -> JqResult {
+    // NaN passes neither guard.
     let times = match dialect() {
-        Dialect::Jq16 => (n - 1.0).trunc() + 1.0,
-        Dialect::Jq18 if n < 0.0 => f64::NAN,
-        Dialect::Jq18 => n.trunc(),
+        Dialect::Jq16 if n > 0.0 => (n - 1.0).trunc() + 1.0,
+        Dialect::Jq18 if n >= 0.0 => n.trunc(),
+        _ => return Ok(JqVal::NULL),
     };
-    if times.is_nan() || times < 1.0 && dialect() == Dialect::Jq16 {
-        return Ok(JqVal::NULL);
-    }
     if times * s.len() as f64 > MAX_REPEAT_BYTES {
         return Err(fail("Repeat string result too long"));
     }
