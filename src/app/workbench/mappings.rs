@@ -224,9 +224,7 @@ mod tests {
 
     use crate::app::{Key, Msg, update};
     use crate::mapping::engine::Outcome;
-    use crate::mapping::file::{Format, MappingFile};
     use crate::mapping::protocol::Evaluated;
-    use crate::model::inventory::Event;
     use crate::model::repository::sample;
 
     use super::super::super::Effect;
@@ -244,25 +242,8 @@ mod tests {
     ]}"#;
 
     fn opened() -> (State, Vec<Effect>) {
-        let mut state = State::new("test", false, false);
-        update(
-            &mut state,
-            Msg::Connected {
-                source: "test".into(),
-                regions: vec!["eu-west-1".into()],
-            },
-        );
-        update(
-            &mut state,
-            Msg::Inventory(vec![Event::Page {
-                load: 1,
-                region: "eu-west-1".into(),
-                repos: vec![sample("a", "eu-west-1", &[]), sample("b", "eu-west-1", &[])],
-            }]),
-        );
-        let file = MappingFile::parse(FILE, Format::ExporterJson).unwrap();
-        let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
-        (state, effects)
+        let repos = vec![sample("a", "eu-west-1", &[]), sample("b", "eu-west-1", &[])];
+        super::super::tests::opened_with(repos, FILE)
     }
 
     /// Answers a sweep the way jq would for these expressions over repositories a and b.

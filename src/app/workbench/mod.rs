@@ -777,6 +777,18 @@ mod tests {
     use crate::model::repository::sample;
 
     fn opened() -> (State, Vec<Effect>) {
+        let repos = vec![
+            sample("a", "eu-west-1", &[("port-x", "true")]),
+            sample("b", "eu-west-1", &[]),
+        ];
+        opened_with(repos, default_exporter_config())
+    }
+
+    /// The workbench opened on `config` over `repos` of eu-west-1, and what that asked for.
+    pub(super) fn opened_with(
+        repos: Vec<crate::model::Repository>,
+        config: &str,
+    ) -> (State, Vec<Effect>) {
         let mut state = State::new("test", false, false);
         update(
             &mut state,
@@ -790,13 +802,10 @@ mod tests {
             Msg::Inventory(vec![Event::Page {
                 load: 1,
                 region: "eu-west-1".into(),
-                repos: vec![
-                    sample("a", "eu-west-1", &[("port-x", "true")]),
-                    sample("b", "eu-west-1", &[]),
-                ],
+                repos,
             }]),
         );
-        let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
+        let file = MappingFile::parse(config, Format::ExporterJson).unwrap();
         let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
         (state, effects)
     }
