@@ -4,8 +4,9 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -140,24 +141,17 @@ enum ShardJob {
         semantics: Semantics,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
-        reply: std_mpsc::Sender<ShardMsg<Rendered>>,
+        news: Arc<Mutex<Progress>>,
+        reply: std_mpsc::Sender<Vec<(usize, Rendered)>>,
     },
     Eval {
         exprs: Arc<Vec<String>>,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
         jq: Dialect,
-        reply: std_mpsc::Sender<ShardMsg<Vec<Outcome>>>,
+        news: Arc<Mutex<Progress>>,
+        reply: std_mpsc::Sender<Vec<(usize, Vec<Outcome>)>>,
     },
-}
-
-/// What a shard says while it works on a job: each item as it begins, each later expression
-/// of it as it begins, each item as it ends, then its share of the results.
-enum ShardMsg<T> {
-    Started(usize),
-    Field(usize, usize),
-    Done(usize),
-    Finished(Vec<(usize, T)>),
 }
 
 /// A thread that owns its share of the inputs, converted once to jaq values (which cannot
@@ -197,6 +191,7 @@ impl Shard {
                             semantics,
                             items,
                             cap,
+                            news,
                             reply,
                         } => {
                             let jq = semantics.dialect();
@@ -206,21 +201,22 @@ impl Shard {
                                 &plan.exprs,
                                 cap,
                                 jq,
-                                &reply,
+                                &news,
                                 |row| rendered(plan.entity(&row, semantics)),
                             );
-                            let _ = reply.send(ShardMsg::Finished(out));
+                            let _ = reply.send(out);
                         }
                         ShardJob::Eval {
                             exprs,
                             items,
                             cap,
                             jq,
+                            news,
                             reply,
                         } => {
                             let out =
-                                evaluate_share(&inputs, &items, &exprs, cap, jq, &reply, |row| row);
-                            let _ = reply.send(ShardMsg::Finished(out));
+                                evaluate_share(&inputs, &items, &exprs, cap, jq, &news, |row| row);
+                            let _ = reply.send(out);
                         }
                     }
                 }
@@ -235,16 +231,22 @@ impl Shard {
 }
 
 /// A shard's part of a request: every input it holds that `items` names (or all), through
-/// every expression, then `finish`. Each item is announced as it begins and ends.
+/// every expression, then `finish`. Each item is noted in `news` as it begins and ends, and
+/// each later expression of it as it begins; the request's loop reads `news` now and then.
+/// A lock nobody else holds most of the time costs far less than a message per step, which
+/// woke the loop for every field of every repository.
 fn evaluate_share<T>(
     inputs: &[(usize, Input)],
     items: &Option<Arc<Vec<usize>>>,
     exprs: &[String],
     cap: usize,
     jq: Dialect,
-    events: &std_mpsc::Sender<ShardMsg<T>>,
+    news: &Mutex<Progress>,
     finish: impl Fn(Vec<Outcome>) -> T,
 ) -> Vec<(usize, T)> {
+    let note = |f: &mut dyn FnMut(&mut Progress)| {
+        f(&mut news.lock().unwrap_or_else(PoisonError::into_inner))
+    };
     let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
     inputs
         .iter()
@@ -254,11 +256,11 @@ fn evaluate_share<T>(
                 .is_none_or(|want| want.binary_search(i).is_ok())
         })
         .map(|(i, input)| {
-            let _ = events.send(ShardMsg::Started(*i));
+            note(&mut |n| n.started.push(*i));
             let row = run_all(&filters, input, cap, &mut |k| {
-                let _ = events.send(ShardMsg::Field(*i, k));
+                note(&mut |n| n.fields.push((*i, k)));
             });
-            let _ = events.send(ShardMsg::Done(*i));
+            note(&mut |n| n.done.push(*i));
             (*i, finish(row))
         })
         .collect()
@@ -307,17 +309,21 @@ fn capped(outcome: Outcome, cap: usize) -> Outcome {
     }
 }
 
-/// Most shard messages folded into one progress line, so a flood of fast items still lets
-/// the line out while they run.
-const PROGRESS_BATCH: usize = 4096;
+/// How often a running request tells what its items are doing: often enough that a worker
+/// that then hangs or dies has said which items it was on well within any deadline.
+const PROGRESS_EVERY: Duration = Duration::from_millis(20);
 
 /// Sends one job to every shard (each works on its share of `items`, or all it holds) and
 /// gathers the results in the order the caller asked for, or in input order. Meanwhile
-/// `progress` hears which items began and ended.
+/// `progress` hears, every [`PROGRESS_EVERY`], which items began and ended.
 fn fan_out<T>(
     shards: &[Shard],
     items: Option<Vec<usize>>,
-    job: impl Fn(Option<Arc<Vec<usize>>>, std_mpsc::Sender<ShardMsg<T>>) -> ShardJob,
+    job: impl Fn(
+        Option<Arc<Vec<usize>>>,
+        Arc<Mutex<Progress>>,
+        std_mpsc::Sender<Vec<(usize, T)>>,
+    ) -> ShardJob,
     progress: &mut dyn FnMut(Progress),
 ) -> Vec<T> {
     let order = items.clone();
@@ -326,41 +332,31 @@ fn fan_out<T>(
         Arc::new(v)
     });
     let (tx, rx) = std_mpsc::channel();
+    let mut tallies = Vec::with_capacity(shards.len());
     for shard in shards {
-        let _ = shard.jobs.send(job(items.clone(), tx.clone()));
+        let news = Arc::new(Mutex::new(Progress::default()));
+        let _ = shard
+            .jobs
+            .send(job(items.clone(), news.clone(), tx.clone()));
+        tallies.push(news);
     }
     drop(tx);
     let mut all: Vec<(usize, T)> = Vec::new();
-    let mut news = Progress::default();
-    // Blocks for the next message, takes what else is already there, reports it in one line.
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        let mut taken = 0;
-        while let Some(msg) = next {
-            match msg {
-                ShardMsg::Started(i) => news.started.push(i),
-                ShardMsg::Field(i, k) => news.fields.push((i, k)),
-                ShardMsg::Done(i) => news.done.push(i),
-                ShardMsg::Finished(part) => all.extend(part),
+    let mut waiting = shards.len();
+    while waiting > 0 {
+        match rx.recv_timeout(PROGRESS_EVERY) {
+            Ok(part) => {
+                all.extend(part);
+                waiting -= 1;
             }
-            taken += 1;
-            next = if taken < PROGRESS_BATCH {
-                rx.try_recv().ok()
-            } else {
-                None
-            };
+            Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        if !news.started.is_empty() || !news.done.is_empty() || !news.fields.is_empty() {
-            // Only where an item still running is now matters, not every step of the way.
-            let done: HashSet<usize> = news.done.iter().copied().collect();
-            let mut at: HashMap<usize, usize> = HashMap::new();
-            for (i, k) in news.fields.drain(..) {
-                if !done.contains(&i) {
-                    at.insert(i, k);
-                }
+        if waiting > 0 {
+            let news = gather(&tallies);
+            if !news.started.is_empty() || !news.done.is_empty() || !news.fields.is_empty() {
+                progress(news);
             }
-            news.fields = at.into_iter().collect();
-            progress(std::mem::take(&mut news));
         }
     }
     all.sort_unstable_by_key(|(i, _)| *i);
@@ -374,6 +370,26 @@ fn fan_out<T>(
         .filter_map(|i| index.binary_search(i).ok())
         .filter_map(|k| slots[k].take())
         .collect()
+}
+
+/// What every shard noted since the last look, in one line: for an item still running, only
+/// the expression it is on now matters, not every step of the way.
+fn gather(tallies: &[Arc<Mutex<Progress>>]) -> Progress {
+    let mut news = Progress::default();
+    for tally in tallies {
+        let part = std::mem::take(&mut *tally.lock().unwrap_or_else(PoisonError::into_inner));
+        news.started.extend(part.started);
+        news.fields.extend(part.fields);
+        news.done.extend(part.done);
+    }
+    let done: HashSet<usize> = news.done.iter().copied().collect();
+    let at: HashMap<usize, usize> = news
+        .fields
+        .drain(..)
+        .filter(|(i, _)| !done.contains(i))
+        .collect();
+    news.fields = at.into_iter().collect();
+    news
 }
 
 /// An entity as the text `render` prints, or its problems.
@@ -440,11 +456,12 @@ fn render(
     let rendered = fan_out(
         shards,
         items,
-        |items, reply| ShardJob::Render {
+        |items, news, reply| ShardJob::Render {
             plan: plan.clone(),
             semantics,
             items,
             cap,
+            news,
             reply,
         },
         progress,
@@ -525,11 +542,12 @@ fn eval(
     let results = fan_out(
         shards,
         items,
-        |items, reply| ShardJob::Eval {
+        |items, news, reply| ShardJob::Eval {
             exprs: exprs.clone(),
             items,
             cap,
             jq,
+            news,
             reply,
         },
         progress,
