@@ -22,6 +22,7 @@ mod check;
 mod convert;
 mod literal;
 mod natives;
+mod regex;
 mod syntax;
 #[cfg(test)]
 mod tests;
@@ -97,13 +98,14 @@ impl Drop for DialectScope {
 /// exporter, jq 1.8 for Ocean), and why. Everything else that the parity tests
 /// (`tests/jq_parity.rs`) cover agrees with the reference of each dialect.
 pub const KNOWN_DIVERGENCES: &[&str] = &[
-    "Regular expressions run on jaq's engine, not Oniguruma: look-around, \
-     backreferences and \\p{..} classes are errors; groups that do not take part in a \
-     match are left out of `match(...).captures` (jq lists them with offset -1 and \
-     string null; `capture` does map their names to null, as jq does); some empty \
-     matches fall elsewhere (after a non-empty match, `\"abc\" | gsub(\"b*\"; \"-\")`); \
-     the `s` flag and case folding follow Rust's regex, not Oniguruma's single-line \
-     mode and full Unicode folding. Reimplementing Oniguruma is out of scope.",
+    "Regular expressions run on jaq's engine, not Oniguruma (jq's search loop and match \
+     objects are reproduced around it): look-around, backreferences and \\p{..} \
+     classes are errors; `$` matches only at the very end, not also before a final \
+     newline; the `l` flag (longest match) changes nothing; case folding is Rust's \
+     simple folding, not Oniguruma's full Unicode folding; where jq 1.6 searches again \
+     from inside a multi-byte character after an empty match, it is reported as the \
+     abort it mostly is, though a zero-width assertion there (`\"aé\" | match(\"$\"; \
+     \"g\")`) would still match in jq 1.6. Reimplementing Oniguruma is out of scope.",
     "`reduce`/`foreach` whose update yields several values (or none) follow jaq, where \
      every output carries on; jq keeps the last one (none gives null in jq 1.6). jaq \
      compiles folds itself, with no hook to change this.",
@@ -120,7 +122,12 @@ pub const KNOWN_DIVERGENCES: &[&str] = &[
     "Programs jq accepts but jaq's parser does not read the same way are compile \
      errors: numbers written `.5`, `x` for a `$x` parameter, `a * b % c` (jaq would \
      group it as `a * (b % c)`), and for jq 1.6 a binding after an operator \
-     (`-1 as $x | ...`, which jq 1.6 reads as `-(1 as $x | ...)`). Add parentheses.",
+     (`-1 as $x | ...`, which jq 1.6 reads as `-(1 as $x | ...)`). Add parentheses. \
+     A leading minus binds tighter here than in jq (`-x % y` is `-(x % y)` there), \
+     which shows only past 2^63, where jq 1.6's integer cast wraps.",
+    "jq 1.6 folds arithmetic on two number literals when it compiles, so `1 / 0` and \
+     `0 / 0` give 1.7976931348623157e+308 and null there, while `. / 0` fails; here \
+     a division by zero is always an error.",
     "jq 1.6 never returns from `index(\"\")` or from `gsub` with a regex that matches \
      the empty string, and tries to build any array or string asked for \
      (`.[536870912] = 1`, `\"x\" * 1e12`); here these are errors. Error messages are \

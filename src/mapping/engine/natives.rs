@@ -95,6 +95,12 @@ fn ours() -> Box<[Filter<RunPtr<Data>>]> {
             box_once(delpaths(cv.1, paths))
         }),
         ("_regex_names", v(0), |cv| bome(regex_names(&cv.1))),
+        ("implode", v(0), |cv| bome(implode(&cv.1))),
+        ("_onig_matches", v(2), |mut cv| {
+            let flags = cv.0.pop_var();
+            let re = cv.0.pop_var();
+            bome(super::regex::onig_matches(&cv.1, &re, &flags))
+        }),
         ("_encode_uri", v(0), |cv| bome(with_text(&cv.1, encode_uri))),
         ("_decode_base64", v(0), |cv| bome(decode_base64(&cv.1))),
         ("_csv", v(0), |cv| bome(csv_or_tsv(&cv.1, Row::Csv))),
@@ -163,11 +169,16 @@ fn to_number(v: JqVal) -> JqResult {
     }
     if dialect() == Dialect::Jq18 {
         let text = v.as_text().map(|s| s.into_owned());
-        let parsed = text.as_deref().and_then(|s| match s {
-            "nan" | "-nan" | "NaN" | "-NaN" => Some(JqVal::number(f64::NAN)),
-            "Infinity" => Some(JqVal::number(f64::INFINITY)),
-            "-Infinity" => Some(JqVal::number(f64::NEG_INFINITY)),
-            _ => match s.strip_prefix('+') {
+        // `strtod`'s words, in any case, with a sign.
+        let special = |s: &str| {
+            let word = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
+            (s.len() - word.len() <= 1 && ["nan", "inf", "infinity"].contains(&word.as_str()))
+                .then(|| s.parse::<f64>().ok().map(JqVal::number))
+                .flatten()
+        };
+        let parsed = text.as_deref().and_then(|s| match special(s) {
+            Some(x) => Some(x),
+            None => match s.strip_prefix('+') {
                 Some(rest) if !rest.starts_with(['+', '-']) => read_number(rest),
                 Some(_) => None,
                 None => read_number(s),
@@ -187,6 +198,40 @@ fn to_number(v: JqVal) -> JqResult {
             v.describe()
         ))),
     }
+}
+
+/// `implode`: a code point beyond Unicode becomes U+FFFD, as in jq; in jq 1.8 so do a
+/// surrogate and a negative one, on which jq 1.6 fails an assertion.
+fn implode(v: &JqVal) -> JqResult {
+    let Val::Arr(items) = &v.0 else {
+        return Err(fail("implode input must be an array"));
+    };
+    let mut out = String::with_capacity(items.len());
+    for item in items.iter() {
+        let item = JqVal(item.clone());
+        let Some(x) = item.as_number() else {
+            return Err(fail(format!(
+                "{} can't be imploded, unicode codepoint needs to be numeric",
+                item.describe()
+            )));
+        };
+        if x < 0.0 && dialect() == Dialect::Jq16 {
+            return Err(fail(format!(
+                "jq 1.6 aborts on the negative code point {x} in implode"
+            )));
+        }
+        let surrogate = (55296.0..57344.0).contains(&x.trunc());
+        if surrogate && dialect() == Dialect::Jq16 {
+            return Err(fail(format!(
+                "jq 1.6 aborts printing a string with the surrogate {x} (from implode)"
+            )));
+        }
+        let c = (x >= 0.0 && x <= f64::from(u32::MAX))
+            .then(|| char::from_u32(x as u32))
+            .flatten();
+        out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    Ok(JqVal::string(out))
 }
 
 /// jq 1.6 `length`: code points of strings, absolute value of numbers, 0 for null.

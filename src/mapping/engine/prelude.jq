@@ -98,14 +98,9 @@ def JOIN($idx; rows; key): rows | [., $idx[key]];
 def JOIN($idx; rows; key; f): rows | [., $idx[key]] | f;
 
 # Regular expressions, with jq 1.6's match objects:
-# {offset, length, string, captures: [{offset, length, string, name}]}.
-# With "g", jq 1.6 never reports an empty match at the very end of a non-empty
-# string (Oniguruma's search loop stops there), so drop it.
-# After an empty match jq moves on by one byte: where the regex also matches
-# empty at the next character, it steps into a multi-byte character in between.
-# jq 1.6 does not survive that (an assertion in its offset count); jq 1.8 matches
-# inside it (prelude18.jq). For a match of `$ms`, the bytes of the character it
-# steps into, or 0.
+# {offset, length, string, captures: [{offset, length, string, name}]}, found by
+# jq 1.6's own search loop (engine/regex.rs). For a match of `$ms`, the bytes of
+# the character an empty match steps into, or 0 (jq 1.8's prelude uses it).
 def _stepped_bytes($s; $ms):
   if .length != 0 then 0
   else .offset as $at
@@ -113,20 +108,9 @@ def _stepped_bytes($s; $ms):
     then $s[$at:$at + 1] | utf8bytelength | if . > 1 then . else 0 end
     else 0 end
   end;
-def _steps_into_a_character($s; $ms): any($ms[]; _stepped_bytes($s; $ms) > 0);
 def _match_impl($re; $flags; $test):
-  . as $s
-  | (length) as $len
-  | (($flags // "") | contains("g")) as $global
-  | if $test then matches($re; $flags // "") | length > 0
-    else [matches($re; $flags // "")[]
-          | {offset: .[0].offset, length: .[0].length, string: .[0].string,
-             captures: [.[1:][] | {offset, length, string, name}]}]
-      | if $global and _steps_into_a_character($s; .)
-        then error("jq 1.6 aborts on a global empty match next to a multi-byte character")
-        else map(select(($global and $len > 0 and .offset == $len and .length == 0) | not))
-        end
-    end;
+  if $test then _onig_matches($re; $flags) | length > 0
+  else _onig_matches($re; $flags) end;
 # One-argument forms take "re" or ["re", "flags"].
 def _re_args($val): if ($val | type) == "string" then [$val, null]
   elif ($val | type) == "array" and ($val | length) > 0 then [$val[0], $val[1]]

@@ -54,11 +54,9 @@ def _byte_steps($s; $ms):
   [$ms[] | ., (. as $m | range(1; _stepped_bytes($s; $ms))
     | {offset: ($m.offset + 1), length: 0, string: "", captures: $m.captures})];
 def _match_impl($re; $flags; $test):
-  if $test then matches($re; $flags // "") | length > 0
+  if $test then _onig_matches($re; $flags) | length > 0
   else . as $s
-  | [matches($re; $flags // "")[]
-     | {offset: .[0].offset, length: .[0].length, string: .[0].string,
-        captures: [.[1:][] | {offset, length, string, name}]}] as $ms
+  | _onig_matches($re; $flags) as $ms
   | if ($flags // "") | contains("g") then _byte_steps($s; $ms) else $ms end
   end;
 def match(re; flags): _match_impl(re; flags; false)[];

@@ -16,6 +16,9 @@ use crate::mapping::eval::{EntityOutcome, Semantics};
 use crate::mapping::file::{Field, FieldName};
 use crate::mapping::protocol::{CompileIssue, Progress, Rendered, Reply, Request, Wire};
 
+/// Each expression of a request, compiled once and shared by every shard.
+type Compiled = Arc<Vec<Result<engine::Filter, Vec<engine::CompileError>>>>;
+
 /// Deep but finite: a runaway recursion still ends in a crash, not a hang.
 const EVAL_STACK: usize = 64 * 1024 * 1024;
 
@@ -138,6 +141,7 @@ enum ShardJob {
     LoadRaw(Vec<(usize, Box<serde_json::value::RawValue>)>),
     Render {
         plan: Arc<Plan>,
+        filters: Compiled,
         semantics: Semantics,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
@@ -145,10 +149,9 @@ enum ShardJob {
         reply: std_mpsc::Sender<Vec<(usize, Rendered)>>,
     },
     Eval {
-        exprs: Arc<Vec<String>>,
+        filters: Compiled,
         items: Option<Arc<Vec<usize>>>,
         cap: usize,
-        jq: Dialect,
         news: Arc<Mutex<Progress>>,
         reply: std_mpsc::Sender<Vec<(usize, Vec<Outcome>)>>,
     },
@@ -188,34 +191,28 @@ impl Shard {
                         }
                         ShardJob::Render {
                             plan,
+                            filters,
                             semantics,
                             items,
                             cap,
                             news,
                             reply,
                         } => {
-                            let jq = semantics.dialect();
-                            let out = evaluate_share(
-                                &inputs,
-                                &items,
-                                &plan.exprs,
-                                cap,
-                                jq,
-                                &news,
-                                |row| rendered(plan.entity(&row, semantics)),
-                            );
+                            let out =
+                                evaluate_share(&inputs, &items, &filters, cap, &news, |row| {
+                                    rendered(plan.entity(&row, semantics))
+                                });
                             let _ = reply.send(out);
                         }
                         ShardJob::Eval {
-                            exprs,
+                            filters,
                             items,
                             cap,
-                            jq,
                             news,
                             reply,
                         } => {
                             let out =
-                                evaluate_share(&inputs, &items, &exprs, cap, jq, &news, |row| row);
+                                evaluate_share(&inputs, &items, &filters, cap, &news, |row| row);
                             let _ = reply.send(out);
                         }
                     }
@@ -238,16 +235,14 @@ impl Shard {
 fn evaluate_share<T>(
     inputs: &[(usize, Input)],
     items: &Option<Arc<Vec<usize>>>,
-    exprs: &[String],
+    filters: &Compiled,
     cap: usize,
-    jq: Dialect,
     news: &Mutex<Progress>,
     finish: impl Fn(Vec<Outcome>) -> T,
 ) -> Vec<(usize, T)> {
     let note = |f: &mut dyn FnMut(&mut Progress)| {
         f(&mut news.lock().unwrap_or_else(PoisonError::into_inner))
     };
-    let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
     inputs
         .iter()
         .filter(|(i, _)| {
@@ -257,7 +252,7 @@ fn evaluate_share<T>(
         })
         .map(|(i, input)| {
             note(&mut |n| n.started.push(*i));
-            let row = run_all(&filters, input, cap, &mut |k| {
+            let row = run_all(filters, input, cap, &mut |k| {
                 note(&mut |n| n.fields.push((*i, k)));
             });
             note(&mut |n| n.done.push(*i));
@@ -435,7 +430,7 @@ fn render(
     } else {
         Semantics::Exporter
     };
-    let compile = compile_issues(&exprs, semantics.dialect());
+    let (compile, filters) = compile_all(&exprs, semantics.dialect());
     let mut named = Vec::with_capacity(fields.len());
     for (name, expr) in fields.iter().zip(&exprs) {
         match name.parse::<FieldName>() {
@@ -458,6 +453,7 @@ fn render(
         items,
         |items, news, reply| ShardJob::Render {
             plan: plan.clone(),
+            filters: filters.clone(),
             semantics,
             items,
             cap,
@@ -474,20 +470,23 @@ fn render(
     }
 }
 
-fn compile_issues(exprs: &[String], jq: Dialect) -> Vec<Vec<CompileIssue>> {
-    exprs
+/// Every expression compiled once, and what each compile said.
+fn compile_all(exprs: &[String], jq: Dialect) -> (Vec<Vec<CompileIssue>>, Compiled) {
+    let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
+    let issues = filters
         .iter()
-        .map(|e| match engine::compile(e, jq) {
+        .map(|f| match f {
             Ok(_) => vec![],
             Err(errors) => errors
-                .into_iter()
+                .iter()
                 .map(|e| CompileIssue {
-                    message: e.message,
-                    span: e.span.map(|r| (r.start, r.end)),
+                    message: e.message.clone(),
+                    span: e.span.clone().map(|r| (r.start, r.end)),
                 })
                 .collect(),
         })
-        .collect()
+        .collect();
+    (issues, Arc::new(filters))
 }
 
 /// The file's array, split into its items' JSON text; parsing them is the shards' job.
@@ -518,10 +517,9 @@ fn eval(
     jq: Dialect,
     progress: &mut dyn FnMut(Progress),
 ) -> Reply {
-    let compile = compile_issues(exprs, jq);
+    let (compile, filters) = compile_all(exprs, jq);
     if let Some(inline) = inline {
         // A preview of one or a few inputs: no need to involve the shards.
-        let filters: Vec<_> = exprs.iter().map(|e| engine::compile(e, jq)).collect();
         let results = inline
             .iter()
             .map(|v| {
@@ -538,15 +536,13 @@ fn eval(
             ..Reply::default()
         };
     }
-    let exprs = Arc::new(exprs.to_vec());
     let results = fan_out(
         shards,
         items,
         |items, news, reply| ShardJob::Eval {
-            exprs: exprs.clone(),
+            filters: filters.clone(),
             items,
             cap,
-            jq,
             news,
             reply,
         },
