@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ecr::Client;
@@ -19,6 +18,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::task::JoinSet;
 
+use super::credentials::{self, Role};
 use super::limiter::{Limiter, backoff};
 use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
 use crate::model::tag_rules::{Change, PlanItem};
@@ -31,6 +31,8 @@ pub struct AwsOptions {
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     pub concurrency: usize,
+    /// A role assumed on top of the profile's (or the default chain's) credentials.
+    pub role: Option<Role>,
 }
 
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -73,18 +75,29 @@ impl EcrInventory {
                     .build(),
             );
         if let Some(name) = &opts.profile {
-            // aws-config tries environment keys before the named profile; the AWS CLI lets
-            // --profile win, so name the provider explicitly.
-            loader = loader.profile_name(name).credentials_provider(
-                ProfileFileCredentialsProvider::builder()
-                    .profile_name(name)
-                    .build(),
-            );
+            loader = loader.profile_name(name);
+        }
+        if let Some(region) = opts.regions.first() {
+            // STS and SSO calls need a region even when the profile names none.
+            loader = loader.region(Region::new(region.clone()));
         }
         if let Some(url) = &opts.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let sdk = loader.load().await;
+        let mut sdk = loader.load().await;
+        // aws-config tries environment keys before the named profile; the AWS CLI lets
+        // --profile win, so the profile's provider is named explicitly.
+        // AWS_PROFILE loses to environment keys, as in the AWS CLI.
+        let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+        let named = opts
+            .profile
+            .clone()
+            .or_else(|| (!env_keys && profile != "default").then(|| profile.clone()));
+        if let Some(creds) =
+            credentials::provider(named.as_deref(), opts.role.as_ref(), &sdk).await?
+        {
+            sdk = sdk.to_builder().credentials_provider(creds).build();
+        }
         let regions = if opts.regions.is_empty() {
             vec![
                 sdk.region()

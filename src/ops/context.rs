@@ -64,6 +64,7 @@ impl Context {
                 .concurrency
                 .or(aws.concurrency)
                 .unwrap_or(DEFAULT_CONCURRENCY),
+            role: None,
         }
     }
 
