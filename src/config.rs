@@ -107,6 +107,8 @@ pub struct AwsSettings {
     pub concurrency: Option<usize>,
     /// Profiles in which every write is refused, as with --read-only.
     pub read_only_profiles: Vec<String>,
+    /// Where tags are read from: `auto` (default), `tagging-api` or `ecr`.
+    pub tag_source: Option<crate::inventory::tagging::TagSource>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

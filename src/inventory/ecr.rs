@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 
 use super::credentials::{self, Role};
 use super::limiter::{Limiter, backoff};
+use super::tagging::{self, Plan, TagSource, Written};
 use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
 use crate::model::tag_rules::{Change, PlanItem};
 use crate::model::{Fetched, Repository, Tag};
@@ -33,6 +34,7 @@ pub struct AwsOptions {
     pub concurrency: usize,
     /// A role assumed on top of the profile's (or the default chain's) credentials.
     pub role: Option<Role>,
+    pub tag_source: TagSource,
 }
 
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -44,6 +46,9 @@ pub struct RegionCtx {
     pub region: String,
     pub client: Client,
     pub limiter: Limiter,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Tags this session wrote, which outrank the tagging API's lagging index.
+    pub written: Written,
     profile: String,
     endpoint: String,
 }
@@ -54,6 +59,7 @@ pub struct EcrInventory {
     endpoint_url: Option<String>,
     regions: Vec<Arc<RegionCtx>>,
     concurrency: usize,
+    tag_source: TagSource,
 }
 
 impl EcrInventory {
@@ -115,6 +121,9 @@ impl EcrInventory {
             let conf = aws_sdk_ecr::config::Builder::from(&sdk)
                 .region(Region::new(region.clone()))
                 .build();
+            let tagging = aws_sdk_resourcegroupstagging::config::Builder::from(&sdk)
+                .region(Region::new(region.clone()))
+                .build();
             let endpoint = opts
                 .endpoint_url
                 .clone()
@@ -123,6 +132,8 @@ impl EcrInventory {
             ctxs.push(Arc::new(RegionCtx {
                 client: Client::from_conf(conf),
                 limiter: Limiter::default(),
+                tagging: aws_sdk_resourcegroupstagging::Client::from_conf(tagging),
+                written: Written::default(),
                 profile: profile.clone(),
                 endpoint,
                 region,
@@ -138,6 +149,7 @@ impl EcrInventory {
             endpoint_url: opts.endpoint_url.clone(),
             regions: ctxs,
             concurrency: opts.concurrency.max(1),
+            tag_source: opts.tag_source,
         })
     }
 
@@ -168,12 +180,12 @@ impl Inventory for EcrInventory {
 
     fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()> {
         let regions = self.regions.clone();
-        let concurrency = self.concurrency;
+        let (concurrency, tag_source) = (self.concurrency, self.tag_source);
         async move {
             // Regions are independent (quotas and retry partitions are per region).
-            let all = regions
-                .into_iter()
-                .map(|rc| tokio::spawn(load_region(rc, opts, sink.clone(), concurrency)));
+            let all = regions.into_iter().map(|rc| {
+                tokio::spawn(load_region(rc, opts, sink.clone(), concurrency, tag_source))
+            });
             futures::future::join_all(all).await;
         }
         .boxed()
@@ -244,7 +256,10 @@ impl Inventory for EcrInventory {
             written.map_err(named)?;
             // Read back what ECR now has, so the list shows the truth, not our guess.
             match fetch_tags(&rc, arn).await {
-                Fetched::Present(tags) => Ok(tags),
+                Fetched::Present(tags) => {
+                    rc.written.record(arn, tags.clone());
+                    Ok(tags)
+                }
                 Fetched::Failed(why) => Err(InventoryError::Service {
                     operation: "ListTagsForResource".into(),
                     region: rc.region.clone(),
@@ -273,7 +288,13 @@ impl Inventory for EcrInventory {
     }
 }
 
-async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurrency: usize) {
+async fn load_region(
+    rc: Arc<RegionCtx>,
+    opts: LoadOptions,
+    sink: Sink,
+    concurrency: usize,
+    tag_source: TagSource,
+) {
     let load = opts.load;
     let region = rc.region.clone();
     let _ = sink.send(Event::RegionStarted {
@@ -290,6 +311,13 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             }
         }
     });
+    // The index is read while the listing pages in; ECR's per-repository calls wait for its
+    // verdict.
+    let index = (tag_source != TagSource::Ecr).then(|| {
+        let rc = rc.clone();
+        tokio::spawn(async move { tagging::region_tags(&rc).await })
+    });
+    let per_repo = index.is_none();
     let mut listed: Vec<(String, String, String)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -305,6 +333,9 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             Ok(page) => page,
             Err(failure) => {
                 tag_workers.abort_all();
+                if let Some(index) = &index {
+                    index.abort();
+                }
                 let _ = sink.send(Event::RegionFailed {
                     load,
                     region,
@@ -335,14 +366,52 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             .is_err()
         {
             tag_workers.abort_all();
+            if let Some(index) = &index {
+                index.abort();
+            }
             return;
         }
-        for arn in arns {
-            let _ = tag_queue.send(arn);
+        if per_repo {
+            for arn in arns {
+                let _ = tag_queue.send(arn);
+            }
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
             break;
+        }
+    }
+    if let Some(index) = index {
+        let answer = match index.await {
+            Ok(answer) => answer.map_err(|f| f.error.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match tagging::plan(tag_source, answer, listed.len()) {
+            Plan::Use(mut tags) => {
+                rc.written.overlay(&mut tags);
+                for (arn, _, _) in &listed {
+                    let found = tags.remove(arn).unwrap_or_default();
+                    let _ = sink.send(Event::Tags {
+                        load,
+                        arn: arn.clone(),
+                        tags: Fetched::Present(found),
+                    });
+                }
+            }
+            Plan::Fallback => {
+                for (arn, _, _) in &listed {
+                    let _ = tag_queue.send(arn.clone());
+                }
+            }
+            Plan::Fail(why) => {
+                for (arn, _, _) in &listed {
+                    let _ = sink.send(Event::Tags {
+                        load,
+                        arn: arn.clone(),
+                        tags: Fetched::Failed(why.clone()),
+                    });
+                }
+            }
         }
     }
     drop(tag_queue);
@@ -651,7 +720,13 @@ where
             let error = if code.contains("AccessDenied") {
                 InventoryError::AccessDenied {
                     region: rc.region.clone(),
-                    action: denied_action(&message).unwrap_or_else(|| format!("ecr:{operation}")),
+                    action: denied_action(&message).unwrap_or_else(|| {
+                        if operation.contains(':') {
+                            operation.to_owned()
+                        } else {
+                            format!("ecr:{operation}")
+                        }
+                    }),
                     message,
                 }
             } else if BAD_CREDENTIAL_CODES.contains(&code.as_str()) {

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod demo;
 pub mod ecr;
 pub mod limiter;
+pub mod tagging;
 
 use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;

@@ -65,6 +65,7 @@ impl Context {
                 .or(aws.concurrency)
                 .unwrap_or(DEFAULT_CONCURRENCY),
             role: None,
+            tag_source: aws.tag_source.unwrap_or_default(),
         }
     }
 
