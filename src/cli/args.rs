@@ -41,7 +41,8 @@ pub struct Global {
     /// Refuse every write (tags, Port)
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Parallel ECR calls per region, 1 to 256 [default: 8]
+    /// Most parallel AWS calls per account and region, 1 to 256; the number in flight adapts
+    /// below it [default: 64]
     #[arg(long, global = true, value_parser = concurrency, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
 }

@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 use tokio::task::JoinSet;
 
 use super::credentials::{self, Role};
-use super::limiter::{Limiter, backoff};
+use super::limiter::{Limiter, Window, backoff};
 use super::tagging::{self, Plan, TagSource, Written};
 use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
 use crate::model::tag_rules::{Change, PlanItem};
@@ -37,7 +37,8 @@ pub struct AwsOptions {
     pub tag_source: TagSource,
 }
 
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The cap on calls in flight per account and region; the window adapts below it.
+pub const DEFAULT_CONCURRENCY: usize = 64;
 const THROTTLE_ATTEMPTS: u32 = 10;
 const TRANSIENT_ATTEMPTS: u32 = 4;
 
@@ -46,6 +47,7 @@ pub struct RegionCtx {
     pub region: String,
     pub client: Client,
     pub limiter: Limiter,
+    pub window: Window,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Tags this session wrote, which outrank the tagging API's lagging index.
     pub written: Written,
@@ -132,6 +134,7 @@ impl EcrInventory {
             ctxs.push(Arc::new(RegionCtx {
                 client: Client::from_conf(conf),
                 limiter: Limiter::default(),
+                window: Window::new(opts.concurrency),
                 tagging: aws_sdk_resourcegroupstagging::Client::from_conf(tagging),
                 written: Written::default(),
                 profile: profile.clone(),
@@ -624,16 +627,22 @@ where
 {
     let (mut throttles, mut transients) = (0u32, 0u32);
     loop {
+        let slot = rc.window.enter().await;
         rc.limiter.wait().await;
+        let sent = tokio::time::Instant::now();
         let err = match send().await {
             Ok(out) => {
+                rc.window.on_success(sent.elapsed());
                 rc.limiter.on_success();
                 return Ok(out);
             }
             Err(err) => err,
         };
+        // Backing off is no call in flight.
+        drop(slot);
         match classify(&err, rc, operation) {
             Verdict::Throttled => {
+                rc.window.on_throttle();
                 rc.limiter.on_throttle();
                 throttles += 1;
                 tracing::debug!(operation, region = %rc.region, throttles, "throttled");
