@@ -213,3 +213,61 @@ fn a_service_that_throttles_above_a_rate_is_loaded_at_about_that_rate() {
     );
     eprintln!("{achieved:.0} calls/s, {} refused", bucket.refused);
 }
+
+#[test]
+fn policies_are_read_only_where_something_reads_them() {
+    let stub = Stub::start(Arc::new(|req, _| paged(req)));
+    let env = Env::new();
+    let policy_calls =
+        |stub: &Stub| stub.count("GetLifecyclePolicy") + stub.count("GetRepositoryPolicy");
+    let table = |extra: &[&str]| {
+        let mut args = vec![
+            "list",
+            "-o",
+            "table",
+            "--endpoint-url",
+            &stub.url,
+            "--region",
+            "eu-west-1",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(env.cmd().args(&args));
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    // The table shows no policy.
+    table(&[]);
+    assert_eq!(policy_calls(&stub), 0);
+    table(&["--policies"]);
+    assert_eq!(policy_calls(&stub), 14);
+    // The JSON is the whole exporter record.
+    check_all_seven(&list(&env, &stub));
+    assert_eq!(policy_calls(&stub), 28);
+
+    // A mapping that never names a policy renders without them; the shipped one reads
+    // .LifecyclePolicy, so it gets them.
+    let mapping = env.path("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"resources": [{"kind": "AWS::ECR::Repository", "selector": {"query": "true"},
+            "port": {"entity": {"mappings": [{"identifier": ".RepositoryName",
+            "blueprint": "ecr_repository", "properties": {"tags": ".Tags"}}]}}}]}"#,
+    )
+    .unwrap();
+    let render = |extra: &[&str]| {
+        let mut args = vec![
+            "render",
+            "--endpoint-url",
+            &stub.url,
+            "--region",
+            "eu-west-1",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(env.cmd().args(&args));
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("team/app-6"), "{}", stdout(&out));
+    };
+    render(&["--mapping", mapping.to_str().unwrap()]);
+    assert_eq!(policy_calls(&stub), 28);
+    render(&[]);
+    assert_eq!(policy_calls(&stub), 42);
+}

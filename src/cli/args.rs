@@ -90,9 +90,13 @@ pub enum Command {
         /// json: one array of AWS::ECR::Repository objects; table: for people
         #[arg(long, short, value_enum, default_value_t = Output::Json)]
         output: Output,
-        /// Skip lifecycle and repository policies (two calls fewer per repository)
-        #[arg(long)]
+        /// Skip lifecycle and repository policies (two calls fewer per repository); the
+        /// JSON output reads them unless told not to, the table only with --policies
+        #[arg(long, conflicts_with = "policies")]
         no_policies: bool,
+        /// Read the lifecycle and repository policies for the table too
+        #[arg(long)]
+        policies: bool,
     },
     /// Add or remove `port-<service>` tags, checked before any request
     Tag {
