@@ -219,3 +219,78 @@ fn an_expired_sso_session_says_how_to_log_in_again() {
         "{err}"
     );
 }
+
+#[test]
+fn several_accounts_load_side_by_side_and_one_failing_is_named() {
+    let moto = Moto::start();
+    boto3(
+        &moto,
+        "ecr('eu-west-1').create_repository(repositoryName='home')",
+    );
+    seed_in(&moto, "222222222222", "theirs");
+    let env = Env::new();
+    write_files(
+        &env,
+        "[profile base]\nregion = eu-west-1\n\
+         [profile other]\nrole_arn = arn:aws:iam::222222222222:role/reader\nsource_profile = base\n",
+    );
+    let url = moto.url.as_str();
+    let both = [arn("123456789012", "home"), arn("222222222222", "theirs")];
+    // --profile repeated or comma-separated.
+    assert_eq!(
+        arns(
+            env.bare()
+                .args(["--profile", "base,other", "--endpoint-url", url])
+        ),
+        both
+    );
+    assert_eq!(
+        arns(env.bare().args([
+            "--profile",
+            "base",
+            "--profile",
+            "other",
+            "--endpoint-url",
+            url
+        ])),
+        both
+    );
+    // The settings' accounts: a role assumed on top of a profile.
+    let settings = env.path("settings.json");
+    std::fs::write(
+        &settings,
+        r#"{"aws": {"accounts": [{"profile": "base"},
+            {"profile": "base", "roleArn": "arn:aws:iam::222222222222:role/reader",
+             "sessionName": "inventory"}]}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        arns(env.bare().args([
+            "--config",
+            settings.to_str().unwrap(),
+            "--endpoint-url",
+            url
+        ])),
+        both
+    );
+    // One account without credentials is named with its regions; the other loads.
+    let out = run(env.bare().args([
+        "list",
+        "--profile",
+        "base,nowhere",
+        "--endpoint-url",
+        url,
+        "--region",
+        "eu-west-1",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("profile nowhere") && err.contains("eu-west-1"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("profile base"),
+        "the working account loaded: {err}"
+    );
+}

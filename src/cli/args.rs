@@ -23,9 +23,10 @@ pub struct Cli {
 /// Flags that work before or after any subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Global {
-    /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI
-    #[arg(long, global = true)]
-    pub profile: Option<String>,
+    /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI. Several
+    /// (repeated or comma-separated) load their accounts side by side
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub profile: Vec<String>,
     /// Region(s) to read; repeat or separate with commas [default: the profile's region]
     #[arg(long, global = true, value_delimiter = ',')]
     pub region: Vec<String>,
@@ -315,7 +316,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.region, ["eu-west-1", "us-east-1", "ap-south-1"]);
-        assert_eq!(cli.global.profile.as_deref(), Some("dev"));
+        assert_eq!(cli.global.profile, ["dev"]);
         assert!(cli.global.read_only);
         assert!(matches!(
             cli.command,

@@ -93,7 +93,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         paths,
         settings,
         global: Flags {
-            profile: g.profile,
+            profile: g.profile.first().cloned(),
+            profiles: g.profile,
             region: g.region,
             endpoint_url: g.endpoint_url,
             demo: g.demo,

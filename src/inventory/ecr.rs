@@ -143,6 +143,9 @@ impl EcrInventory {
             }));
         }
         let mut label = format!("profile {profile}");
+        if let Some(role) = &opts.role {
+            label.push_str(&format!(" → {}", role.arn));
+        }
         if let Some(url) = &opts.endpoint_url {
             label.push_str(&format!(" · {url}"));
         }

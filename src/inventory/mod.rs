@@ -3,6 +3,7 @@
 //! A load streams [`Event`]s so the UI can show rows as pages arrive; headless commands use
 //! [`collect`] over the same stream.
 
+pub mod accounts;
 pub mod credentials;
 pub mod demo;
 pub mod ecr;
