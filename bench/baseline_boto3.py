@@ -20,6 +20,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint-url", default=None)
     ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--policies", action="store_true",
+                    help="also each repository's lifecycle and repository policy")
     args = ap.parse_args()
 
     ecr = boto3.client("ecr", region_name=args.region, endpoint_url=args.endpoint_url)
@@ -36,6 +38,16 @@ def main() -> int:
 
     for repo in repos:
         repo["tags"] = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+        if args.policies:
+            name = repo["repositoryName"]
+            try:
+                repo["lifecyclePolicy"] = ecr.get_lifecycle_policy(repositoryName=name)
+            except ecr.exceptions.LifecyclePolicyNotFoundException:
+                pass
+            try:
+                repo["repositoryPolicy"] = ecr.get_repository_policy(repositoryName=name)
+            except ecr.exceptions.RepositoryPolicyNotFoundException:
+                pass
 
     json.dump(repos, sys.stdout, default=str)
     sys.stdout.write("\n")

@@ -107,6 +107,22 @@ pub struct AwsSettings {
     pub concurrency: Option<usize>,
     /// Profiles in which every write is refused, as with --read-only.
     pub read_only_profiles: Vec<String>,
+    /// Where tags are read from: `auto` (default), `tagging-api` or `ecr`.
+    pub tag_source: Option<crate::inventory::tagging::TagSource>,
+    /// Several accounts loaded side by side; empty: the one profile above.
+    pub accounts: Vec<AccountSettings>,
+}
+
+/// One account of `aws.accounts`: a profile, a role assumed on top of it (or of the default
+/// chain), and its regions (default: `aws.regions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct AccountSettings {
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+    pub regions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

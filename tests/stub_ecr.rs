@@ -142,3 +142,132 @@ fn a_server_error_is_retried() {
     }));
     check_all_seven(&list(&Env::new(), &stub));
 }
+
+/// A token bucket: `rate` calls a second with a small burst; past it, ThrottlingException.
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    last: std::time::Instant,
+    accepted: Vec<std::time::Instant>,
+    refused: usize,
+}
+
+impl Bucket {
+    fn admit(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(10.0);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.accepted.push(now);
+            true
+        } else {
+            self.refused += 1;
+            false
+        }
+    }
+}
+
+#[test]
+fn a_service_that_throttles_above_a_rate_is_loaded_at_about_that_rate() {
+    const RATE: f64 = 50.0;
+    const REPOS: usize = 300;
+    let bucket = Arc::new(std::sync::Mutex::new(Bucket {
+        rate: RATE,
+        tokens: 10.0,
+        last: std::time::Instant::now(),
+        accepted: Vec::new(),
+        refused: 0,
+    }));
+    let b = bucket.clone();
+    let stub = Stub::start(Arc::new(move |req, _| match operation(req) {
+        "DescribeRepositories" => (
+            200,
+            json!({ "repositories": (0..REPOS).map(repo_json).collect::<Vec<_>>() }),
+        ),
+        "ListTagsForResource" if !b.lock().unwrap().admit() => {
+            aws_error("ThrottlingException", "Rate exceeded")
+        }
+        _ => paged(req),
+    }));
+    let out = list(&Env::new(), &stub);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(got.len(), REPOS);
+    assert!(
+        got.iter()
+            .all(|r| r["Tags"].as_array().is_some_and(|t| t.len() == 1))
+    );
+    let bucket = bucket.lock().unwrap();
+    assert_eq!(bucket.accepted.len(), REPOS);
+    let span = bucket.accepted[REPOS - 1].duration_since(bucket.accepted[0]);
+    let achieved = (REPOS - 1) as f64 / span.as_secs_f64();
+    assert!(bucket.refused > 0, "the load never met the limit");
+    // Below the limit most of the time would mean the brake overreacts; the bucket itself
+    // keeps it from going much above.
+    assert!(
+        achieved >= 0.6 * RATE,
+        "{achieved:.0} calls/s against a limit of {RATE} ({} refused)",
+        bucket.refused
+    );
+    eprintln!("{achieved:.0} calls/s, {} refused", bucket.refused);
+}
+
+#[test]
+fn policies_are_read_only_where_something_reads_them() {
+    let stub = Stub::start(Arc::new(|req, _| paged(req)));
+    let env = Env::new();
+    let policy_calls =
+        |stub: &Stub| stub.count("GetLifecyclePolicy") + stub.count("GetRepositoryPolicy");
+    let table = |extra: &[&str]| {
+        let mut args = vec![
+            "list",
+            "-o",
+            "table",
+            "--endpoint-url",
+            &stub.url,
+            "--region",
+            "eu-west-1",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(env.cmd().args(&args));
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    // The table shows no policy.
+    table(&[]);
+    assert_eq!(policy_calls(&stub), 0);
+    table(&["--policies"]);
+    assert_eq!(policy_calls(&stub), 14);
+    // The JSON is the whole exporter record.
+    check_all_seven(&list(&env, &stub));
+    assert_eq!(policy_calls(&stub), 28);
+
+    // A mapping that never names a policy renders without them; the shipped one reads
+    // .LifecyclePolicy, so it gets them.
+    let mapping = env.path("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"resources": [{"kind": "AWS::ECR::Repository", "selector": {"query": "true"},
+            "port": {"entity": {"mappings": [{"identifier": ".RepositoryName",
+            "blueprint": "ecr_repository", "properties": {"tags": ".Tags"}}]}}}]}"#,
+    )
+    .unwrap();
+    let render = |extra: &[&str]| {
+        let mut args = vec![
+            "render",
+            "--endpoint-url",
+            &stub.url,
+            "--region",
+            "eu-west-1",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(env.cmd().args(&args));
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("team/app-6"), "{}", stdout(&out));
+    };
+    render(&["--mapping", mapping.to_str().unwrap()]);
+    assert_eq!(policy_calls(&stub), 28);
+    render(&[]);
+    assert_eq!(policy_calls(&stub), 42);
+}

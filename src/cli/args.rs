@@ -23,9 +23,10 @@ pub struct Cli {
 /// Flags that work before or after any subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Global {
-    /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI
-    #[arg(long, global = true)]
-    pub profile: Option<String>,
+    /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI. Several
+    /// (repeated or comma-separated) load their accounts side by side
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub profile: Vec<String>,
     /// Region(s) to read; repeat or separate with commas [default: the profile's region]
     #[arg(long, global = true, value_delimiter = ',')]
     pub region: Vec<String>,
@@ -41,7 +42,8 @@ pub struct Global {
     /// Refuse every write (tags, Port)
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Parallel ECR calls per region, 1 to 256 [default: 8]
+    /// Most parallel AWS calls per account and region, 1 to 256; the number in flight adapts
+    /// below it [default: 64]
     #[arg(long, global = true, value_parser = concurrency, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
 }
@@ -89,9 +91,13 @@ pub enum Command {
         /// json: one array of AWS::ECR::Repository objects; table: for people
         #[arg(long, short, value_enum, default_value_t = Output::Json)]
         output: Output,
-        /// Skip lifecycle and repository policies (two calls fewer per repository)
-        #[arg(long)]
+        /// Skip lifecycle and repository policies (two calls fewer per repository); the
+        /// JSON output reads them unless told not to, the table only with --policies
+        #[arg(long, conflicts_with = "policies")]
         no_policies: bool,
+        /// Read the lifecycle and repository policies for the table too
+        #[arg(long)]
+        policies: bool,
     },
     /// Add or remove `port-<service>` tags, checked before any request
     Tag {
@@ -310,7 +316,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.region, ["eu-west-1", "us-east-1", "ap-south-1"]);
-        assert_eq!(cli.global.profile.as_deref(), Some("dev"));
+        assert_eq!(cli.global.profile, ["dev"]);
         assert!(cli.global.read_only);
         assert!(matches!(
             cli.command,

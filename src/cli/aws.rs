@@ -159,7 +159,8 @@ pub(super) struct RenderArgs {
 
 pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
     let mappings = load_mapping(ctx, args.mapping)?.mappings()?;
-    let records = Records::open(ctx, args.input.as_deref(), args.shape).await?;
+    let policies = inventory::reads_policies(&mappings);
+    let records = Records::open(ctx, args.input.as_deref(), args.shape, policies).await?;
     let deadline = Duration::from_secs_f64(args.timeout);
     let rendering = rendering::render(&records, &mappings, args.semantics, Some(deadline)).await?;
     let mut ok = rendering.compile_errors.is_empty();

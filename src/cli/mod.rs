@@ -93,7 +93,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         paths,
         settings,
         global: Flags {
-            profile: g.profile,
+            profile: g.profile.first().cloned(),
+            profiles: g.profile,
             region: g.region,
             endpoint_url: g.endpoint_url,
             demo: g.demo,
@@ -125,7 +126,15 @@ async fn dispatch(ctx: &Context, command: Option<Command>) -> anyhow::Result<Exi
         Some(Command::List {
             output,
             no_policies,
-        }) => aws::list(ctx, output, !no_policies).await,
+            policies,
+        }) => {
+            // The exporter record is complete in JSON; the table shows no policy.
+            let policies = match output {
+                args::Output::Json => !no_policies,
+                args::Output::Table => policies,
+            };
+            aws::list(ctx, output, policies).await
+        }
         Some(Command::Tag { action }) => aws::tag(ctx, action).await,
         Some(Command::Render {
             mapping,

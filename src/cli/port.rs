@@ -140,7 +140,8 @@ pub(super) async fn push(ctx: &Context, args: PushArgs) -> anyhow::Result<ExitCo
         return resume(ctx, catalog, journal, &args).await;
     }
     let mappings = load_mapping(ctx, args.mapping.clone())?.mappings()?;
-    let records = Records::open(ctx, args.input.as_deref(), args.shape.into())
+    let policies = crate::ops::inventory::reads_policies(&mappings);
+    let records = Records::open(ctx, args.input.as_deref(), args.shape.into(), policies)
         .await?
         .only(&args.only)?;
     let preflight = ops_push::plan(

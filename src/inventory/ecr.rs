@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ecr::Client;
@@ -19,7 +18,9 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tokio::task::JoinSet;
 
-use super::limiter::{Limiter, backoff};
+use super::credentials::{self, Role};
+use super::limiter::{Limiter, Window, backoff};
+use super::tagging::{self, Plan, TagSource, Written};
 use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
 use crate::model::tag_rules::{Change, PlanItem};
 use crate::model::{Fetched, Repository, Tag};
@@ -31,9 +32,13 @@ pub struct AwsOptions {
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     pub concurrency: usize,
+    /// A role assumed on top of the profile's (or the default chain's) credentials.
+    pub role: Option<Role>,
+    pub tag_source: TagSource,
 }
 
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The cap on calls in flight per account and region; the window adapts below it.
+pub const DEFAULT_CONCURRENCY: usize = 64;
 const THROTTLE_ATTEMPTS: u32 = 10;
 const TRANSIENT_ATTEMPTS: u32 = 4;
 
@@ -42,6 +47,10 @@ pub struct RegionCtx {
     pub region: String,
     pub client: Client,
     pub limiter: Limiter,
+    pub window: Window,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Tags this session wrote, which outrank the tagging API's lagging index.
+    pub written: Written,
     profile: String,
     endpoint: String,
 }
@@ -52,6 +61,7 @@ pub struct EcrInventory {
     endpoint_url: Option<String>,
     regions: Vec<Arc<RegionCtx>>,
     concurrency: usize,
+    tag_source: TagSource,
 }
 
 impl EcrInventory {
@@ -73,18 +83,29 @@ impl EcrInventory {
                     .build(),
             );
         if let Some(name) = &opts.profile {
-            // aws-config tries environment keys before the named profile; the AWS CLI lets
-            // --profile win, so name the provider explicitly.
-            loader = loader.profile_name(name).credentials_provider(
-                ProfileFileCredentialsProvider::builder()
-                    .profile_name(name)
-                    .build(),
-            );
+            loader = loader.profile_name(name);
+        }
+        if let Some(region) = opts.regions.first() {
+            // STS and SSO calls need a region even when the profile names none.
+            loader = loader.region(Region::new(region.clone()));
         }
         if let Some(url) = &opts.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let sdk = loader.load().await;
+        let mut sdk = loader.load().await;
+        // aws-config tries environment keys before the named profile; the AWS CLI lets
+        // --profile win, so the profile's provider is named explicitly.
+        // AWS_PROFILE loses to environment keys, as in the AWS CLI.
+        let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+        let named = opts
+            .profile
+            .clone()
+            .or_else(|| (!env_keys && profile != "default").then(|| profile.clone()));
+        if let Some(creds) =
+            credentials::provider(named.as_deref(), opts.role.as_ref(), &sdk).await?
+        {
+            sdk = sdk.to_builder().credentials_provider(creds).build();
+        }
         let regions = if opts.regions.is_empty() {
             vec![
                 sdk.region()
@@ -102,6 +123,9 @@ impl EcrInventory {
             let conf = aws_sdk_ecr::config::Builder::from(&sdk)
                 .region(Region::new(region.clone()))
                 .build();
+            let tagging = aws_sdk_resourcegroupstagging::config::Builder::from(&sdk)
+                .region(Region::new(region.clone()))
+                .build();
             let endpoint = opts
                 .endpoint_url
                 .clone()
@@ -110,12 +134,18 @@ impl EcrInventory {
             ctxs.push(Arc::new(RegionCtx {
                 client: Client::from_conf(conf),
                 limiter: Limiter::default(),
+                window: Window::new(opts.concurrency),
+                tagging: aws_sdk_resourcegroupstagging::Client::from_conf(tagging),
+                written: Written::default(),
                 profile: profile.clone(),
                 endpoint,
                 region,
             }));
         }
         let mut label = format!("profile {profile}");
+        if let Some(role) = &opts.role {
+            label.push_str(&format!(" → {}", role.arn));
+        }
         if let Some(url) = &opts.endpoint_url {
             label.push_str(&format!(" · {url}"));
         }
@@ -125,6 +155,7 @@ impl EcrInventory {
             endpoint_url: opts.endpoint_url.clone(),
             regions: ctxs,
             concurrency: opts.concurrency.max(1),
+            tag_source: opts.tag_source,
         })
     }
 
@@ -155,12 +186,12 @@ impl Inventory for EcrInventory {
 
     fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()> {
         let regions = self.regions.clone();
-        let concurrency = self.concurrency;
+        let (concurrency, tag_source) = (self.concurrency, self.tag_source);
         async move {
             // Regions are independent (quotas and retry partitions are per region).
-            let all = regions
-                .into_iter()
-                .map(|rc| tokio::spawn(load_region(rc, opts, sink.clone(), concurrency)));
+            let all = regions.into_iter().map(|rc| {
+                tokio::spawn(load_region(rc, opts, sink.clone(), concurrency, tag_source))
+            });
             futures::future::join_all(all).await;
         }
         .boxed()
@@ -231,7 +262,10 @@ impl Inventory for EcrInventory {
             written.map_err(named)?;
             // Read back what ECR now has, so the list shows the truth, not our guess.
             match fetch_tags(&rc, arn).await {
-                Fetched::Present(tags) => Ok(tags),
+                Fetched::Present(tags) => {
+                    rc.written.record(arn, tags.clone());
+                    Ok(tags)
+                }
                 Fetched::Failed(why) => Err(InventoryError::Service {
                     operation: "ListTagsForResource".into(),
                     region: rc.region.clone(),
@@ -260,7 +294,13 @@ impl Inventory for EcrInventory {
     }
 }
 
-async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurrency: usize) {
+async fn load_region(
+    rc: Arc<RegionCtx>,
+    opts: LoadOptions,
+    sink: Sink,
+    concurrency: usize,
+    tag_source: TagSource,
+) {
     let load = opts.load;
     let region = rc.region.clone();
     let _ = sink.send(Event::RegionStarted {
@@ -277,6 +317,13 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             }
         }
     });
+    // The index is read while the listing pages in; ECR's per-repository calls wait for its
+    // verdict.
+    let index = (tag_source != TagSource::Ecr).then(|| {
+        let rc = rc.clone();
+        tokio::spawn(async move { tagging::region_tags(&rc).await })
+    });
+    let per_repo = index.is_none();
     let mut listed: Vec<(String, String, String)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -292,6 +339,9 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             Ok(page) => page,
             Err(failure) => {
                 tag_workers.abort_all();
+                if let Some(index) = &index {
+                    index.abort();
+                }
                 let _ = sink.send(Event::RegionFailed {
                     load,
                     region,
@@ -322,14 +372,52 @@ async fn load_region(rc: Arc<RegionCtx>, opts: LoadOptions, sink: Sink, concurre
             .is_err()
         {
             tag_workers.abort_all();
+            if let Some(index) = &index {
+                index.abort();
+            }
             return;
         }
-        for arn in arns {
-            let _ = tag_queue.send(arn);
+        if per_repo {
+            for arn in arns {
+                let _ = tag_queue.send(arn);
+            }
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
             break;
+        }
+    }
+    if let Some(index) = index {
+        let answer = match index.await {
+            Ok(answer) => answer.map_err(|f| f.error.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match tagging::plan(tag_source, answer, listed.len()) {
+            Plan::Use(mut tags) => {
+                rc.written.overlay(&mut tags);
+                for (arn, _, _) in &listed {
+                    let found = tags.remove(arn).unwrap_or_default();
+                    let _ = sink.send(Event::Tags {
+                        load,
+                        arn: arn.clone(),
+                        tags: Fetched::Present(found),
+                    });
+                }
+            }
+            Plan::Fallback => {
+                for (arn, _, _) in &listed {
+                    let _ = tag_queue.send(arn.clone());
+                }
+            }
+            Plan::Fail(why) => {
+                for (arn, _, _) in &listed {
+                    let _ = sink.send(Event::Tags {
+                        load,
+                        arn: arn.clone(),
+                        tags: Fetched::Failed(why.clone()),
+                    });
+                }
+            }
         }
     }
     drop(tag_queue);
@@ -542,16 +630,22 @@ where
 {
     let (mut throttles, mut transients) = (0u32, 0u32);
     loop {
+        let slot = rc.window.enter().await;
         rc.limiter.wait().await;
+        let sent = tokio::time::Instant::now();
         let err = match send().await {
             Ok(out) => {
+                rc.window.on_success(sent.elapsed());
                 rc.limiter.on_success();
                 return Ok(out);
             }
             Err(err) => err,
         };
+        // Backing off is no call in flight.
+        drop(slot);
         match classify(&err, rc, operation) {
             Verdict::Throttled => {
+                rc.window.on_throttle();
                 rc.limiter.on_throttle();
                 throttles += 1;
                 tracing::debug!(operation, region = %rc.region, throttles, "throttled");
@@ -638,7 +732,13 @@ where
             let error = if code.contains("AccessDenied") {
                 InventoryError::AccessDenied {
                     region: rc.region.clone(),
-                    action: denied_action(&message).unwrap_or_else(|| format!("ecr:{operation}")),
+                    action: denied_action(&message).unwrap_or_else(|| {
+                        if operation.contains(':') {
+                            operation.to_owned()
+                        } else {
+                            format!("ecr:{operation}")
+                        }
+                    }),
                     message,
                 }
             } else if BAD_CREDENTIAL_CODES.contains(&code.as_str()) {

@@ -3,9 +3,12 @@
 //! A load streams [`Event`]s so the UI can show rows as pages arrive; headless commands use
 //! [`collect`] over the same stream.
 
+pub mod accounts;
+pub mod credentials;
 pub mod demo;
 pub mod ecr;
 pub mod limiter;
+pub mod tagging;
 
 use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;

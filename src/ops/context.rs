@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::{Paths, Settings};
+use crate::inventory::accounts::{Account, Accounts};
+use crate::inventory::credentials::Role;
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
 use crate::inventory::{Inventory, InventoryError};
@@ -19,7 +21,10 @@ use super::guard::{GuardedCatalog, GuardedInventory};
 /// The flags that shape a session (a subset of the CLI's global flags).
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
+    /// The first of `profiles`.
     pub profile: Option<String>,
+    /// Every `--profile` given: more than one loads them side by side.
+    pub profiles: Vec<String>,
     pub region: Vec<String>,
     pub endpoint_url: Option<String>,
     pub demo: bool,
@@ -41,8 +46,56 @@ impl Context {
             .profile
             .clone()
             .or_else(|| self.settings.aws.profile.clone());
+        let read_only = |p: &String| self.settings.aws.read_only_profiles.contains(p);
         self.global.read_only
-            || profile.is_some_and(|p| self.settings.aws.read_only_profiles.contains(&p))
+            || profile.as_ref().is_some_and(read_only)
+            || self.global.profiles.iter().any(read_only)
+            || self
+                .settings
+                .aws
+                .accounts
+                .iter()
+                .any(|a| a.profile.as_ref().is_some_and(read_only))
+    }
+
+    /// One set of options per account: each `--profile` when several are given, else the
+    /// settings' `accounts`, else the one profile.
+    pub fn accounts(&self) -> Vec<AwsOptions> {
+        let base = self.aws_options();
+        if self.global.profiles.len() > 1 {
+            return self
+                .global
+                .profiles
+                .iter()
+                .map(|p| AwsOptions {
+                    profile: Some(p.clone()),
+                    ..base.clone()
+                })
+                .collect();
+        }
+        if self.global.profiles.is_empty() && !self.settings.aws.accounts.is_empty() {
+            return self
+                .settings
+                .aws
+                .accounts
+                .iter()
+                .map(|a| AwsOptions {
+                    profile: a.profile.clone().or_else(|| base.profile.clone()),
+                    role: a.role_arn.as_ref().map(|arn| Role {
+                        arn: arn.clone(),
+                        external_id: a.external_id.clone(),
+                        session_name: a.session_name.clone(),
+                    }),
+                    regions: if a.regions.is_empty() || !self.global.region.is_empty() {
+                        base.regions.clone()
+                    } else {
+                        a.regions.clone()
+                    },
+                    ..base.clone()
+                })
+                .collect();
+        }
+        vec![base]
     }
 
     pub fn aws_options(&self) -> AwsOptions {
@@ -64,6 +117,8 @@ impl Context {
                 .concurrency
                 .or(aws.concurrency)
                 .unwrap_or(DEFAULT_CONCURRENCY),
+            role: None,
+            tag_source: aws.tag_source.unwrap_or_default(),
         }
     }
 
@@ -82,6 +137,8 @@ pub struct InventoryRequest {
     pub demo: bool,
     pub read_only: bool,
     pub aws: AwsOptions,
+    /// More than one: loaded side by side (`aws` is the first).
+    pub accounts: Vec<AwsOptions>,
 }
 
 impl InventoryRequest {
@@ -90,10 +147,33 @@ impl InventoryRequest {
     pub async fn open(self) -> Result<Arc<dyn Inventory>, InventoryError> {
         let inner: Box<dyn Inventory> = if self.demo {
             Box::new(DemoInventory::new(&self.aws.regions)?)
+        } else if self.accounts.len() > 1 {
+            let opened = futures::future::join_all(self.accounts.iter().map(open_account)).await;
+            Box::new(Accounts::new(opened))
         } else {
             Box::new(EcrInventory::connect(&self.aws).await?)
         };
         Ok(Arc::new(GuardedInventory::new(inner, self.read_only)))
+    }
+}
+
+/// One account's inventory; a configuration error fails that account alone.
+async fn open_account(opts: &AwsOptions) -> Account {
+    match EcrInventory::connect(opts).await {
+        Ok(inv) => Account::Open(Box::new(inv)),
+        Err(error) => Account::Failed {
+            label: account_label(opts),
+            regions: opts.regions.clone(),
+            error,
+        },
+    }
+}
+
+fn account_label(opts: &AwsOptions) -> String {
+    let profile = opts.profile.as_deref().unwrap_or("default");
+    match &opts.role {
+        Some(role) => format!("profile {profile} → {}", role.arn),
+        None => format!("profile {profile}"),
     }
 }
 
@@ -103,6 +183,7 @@ impl Context {
             demo: self.global.demo,
             read_only: self.read_only(),
             aws: self.aws_options(),
+            accounts: self.accounts(),
         }
     }
 

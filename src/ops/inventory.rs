@@ -1,6 +1,7 @@
 //! Reading the inventory whole, for the headless commands.
 
 use crate::inventory::{self, InventoryError};
+use crate::mapping::file::Mapping;
 use crate::model::{Fetched, Repository};
 
 use super::context::Context;
@@ -44,10 +45,10 @@ pub enum ReadError {
     Incomplete { first: String, count: usize },
 }
 
-/// Every repository with its policies, for a mapping. Any problem fails the whole read: a
-/// mapping over half an inventory would mislead.
-pub async fn read_whole(ctx: &Context) -> Result<Vec<Repository>, ReadError> {
-    let listing = list(ctx, true).await?;
+/// Every repository, with its policies when `policies`, for a mapping. Any problem fails the
+/// whole read: a mapping over half an inventory would mislead.
+pub async fn read_whole(ctx: &Context, policies: bool) -> Result<Vec<Repository>, ReadError> {
+    let listing = list(ctx, policies).await?;
     if let Some(first) = listing.problems.first() {
         return Err(ReadError::Incomplete {
             first: first.clone(),
@@ -55,6 +56,20 @@ pub async fn read_whole(ctx: &Context) -> Result<Vec<Repository>, ReadError> {
         });
     }
     Ok(listing.repos)
+}
+
+/// Whether any of the mappings reads a policy: the two cost a call each per repository, so
+/// they are fetched only then. A field names them to read them (`.LifecyclePolicy`,
+/// `.RepositoryPolicyText`, `.Properties.LifecyclePolicy`); a selector may too.
+pub fn reads_policies(mappings: &[(crate::mapping::file::Origin, Mapping)]) -> bool {
+    const NAMES: [&str; 2] = ["LifecyclePolicy", "RepositoryPolicyText"];
+    mappings.iter().any(|(_, m)| {
+        m.fields()
+            .iter()
+            .map(|f| f.expr.as_str())
+            .chain(m.selector_query.as_deref())
+            .any(|expr| NAMES.iter().any(|n| expr.contains(n)))
+    })
 }
 
 fn failed<T>(f: &Fetched<T>) -> Option<&str> {

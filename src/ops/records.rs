@@ -73,14 +73,16 @@ pub struct Records {
 impl Records {
     /// What a command's `--input` names (the saved file as it is), else the live inventory
     /// read whole, in `shape`.
+    /// `policies`: read the lifecycle and repository policies too (two calls per repository).
     pub async fn open(
         ctx: &super::context::Context,
         input: Option<&Path>,
         shape: Shape,
+        policies: bool,
     ) -> Result<Records, RecordsError> {
         Ok(match input {
             Some(path) => Records::saved(path, shape)?,
-            None => Records::live(&super::inventory::read_whole(ctx).await?, shape),
+            None => Records::live(&super::inventory::read_whole(ctx, policies).await?, shape),
         })
     }
 
