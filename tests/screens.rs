@@ -721,3 +721,73 @@ async fn tag_suggestions_include_ports_services_and_warn_about_unknown_ones() {
     keys(&mut state, &[Key::Esc]);
     assert!(update(&mut state, Msg::Key(Key::Char('t'))).is_empty());
 }
+
+// Narrow terminals, the editor and feedback: the screens at the sizes people use.
+
+fn resize(state: &mut State, width: u16, height: u16) {
+    update(state, Msg::Resize { width, height });
+}
+
+/// Draws twice at `width` × `height`, as the event loop does when the views report what they
+/// had room for.
+fn draw_at(state: &mut State, width: u16, height: u16) -> String {
+    resize(state, width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut viewport = None;
+    terminal
+        .draw(|f| viewport = Some(ecr_port::ui::render(f, state)))
+        .unwrap();
+    if let Some(v) = viewport {
+        update(state, Msg::Viewport(v));
+    }
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+#[tokio::test]
+async fn narrow_list_keeps_names_and_services() {
+    let mut state = demo_state().await;
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(
+        screen.contains("analytics/clickstream-collector"),
+        "{screen}"
+    );
+    assert!(screen.contains("PORT SERVICES"), "{screen}");
+    assert!(!screen.contains("CREATED"), "{screen}");
+    insta::assert_snapshot!("narrow_list_80x24", screen);
+    let screen = draw_at(&mut state, 40, 10);
+    assert!(
+        screen.contains("NAME") && screen.contains("PORT SERVICES"),
+        "{screen}"
+    );
+    assert!(screen.contains("analytics/…"), "{screen}");
+    insta::assert_snapshot!("narrow_list_40x10", screen);
+}
+
+#[tokio::test]
+async fn narrow_workbench_push_and_tag_dialog() {
+    use ecr_port::mapping::file::{Format, MappingFile, default_exporter_config};
+
+    let mut state = demo_state().await;
+    let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
+    let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+    perform(&mut state, effects);
+    insta::assert_snapshot!("narrow_workbench_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!("narrow_workbench_40x10", draw_at(&mut state, 40, 10));
+    keys(&mut state, &[Key::Char('s')]);
+    insta::assert_snapshot!("narrow_save_prompt_80x24", draw_at(&mut state, 80, 24));
+
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('t')]);
+    typed(&mut state, "ord");
+    insta::assert_snapshot!("narrow_tag_dialog_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!("narrow_tag_dialog_40x10", draw_at(&mut state, 40, 10));
+
+    let mut state = push_state(4).await;
+    insta::assert_snapshot!("narrow_push_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!("narrow_push_40x10", draw_at(&mut state, 40, 10));
+}

@@ -431,8 +431,8 @@ pub fn question(push: &PushScreen) -> Option<String> {
     }
     match &push.stage {
         Stage::Blueprint { steps, .. } => Some(format!(
-            "Send {} blueprint request(s) to {}?  y / n",
-            steps.len(),
+            "Send {} to {}?  y / n",
+            crate::model::text::counted(steps.len(), "blueprint request", "blueprint requests"),
             push.target
         )),
         Stage::Plan { plan, .. } => {
@@ -445,8 +445,12 @@ pub fn question(push: &PushScreen) -> Option<String> {
                 parts.push(format!("{} unchanged", c.unchanged));
             }
             Some(format!(
-                "Push {} entities ({}) to blueprint `{}` at {}?  y / n",
-                plan.to_send(push.include_unchanged),
+                "Push {} ({}) to blueprint `{}` at {}?  y / n",
+                crate::model::text::counted(
+                    plan.to_send(push.include_unchanged),
+                    "entity",
+                    "entities"
+                ),
                 parts.join(", "),
                 plan.blueprint,
                 push.target
