@@ -444,7 +444,7 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     assert_eq!(sweep.ok[service], 48);
     assert!(sweep.dropped.is_empty());
     assert!(wb.dirty());
-    keys(&mut state, &[Key::Esc]);
+    keys(&mut state, &[Key::Esc, Key::Char('y')]);
     insta::assert_snapshot!("workbench_fixed", draw(&state));
 
     // A jq 1.8 builtin: the exporter's jq 1.6 refuses it everywhere; `o` switches to
@@ -461,7 +461,7 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
             },
         );
         perform(state, effects);
-        keys(state, &[Key::Esc]);
+        keys(state, &[Key::Esc, Key::Char('y')]);
     };
     edit(&mut state, &with_trim);
     let ok = |state: &State| state.workbench.as_ref().unwrap().sweep.as_ref().unwrap().ok[service];
@@ -790,4 +790,135 @@ async fn narrow_workbench_push_and_tag_dialog() {
     let mut state = push_state(4).await;
     insta::assert_snapshot!("narrow_push_80x24", draw_at(&mut state, 80, 24));
     insta::assert_snapshot!("narrow_push_40x10", draw_at(&mut state, 40, 10));
+}
+
+/// The shipped mapping in the workbench, the focus on `field`.
+async fn workbench_on(field: &str) -> State {
+    use ecr_port::mapping::file::{Format, MappingFile, default_exporter_config};
+    let mut state = demo_state().await;
+    let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
+    let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+    perform(&mut state, effects);
+    let wb = state.workbench.as_ref().unwrap();
+    let at = wb
+        .plan
+        .fields
+        .iter()
+        .position(|f| f.name.to_string() == field)
+        .unwrap_or(wb.plan.fields.len());
+    for _ in 0..at {
+        keys(&mut state, &[Key::Down]);
+    }
+    state
+}
+
+#[tokio::test]
+async fn editor_keeps_the_cursor_in_view_at_80_columns() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("relations.service").await;
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    let Some(Effect::EditField { text, .. }) = effects.first() else {
+        panic!("expected the editor, got {effects:?}");
+    };
+    assert!(text.chars().count() > 78, "the shipped expression is long");
+    // After End the cursor sits after the last character: so must the view.
+    let typed_text = format!("{text} | ascii_downcase");
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            cursor: (0, typed_text.chars().count()),
+            text: typed_text,
+        },
+    );
+    perform(&mut state, effects);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("| ascii_downcase"), "{screen}");
+    insta::assert_snapshot!("editor_end_80x24", screen);
+}
+
+#[tokio::test]
+async fn esc_after_an_edit_offers_to_revert() {
+    let mut state = workbench_on("title").await;
+    let before = state.workbench.as_ref().unwrap().focused_expr();
+    keys(&mut state, &[Key::Enter]);
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            text: "\"changed\"".into(),
+            cursor: (0, 9),
+        },
+    );
+    perform(&mut state, effects);
+    keys(&mut state, &[Key::Esc]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("y keep · r revert"), "{screen}");
+    // Esc goes back to the editor, a second Esc asks again, `r` puts the expression back.
+    keys(&mut state, &[Key::Esc]);
+    assert!(state.workbench.as_ref().unwrap().editing);
+    keys(&mut state, &[Key::Esc, Key::Char('r')]);
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.focused_expr(), before);
+    assert!(!wb.editing && wb.prompt.is_none() && !wb.dirty());
+    // Unchanged, Esc just stops editing.
+    keys(&mut state, &[Key::Enter, Key::Esc]);
+    let wb = state.workbench.as_ref().unwrap();
+    assert!(!wb.editing && wb.prompt.is_none());
+}
+
+#[tokio::test]
+async fn the_selector_is_a_row_that_edits_like_a_field() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("selector.query").await;
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    let Some(Effect::EditField { key, text }) = effects.first() else {
+        panic!("expected the editor, got {effects:?}");
+    };
+    assert!(
+        key.ends_with("selector.query") && text == "true",
+        "{key}: {text}"
+    );
+    let query = ".RepositoryName | startswith(\"data/\")";
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            text: query.into(),
+            cursor: (0, query.len()),
+        },
+    );
+    perform(&mut state, effects);
+    keys(&mut state, &[Key::Esc, Key::Char('y')]);
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.mapping.selector_query.as_deref(), Some(query));
+    let data = state
+        .repos
+        .iter()
+        .filter(|r| r.name.starts_with("data/"))
+        .count();
+    let sweep = wb.sweep.as_ref().unwrap();
+    assert_eq!(
+        sweep.skipped,
+        48 - data,
+        "only the data/ repositories are mapped"
+    );
+    assert!(
+        wb.document_text()
+            .unwrap()
+            .contains("startswith(\\\"data/\\\")")
+    );
+}
+
+#[tokio::test]
+async fn ctrl_u_erases_in_every_text_box() {
+    let mut state = workbench_on("identifier").await;
+    keys(&mut state, &[Key::Char('a')]);
+    typed(&mut state, "owner");
+    keys(&mut state, &[Key::Ctrl('u')]);
+    typed(&mut state, "team");
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("identifier: team█"), "{screen}");
+    keys(&mut state, &[Key::Esc, Key::Esc]);
+    keys(&mut state, &[Key::Char('/')]);
+    typed(&mut state, "data");
+    keys(&mut state, &[Key::Ctrl('u')]);
+    assert!(state.filter.is_empty());
 }

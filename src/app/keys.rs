@@ -445,6 +445,20 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::Workbench,
+        &[Key::PageDown, Ctrl('d')],
+        Some(Action::PageDown),
+        "scroll the input pane down",
+        None,
+    ),
+    (
+        Context::Workbench,
+        &[Key::PageUp, Ctrl('u')],
+        Some(Action::PageUp),
+        "scroll the input pane up",
+        None,
+    ),
+    (
+        Context::Workbench,
         &[Key::Tab],
         Some(Action::NextMapping),
         "edit the file's next mapping (Port applies every ECR mapping)",
@@ -559,6 +573,13 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::WorkbenchName,
+        &[Ctrl('u')],
+        Some(Action::EraseText),
+        "erase the text",
+        None,
+    ),
+    (
+        Context::WorkbenchName,
         &[Key::Esc],
         Some(Action::Back),
         "cancel",
@@ -580,9 +601,16 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::WorkbenchConfirm,
+        &[Char('r')],
+        Some(Action::Revert),
+        "after editing: put the expression back as it was",
+        None,
+    ),
+    (
+        Context::WorkbenchConfirm,
         &[Char('n'), Key::Esc],
         Some(Action::No),
-        "no",
+        "no (after editing: back to the editor)",
         Some("no"),
     ),
     (
@@ -596,14 +624,14 @@ const SCREEN_ROWS: &[Row] = &[
         Context::Editor,
         &[],
         None,
-        "← → ↑ ↓ Home End: move; Ctrl-u undo, Ctrl-r redo; Ctrl-k cuts to the end of the line",
+        "← → ↑ ↓ Home End: move; Ctrl-z undo, Ctrl-y redo; Ctrl-u erases to the line's start, Ctrl-k to its end",
         None,
     ),
     (
         Context::Editor,
         &[Key::Esc],
         Some(Action::Back),
-        "stop editing",
+        "stop editing (asks whether to keep a changed expression)",
         Some("done"),
     ),
 ];

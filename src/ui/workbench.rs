@@ -144,14 +144,25 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
             outcome,
         ]));
     }
-    if wb.plan.has_selector {
-        let i = wb.plan.fields.len();
-        lines.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(format!("{:<name_width$} ", "selector.query"), theme::dim()),
-            outcome_span(wb.preview.get(i).and_then(Option::as_ref), None),
-        ]));
-    }
+    // The resource's selector, after the fields: reachable and editable like them.
+    let i = wb.plan.fields.len();
+    let focused = wb.on_selector();
+    lines.push(Line::from(vec![
+        Span::raw(if focused { "▸ " } else { "  " }),
+        Span::styled(
+            format!("{:<name_width$} ", "selector.query"),
+            if focused {
+                theme::title()
+            } else {
+                theme::dim()
+            },
+        ),
+        if wb.plan.has_selector {
+            outcome_span(wb.preview.get(i).and_then(Option::as_ref), None)
+        } else {
+            Span::styled("none: every repository is mapped", theme::dim())
+        },
+    ]));
     let _ = state;
     let scroll = u16::try_from(
         wb.focus
@@ -185,18 +196,23 @@ fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
         .title(Line::from(title))
         .border_style(theme::dim());
     let pretty = serde_json::to_string_pretty(&wb.shape.input(repo)).unwrap_or_default();
+    let text = json::highlight(&pretty);
+    // Scrolling stops with the last line in view.
+    let rows = super::wrapped_rows(&text, area.width.saturating_sub(2));
+    let scroll = wb
+        .input_scroll
+        .min(rows.saturating_sub(area.height.saturating_sub(2)));
     frame.render_widget(
-        Paragraph::new(json::highlight(&pretty))
+        Paragraph::new(text)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         area,
     );
 }
 
 fn render_editor(frame: &mut Frame, area: Rect, wb: &Workbench) {
-    let name = wb
-        .focused_name()
-        .map_or_else(|| "—".to_owned(), ToString::to_string);
+    let name = wb.focused_label();
     let hint = if wb.editing {
         "editing · Esc done"
     } else {
@@ -219,11 +235,28 @@ fn render_editor(frame: &mut Frame, area: Rect, wb: &Workbench) {
         .and_then(|i| i.span)
         .map(|s| jq::byte_span_to_chars(&text, s));
     let cursor = wb.editing.then_some(wb.cursor);
-    let mut lines = jq::highlight(&text, underline, cursor);
+    let lines = jq::highlight(&text, underline, cursor);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [code, error] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).scroll(editor_scroll(wb, code)), code);
     if let Some(issue) = issue {
-        lines.push(Line::styled(format!("✗ {}", issue.message), theme::error()));
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("✗ {}", issue.message), theme::error())),
+            error,
+        );
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// `(rows, columns)` the expression scrolls by so the cursor stays in `area`: long lines
+/// scroll sideways rather than hide what is typed at their end.
+fn editor_scroll(wb: &Workbench, area: Rect) -> (u16, u16) {
+    let (row, col) = if wb.editing { wb.cursor } else { (0, 0) };
+    let fit = |pos: usize, room: u16| {
+        let room = usize::from(room.max(1));
+        u16::try_from((pos + 1).saturating_sub(room)).unwrap_or(u16::MAX)
+    };
+    (fit(row, area.height), fit(col, area.width))
 }
 
 fn render_sweep(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
@@ -424,6 +457,14 @@ fn render_prompt(frame: &mut Frame, area: Rect, wb: &Workbench, prompt: &Prompt)
                 )
             ),
             " y save · n cancel ",
+        ),
+        Prompt::ConfirmRevert => (
+            " keep the edit? ",
+            format!(
+                "{} changed. Keep the new expression, or put back what it was?",
+                wb.focused_label()
+            ),
+            " y keep · r revert · Esc back to the editor ",
         ),
         Prompt::ConfirmLeave => (
             " unsaved edits ",

@@ -148,6 +148,8 @@ pub enum Action {
     NextMapping,
     PreviousMapping,
     Save,
+    /// Put an edited expression back as it was.
+    Revert,
     // The push.
     Send,
     CreateMissing,

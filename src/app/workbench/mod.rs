@@ -2,6 +2,7 @@
 //! on the highlighted repository as you type, and a sweep over every repository of every
 //! mapping in the file.
 
+mod editing;
 mod mappings;
 
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub enum Prompt {
     ConfirmDelete,
     ConfirmSave,
     ConfirmLeave,
+    /// Esc after changing an expression: keep it, or put back what it was.
+    ConfirmRevert,
 }
 
 impl Prompt {
@@ -70,6 +73,10 @@ pub struct Workbench {
     pub editing: bool,
     /// Cursor in the editor: (line, column in characters).
     pub cursor: (usize, usize),
+    /// The expression as it was when editing began, for `Esc`'s offer to revert.
+    pub edit_start: Option<String>,
+    /// First line of the input pane shown.
+    pub input_scroll: u16,
     pub semantics: Semantics,
     pub shape: Shape,
     pub prompt: Option<Prompt>,
@@ -137,6 +144,8 @@ impl Workbench {
             focus: 0,
             editing: false,
             cursor: (0, 0),
+            edit_start: None,
+            input_scroll: 0,
             semantics: Semantics::Exporter,
             shape: Shape::Exporter,
             prompt: None,
@@ -160,8 +169,11 @@ impl Workbench {
         !self.document_text().is_ok_and(|text| text == self.saved)
     }
 
-    /// The focused field's expression as the editor shows it.
+    /// The focused field's expression as the editor shows it (the selector's after the fields).
     pub fn focused_expr(&self) -> String {
+        if self.on_selector() {
+            return self.mapping.selector_query.clone().unwrap_or_default();
+        }
         self.plan
             .fields
             .get(self.focus)
@@ -203,7 +215,7 @@ impl Workbench {
         self.preview = preview;
         self.last_good = last_good;
         self.compile = compile;
-        self.focus = self.focus.min(self.plan.fields.len().saturating_sub(1));
+        self.focus = self.focus.min(self.last_row());
         self.sync_siblings();
     }
 }
@@ -437,17 +449,13 @@ pub(super) fn edited(state: &mut State, text: String, cursor: (usize, usize)) ->
         return vec![];
     };
     wb.cursor = cursor;
-    let Some(name) = wb.focused_name().cloned() else {
-        return vec![];
-    };
     if wb.focused_expr() == text {
         return vec![];
     }
-    if let Err(e) = wb.mapping.set_field(&name, text) {
-        state_error(state, e.to_string());
+    if let Err(e) = wb.set_focused(text) {
+        state_error(state, e);
         return vec![];
     }
-    wb.replan();
     let mut effects = preview(state);
     effects.extend(sweep(state));
     effects
@@ -464,11 +472,11 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
     if wb.editing {
         // The event loop feeds text keys to the editor; only leaving comes here.
         if action == Some(Action::Back) {
-            wb.editing = false;
+            editing::stop(wb);
         }
         return vec![];
     }
-    let last = wb.plan.fields.len().saturating_sub(1);
+    let last = wb.last_row();
     let Some(action) = action else {
         return vec![];
     };
@@ -483,12 +491,9 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         }
         Action::Down => wb.focus = (wb.focus + 1).min(last),
         Action::Up => wb.focus = wb.focus.saturating_sub(1),
-        Action::Edit => {
-            wb.editing = true;
-            return vec![Effect::EditField {
-                text: wb.focused_expr(),
-            }];
-        }
+        Action::Edit => return vec![editing::start(wb)],
+        Action::PageDown => wb.input_scroll = wb.input_scroll.saturating_add(10),
+        Action::PageUp => wb.input_scroll = wb.input_scroll.saturating_sub(10),
         Action::AddProperty => wb.prompt = Some(Prompt::AddProperty(String::new())),
         Action::AddRelation => wb.prompt = Some(Prompt::AddRelation(String::new())),
         Action::Rename => {
@@ -605,6 +610,7 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
                 (Some(Action::DeleteChar), _) => {
                     t.pop();
                 }
+                (Some(Action::EraseText), _) => t.clear(),
                 (Some(Action::KeepText), _) => {
                     return apply_name(state, &prompt, t.trim().to_owned());
                 }
@@ -655,6 +661,7 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
         (Prompt::ConfirmDelete | Prompt::ConfirmSave | Prompt::ConfirmLeave, Some(Action::No)) => {
             vec![]
         }
+        (Prompt::ConfirmRevert, _) => editing::on_revert_prompt(state, action),
         // Anything else keeps the question open: a stray key never confirms.
         _ => {
             wb.prompt = Some(prompt);
@@ -724,10 +731,7 @@ fn apply_name(state: &mut State, prompt: &Prompt, name: String) -> Vec<Effect> {
     {
         wb.focus = i;
         if matches!(prompt, Prompt::AddProperty(_) | Prompt::AddRelation(_)) {
-            wb.editing = true;
-            effects.push(Effect::EditField {
-                text: wb.focused_expr(),
-            });
+            effects.push(editing::start(wb));
         }
     }
     effects
