@@ -200,6 +200,14 @@ pub(super) fn prepared(state: &mut State, generation: u64, result: Result<Prepar
     let Some(push) = state.push.as_mut().filter(|p| p.generation == generation) else {
         return;
     };
+    // "planning the push" is over once the plan is shown; a warning about the plan stays.
+    if state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.level == StatusLevel::Info)
+    {
+        state.status = None;
+    }
     push.stage = match result {
         Err(e) => Stage::Failed(e),
         Ok(Prepared::Blueprint {

@@ -115,7 +115,8 @@ impl EcrInventory {
                 region,
             }));
         }
-        let mut label = format!("profile {profile}");
+        let env_keys = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|k| !k.is_empty());
+        let mut label = source_label(opts.profile.as_deref(), &profile, env_keys);
         if let Some(url) = &opts.endpoint_url {
             label.push_str(&format!(" · {url}"));
         }
@@ -130,6 +131,17 @@ impl EcrInventory {
 
     pub fn region(&self, region: &str) -> Option<&Arc<RegionCtx>> {
         self.regions.iter().find(|r| r.region == region)
+    }
+}
+
+/// What the header names as the credentials' source. Without `--profile`, keys in the
+/// environment come before any profile (the SDK's chain reads them first), so the header says
+/// so instead of naming a profile that was never read.
+fn source_label(flag: Option<&str>, profile: &str, env_keys: bool) -> String {
+    if flag.is_none() && env_keys {
+        "environment keys (AWS_ACCESS_KEY_ID)".to_owned()
+    } else {
+        format!("profile {profile}")
     }
 }
 
@@ -730,6 +742,16 @@ fn denied_action(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_names_environment_keys_unless_a_profile_was_asked_for() {
+        assert_eq!(
+            source_label(None, "default", true),
+            "environment keys (AWS_ACCESS_KEY_ID)"
+        );
+        assert_eq!(source_label(None, "default", false), "profile default");
+        assert_eq!(source_label(Some("dev"), "dev", true), "profile dev");
+    }
 
     #[test]
     fn region_codes() {
