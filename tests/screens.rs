@@ -922,3 +922,27 @@ async fn ctrl_u_erases_in_every_text_box() {
     keys(&mut state, &[Key::Ctrl('u')]);
     assert!(state.filter.is_empty());
 }
+
+#[tokio::test]
+async fn saving_shows_where_and_offers_save_as() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("identifier").await;
+    keys(&mut state, &[Key::Char('s')]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("ecr-port-mapping.json (a new"), "{screen}");
+    assert!(screen.contains("a save as"), "{screen}");
+    keys(&mut state, &[Key::Char('a')]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("path: ecr-port-mapping.json█"), "{screen}");
+    keys(&mut state, &[Key::Ctrl('u')]);
+    typed(&mut state, "/srv/maps/ecr.json");
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    let [Effect::SaveMapping { path, text }] = &effects[..] else {
+        panic!("expected a save, got {effects:?}");
+    };
+    assert_eq!(path.to_str(), Some("/srv/maps/ecr.json"));
+    assert!(text.contains("\"resources\""));
+    // `S` goes straight to the box.
+    keys(&mut state, &[Key::Char('S')]);
+    assert!(draw_at(&mut state, 80, 24).contains("path: ecr-port-mapping.json█"));
+}

@@ -546,8 +546,15 @@ const SCREEN_ROWS: &[Row] = &[
         Context::Workbench,
         &[Char('s'), Ctrl('s')],
         Some(Action::Save),
-        "save the mapping file (asks first)",
+        "save the mapping file (asks first, showing where)",
         Some("save"),
+    ),
+    (
+        Context::Workbench,
+        &[Char('S')],
+        Some(Action::SaveAs),
+        "save as: type the path to write the mapping to",
+        None,
     ),
     (
         Context::Workbench,
@@ -597,6 +604,13 @@ const SCREEN_ROWS: &[Row] = &[
         &[Char('s')],
         Some(Action::Save),
         "when leaving: save first",
+        None,
+    ),
+    (
+        Context::WorkbenchConfirm,
+        &[Char('a')],
+        Some(Action::SaveAs),
+        "when saving: save as (type the path)",
         None,
     ),
     (

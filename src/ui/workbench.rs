@@ -447,17 +447,29 @@ fn render_prompt(frame: &mut Frame, area: Rect, wb: &Workbench, prompt: &Prompt)
             ),
             " y delete · n keep ",
         ),
-        Prompt::ConfirmSave => (
-            " save ",
-            format!(
-                "Write the mapping to {}? The previous file is kept as .bak.",
-                wb.path.as_ref().map_or_else(
-                    || crate::app::workbench::DEFAULT_SAVE_NAME.to_owned(),
-                    |p| p.display().to_string()
-                )
-            ),
-            " y save · n cancel ",
+        Prompt::SaveAs(t) => (
+            " save as ",
+            format!("path: {t}█"),
+            " Enter save · Esc cancel ",
         ),
+        Prompt::ConfirmSave => {
+            let path = crate::app::workbench::save_path(wb);
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let whose = if wb.path.is_none() {
+                " (a new file in the current directory)"
+            } else {
+                ""
+            };
+            (
+                " save ",
+                format!(
+                    "Write the mapping to {}{whose}? If the file exists, its mode is kept and \
+                     its old content goes to {name}.bak.",
+                    path.display()
+                ),
+                " y save · a save as… · n cancel ",
+            )
+        }
         Prompt::ConfirmRevert => (
             " keep the edit? ",
             format!(

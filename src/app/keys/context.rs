@@ -148,6 +148,8 @@ pub enum Action {
     NextMapping,
     PreviousMapping,
     Save,
+    /// Save to a path the user types.
+    SaveAs,
     /// Put an edited expression back as it was.
     Revert,
     // The push.

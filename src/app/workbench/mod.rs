@@ -4,6 +4,7 @@
 
 mod editing;
 mod mappings;
+mod saving;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ use crate::mapping::protocol::CompileIssue;
 use crate::mapping::protocol::{Evaluated, WorkerError};
 use mappings::carry_columns;
 pub use mappings::{Other, SweepColumn};
+pub use saving::save_path;
+pub(super) use saving::saved;
 
 /// A one-line prompt inside the workbench.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,8 @@ pub enum Prompt {
     AddProperty(String),
     AddRelation(String),
     Rename(String),
+    /// The path to save to, shown and editable.
+    SaveAs(String),
     ConfirmDelete,
     ConfirmSave,
     ConfirmLeave,
@@ -40,7 +45,7 @@ impl Prompt {
     pub fn is_text(&self) -> bool {
         matches!(
             self,
-            Prompt::AddProperty(_) | Prompt::AddRelation(_) | Prompt::Rename(_)
+            Prompt::AddProperty(_) | Prompt::AddRelation(_) | Prompt::Rename(_) | Prompt::SaveAs(_)
         )
     }
 }
@@ -510,6 +515,7 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
             }
         }
         Action::Save => wb.prompt = Some(Prompt::ConfirmSave),
+        Action::SaveAs => wb.prompt = Some(saving::save_as(wb)),
         Action::ToggleSemantics => {
             // Ocean runs jq 1.8, the exporter jq 1.6: every value is evaluated again.
             wb.semantics = wb.semantics.toggled();
@@ -600,10 +606,15 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
     let text_prompt = |p: &Prompt, text: String| match p {
         Prompt::AddProperty(_) => Prompt::AddProperty(text),
         Prompt::AddRelation(_) => Prompt::AddRelation(text),
+        Prompt::SaveAs(_) => Prompt::SaveAs(text),
         _ => Prompt::Rename(text),
     };
     match (&prompt, action) {
-        (Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t), action) => {
+        (Prompt::SaveAs(t), Some(Action::KeepText)) => saving::save_to(state, t.trim()),
+        (
+            Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t) | Prompt::SaveAs(t),
+            action,
+        ) => {
             let mut t = t.clone();
             match (action, key) {
                 (Some(Action::Back), _) => return vec![],
@@ -632,19 +643,14 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
             }
             changed(state)
         }
-        (Prompt::ConfirmSave, Some(Action::Yes)) => match wb.document_text() {
-            Ok(text) => {
-                let path = wb
-                    .path
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE_NAME));
-                vec![Effect::SaveMapping { path, text }]
-            }
-            Err(e) => {
-                state_error(state, format!("cannot save: {e}"));
-                vec![]
-            }
-        },
+        (Prompt::ConfirmSave, Some(Action::Yes)) => {
+            let path = saving::save_path(wb);
+            saving::save_to(state, &path.to_string_lossy())
+        }
+        (Prompt::ConfirmSave, Some(Action::SaveAs)) => {
+            wb.prompt = Some(saving::save_as(wb));
+            vec![]
+        }
         (Prompt::ConfirmLeave, Some(Action::Yes)) => {
             // The edits stay in memory for this session: `m` brings them back.
             state.screen = Screen::List;
@@ -746,30 +752,6 @@ fn changed(state: &mut State) -> Vec<Effect> {
     let mut effects = preview(state);
     effects.extend(sweep(state));
     effects
-}
-
-pub(super) fn saved(state: &mut State, result: Result<super::SavedFile, String>) {
-    match result {
-        Ok(saved) => {
-            if let Some(wb) = state.workbench.as_mut() {
-                wb.saved = wb.document_text().unwrap_or_default();
-                wb.path = Some(saved.path.clone());
-            }
-            let text = match &saved.backup {
-                Some(bak) => format!(
-                    "saved {} (previous version kept as {})",
-                    saved.path.display(),
-                    bak.display()
-                ),
-                None => format!("saved {}", saved.path.display()),
-            };
-            state.status = Some(Status {
-                level: StatusLevel::Info,
-                text,
-            });
-        }
-        Err(e) => state_error(state, format!("not saved: {e}")),
-    }
 }
 
 #[cfg(test)]
