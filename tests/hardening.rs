@@ -439,3 +439,59 @@ fn a_bug_in_a_headless_command_ends_in_one_line_naming_the_log() {
     assert!(err.starts_with("ecr-port: internal error: "), "{err}");
     assert!(err.lines().count() > 3, "{err}");
 }
+
+#[test]
+fn completions_for_each_shell_know_the_commands_and_flags() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(env.cmd().args(["completions", shell]));
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for word in ["render", "push", "region", "read-only", "completions"] {
+            assert!(script.contains(word), "{shell} script lacks {word}");
+        }
+    }
+    // The bash script is valid bash: sourcing it defines the completion function.
+    let out = run(env.cmd().args(["completions", "bash"]));
+    let script = env.path("ecr-port.bash");
+    std::fs::write(&script, stdout(&out)).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p ecr-port",
+            script.display()
+        ))
+        .output()
+        .expect("bash runs");
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("ecr-port"),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let out = run(env.cmd().args(["completions", "tcsh-like"]));
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is refused");
+}
+
+#[test]
+fn demo_regions_are_checked_and_spaces_after_commas_are_dropped() {
+    let env = Env::new();
+    let out = run(env.cmd().args(["--demo", "--region", "us-east1", "list"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown region `us-east1`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(env
+        .cmd()
+        .args(["--demo", "--region", "eu-west-1, us-east-1", "list"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("us-east-1") && stdout(&out).contains("eu-west-1"));
+    let out = run(env.cmd().args(["--mapping", "m.json", "list"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("after the command's name"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -146,7 +146,7 @@ fn source_label(flag: Option<&str>, profile: &str, env_keys: bool) -> String {
 }
 
 /// Region codes look like `eu-west-1`, `us-gov-west-1`, `cn-north-1`.
-fn valid_region(region: &str) -> bool {
+pub(crate) fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
