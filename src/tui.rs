@@ -174,6 +174,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
     state.prefix = ctx.prefix();
     state.tag_value = ctx.tag_value();
+    // no-color.org: set and not empty.
+    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if let Ok(size) = terminal.size() {
         update(
             &mut state,

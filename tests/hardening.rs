@@ -495,3 +495,67 @@ fn demo_regions_are_checked_and_spaces_after_commas_are_dropped() {
         stderr(&out)
     );
 }
+
+/// The raw bytes the terminal UI writes to a pseudo-terminal (`script`) of 80×24 until `q`.
+fn tui_bytes(env: &Env, no_color: &str) -> Vec<u8> {
+    let out = env.path("pty.out");
+    let command = format!("stty rows 24 cols 80; exec {} --demo", support::bin());
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command])
+        .arg(&out)
+        .env("HOME", env.home.path())
+        .env("ECR_PORT_STATE_DIR", env.path("state"))
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", no_color)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("script(1) runs");
+    // The first frames, with the demo's rows, then `q`.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    use std::io::Write as _;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"q").unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    std::fs::read(&out).unwrap()
+}
+
+/// SGR parameters that set a colour: 30-49 (with 38/48's extended forms), 90-107.
+fn colour_codes(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut found = Vec::new();
+    for seq in text.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';')) else {
+            continue;
+        };
+        if !seq[end..].starts_with('m') {
+            continue;
+        }
+        let colour = seq[..end]
+            .split(';')
+            .filter_map(|p| p.parse::<u32>().ok())
+            .any(|p| (30..=49).contains(&p) || (90..=107).contains(&p));
+        if colour {
+            found.push(seq[..=end].to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn no_color_draws_without_a_single_colour_escape() {
+    let env = Env::new();
+    let coloured = tui_bytes(&env, "");
+    assert!(
+        !colour_codes(&coloured).is_empty(),
+        "without NO_COLOR the screen has colours (else this test proves nothing)"
+    );
+    let plain = tui_bytes(&env, "1");
+    assert!(
+        String::from_utf8_lossy(&plain).contains("repositories"),
+        "the screen was drawn"
+    );
+    assert_eq!(colour_codes(&plain), Vec::<String>::new());
+}

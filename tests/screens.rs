@@ -946,3 +946,27 @@ async fn saving_shows_where_and_offers_save_as() {
     keys(&mut state, &[Key::Char('S')]);
     assert!(draw_at(&mut state, 80, 24).contains("path: ecr-port-mapping.json█"));
 }
+
+#[tokio::test]
+async fn no_color_leaves_no_colour_and_marks_keys_reversed() {
+    use ratatui::style::{Color, Modifier};
+    let mut state = demo_state().await;
+    state.no_color = true;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, &state);
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The key bar's `?` stands out without its background colour.
+    let key = &buffer[(1, 23)];
+    assert_eq!(key.symbol(), "?");
+    assert!(key.modifier.contains(Modifier::REVERSED));
+}

@@ -165,6 +165,8 @@ pub struct State {
     pub status: Option<Status>,
     pub width: u16,
     pub height: u16,
+    /// `NO_COLOR` is set: the views draw without a colour.
+    pub no_color: bool,
     pub tick: u64,
     pub quit: bool,
 }
@@ -207,6 +209,7 @@ impl State {
             status: None,
             width: 80,
             height: 24,
+            no_color: false,
             tick: 0,
             quit: false,
         }
