@@ -970,3 +970,17 @@ async fn no_color_leaves_no_colour_and_marks_keys_reversed() {
     assert_eq!(key.symbol(), "?");
     assert!(key.modifier.contains(Modifier::REVERSED));
 }
+
+#[tokio::test]
+async fn help_uses_the_width_and_lists_quit_without_saving() {
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('?')]);
+    let wide = draw_at(&mut state, 140, 40);
+    // The longest row whole, on one line, at 140 columns.
+    assert!(
+        wide.contains("quit now (unsaved workbench edits go to the state directory)"),
+        "{wide}"
+    );
+    assert!(wide.contains("  Q  "), "{wide}");
+    insta::assert_snapshot!("help_80x24", draw_at(&mut state, 80, 24));
+}
