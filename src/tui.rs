@@ -136,6 +136,10 @@ struct Runtime {
     inventory: Option<Arc<dyn Inventory>>,
     /// The workbench's text area: widget state lives here, edits reach `update` as Msgs.
     editor: Option<TextArea<'static>>,
+    /// Each row's text area once left, with its undo history, by `Effect::EditField`'s key.
+    editors: std::collections::HashMap<String, TextArea<'static>>,
+    /// The key of the row `editor` belongs to.
+    editor_key: String,
     preview: Option<Latest<PreviewJob>>,
     sweep: Option<Latest<SweepJob>>,
     msgs: mpsc::UnboundedSender<Msg>,
@@ -170,6 +174,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
     state.prefix = ctx.prefix();
     state.tag_value = ctx.tag_value();
+    // no-color.org: set and not empty.
+    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if let Ok(size) = terminal.size() {
         update(
             &mut state,
@@ -185,6 +191,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
     let (msg_tx, msg_rx) = mpsc::unbounded_channel();
     let mut rt = Runtime {
         editor: None,
+        editors: std::collections::HashMap::new(),
+        editor_key: String::new(),
         preview: None,
         sweep: None,
         msgs: msg_tx,
@@ -445,11 +453,24 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
                 .map_err(|e| format!("{e:#}"));
             let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
         }
-        Effect::EditField { text } => {
-            let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
-            area.move_cursor(ratatui_textarea::CursorMove::Bottom);
-            area.move_cursor(ratatui_textarea::CursorMove::End);
+        Effect::EditField { key, text } => {
+            if let Some(old) = rt.editor.take() {
+                rt.editors.insert(std::mem::take(&mut rt.editor_key), old);
+            }
+            // The row's own editor comes back, undo and all, while it still holds this text
+            // (a revert or another way of changing the row starts a fresh one).
+            let kept = rt
+                .editors
+                .remove(&key)
+                .filter(|area| area.lines().join("\n") == text);
+            let area = kept.unwrap_or_else(|| {
+                let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
+                area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                area.move_cursor(ratatui_textarea::CursorMove::End);
+                area
+            });
             rt.editor = Some(area);
+            rt.editor_key = key;
         }
         Effect::Preview {
             generation,
@@ -707,7 +728,23 @@ fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
         return None;
     }
     let area = rt.editor.as_mut()?;
-    area.input(key);
+    // One meaning per key in every text box: Ctrl-u erases (to the line's start here), as in
+    // the filter and the name boxes; undo and redo are Ctrl-z and Ctrl-y (or Ctrl-r).
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            area.delete_line_by_head();
+        }
+        KeyCode::Char('z') if ctrl => {
+            area.undo();
+        }
+        KeyCode::Char('y' | 'r') if ctrl => {
+            area.redo();
+        }
+        _ => {
+            area.input(key);
+        }
+    }
     let cursor = area.cursor();
     Some(Msg::Edited {
         text: area.lines().join("\n"),

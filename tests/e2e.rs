@@ -251,15 +251,16 @@ fn the_guides_mapping_is_fixed_in_the_workbench_and_saved() {
     assert!(fixed.contains("0 dropped"), "{fixed}");
     assert!(fixed.contains("[modified]"), "{fixed}");
 
-    // A runaway expression: the field says so, the app keeps answering.
-    t.keys(&["Escape"]);
+    // A runaway expression: the field says so, the app keeps answering. Esc after a change
+    // asks whether to keep it: `y` keeps.
+    t.keys(&["Escape", "y"]);
     t.keys(&["k", "Enter", "Home", "C-k"]);
     t.text("def f: f; f");
     t.wait_for("timed out");
     t.keys(&["Home", "C-k"]);
     t.text(r#".Arn | split(":") | .[3]"#);
     t.wait_for("48 entities");
-    t.keys(&["Escape"]);
+    t.keys(&["Escape", "y"]);
 
     // Save, with confirmation; the previous file is kept.
     t.keys(&["s"]);

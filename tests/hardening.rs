@@ -439,3 +439,123 @@ fn a_bug_in_a_headless_command_ends_in_one_line_naming_the_log() {
     assert!(err.starts_with("ecr-port: internal error: "), "{err}");
     assert!(err.lines().count() > 3, "{err}");
 }
+
+#[test]
+fn completions_for_each_shell_know_the_commands_and_flags() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(env.cmd().args(["completions", shell]));
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for word in ["render", "push", "region", "read-only", "completions"] {
+            assert!(script.contains(word), "{shell} script lacks {word}");
+        }
+    }
+    // The bash script is valid bash: sourcing it defines the completion function.
+    let out = run(env.cmd().args(["completions", "bash"]));
+    let script = env.path("ecr-port.bash");
+    std::fs::write(&script, stdout(&out)).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p ecr-port",
+            script.display()
+        ))
+        .output()
+        .expect("bash runs");
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("ecr-port"),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let out = run(env.cmd().args(["completions", "tcsh-like"]));
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is refused");
+}
+
+#[test]
+fn demo_regions_are_checked_and_spaces_after_commas_are_dropped() {
+    let env = Env::new();
+    let out = run(env.cmd().args(["--demo", "--region", "us-east1", "list"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown region `us-east1`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(env
+        .cmd()
+        .args(["--demo", "--region", "eu-west-1, us-east-1", "list"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("us-east-1") && stdout(&out).contains("eu-west-1"));
+    let out = run(env.cmd().args(["--mapping", "m.json", "list"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("after the command's name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The raw bytes the terminal UI writes to a pseudo-terminal (`script`) of 80×24 until `q`.
+fn tui_bytes(env: &Env, no_color: &str) -> Vec<u8> {
+    let out = env.path("pty.out");
+    let command = format!("stty rows 24 cols 80; exec {} --demo", support::bin());
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command])
+        .arg(&out)
+        .env("HOME", env.home.path())
+        .env("ECR_PORT_STATE_DIR", env.path("state"))
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", no_color)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("script(1) runs");
+    // The first frames, with the demo's rows, then `q`.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    use std::io::Write as _;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"q").unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    std::fs::read(&out).unwrap()
+}
+
+/// SGR parameters that set a colour: 30-49 (with 38/48's extended forms), 90-107.
+fn colour_codes(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut found = Vec::new();
+    for seq in text.split("\x1b[").skip(1) {
+        let Some(end) = seq.find(|c: char| !(c.is_ascii_digit() || c == ';')) else {
+            continue;
+        };
+        if !seq[end..].starts_with('m') {
+            continue;
+        }
+        let colour = seq[..end]
+            .split(';')
+            .filter_map(|p| p.parse::<u32>().ok())
+            .any(|p| (30..=49).contains(&p) || (90..=107).contains(&p));
+        if colour {
+            found.push(seq[..=end].to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn no_color_draws_without_a_single_colour_escape() {
+    let env = Env::new();
+    let coloured = tui_bytes(&env, "");
+    assert!(
+        !colour_codes(&coloured).is_empty(),
+        "without NO_COLOR the screen has colours (else this test proves nothing)"
+    );
+    let plain = tui_bytes(&env, "1");
+    assert!(
+        String::from_utf8_lossy(&plain).contains("repositories"),
+        "the screen was drawn"
+    );
+    assert_eq!(colour_codes(&plain), Vec::<String>::new());
+}

@@ -444,7 +444,7 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     assert_eq!(sweep.ok[service], 48);
     assert!(sweep.dropped.is_empty());
     assert!(wb.dirty());
-    keys(&mut state, &[Key::Esc]);
+    keys(&mut state, &[Key::Esc, Key::Char('y')]);
     insta::assert_snapshot!("workbench_fixed", draw(&state));
 
     // A jq 1.8 builtin: the exporter's jq 1.6 refuses it everywhere; `o` switches to
@@ -461,7 +461,7 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
             },
         );
         perform(state, effects);
-        keys(state, &[Key::Esc]);
+        keys(state, &[Key::Esc, Key::Char('y')]);
     };
     edit(&mut state, &with_trim);
     let ok = |state: &State| state.workbench.as_ref().unwrap().sweep.as_ref().unwrap().ok[service];
@@ -720,4 +720,267 @@ async fn tag_suggestions_include_ports_services_and_warn_about_unknown_ones() {
     );
     keys(&mut state, &[Key::Esc]);
     assert!(update(&mut state, Msg::Key(Key::Char('t'))).is_empty());
+}
+
+// Narrow terminals, the editor and feedback: the screens at the sizes people use.
+
+fn resize(state: &mut State, width: u16, height: u16) {
+    update(state, Msg::Resize { width, height });
+}
+
+/// Draws twice at `width` × `height`, as the event loop does when the views report what they
+/// had room for.
+fn draw_at(state: &mut State, width: u16, height: u16) -> String {
+    resize(state, width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut viewport = None;
+    terminal
+        .draw(|f| viewport = Some(ecr_port::ui::render(f, state)))
+        .unwrap();
+    if let Some(v) = viewport {
+        update(state, Msg::Viewport(v));
+    }
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+#[tokio::test]
+async fn narrow_list_keeps_names_and_services() {
+    let mut state = demo_state().await;
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(
+        screen.contains("analytics/clickstream-collector"),
+        "{screen}"
+    );
+    assert!(screen.contains("PORT SERVICES"), "{screen}");
+    assert!(!screen.contains("CREATED"), "{screen}");
+    insta::assert_snapshot!("narrow_list_80x24", screen);
+    let screen = draw_at(&mut state, 40, 10);
+    assert!(
+        screen.contains("NAME") && screen.contains("PORT SERVICES"),
+        "{screen}"
+    );
+    assert!(screen.contains("analytics/…"), "{screen}");
+    insta::assert_snapshot!("narrow_list_40x10", screen);
+}
+
+#[tokio::test]
+async fn narrow_workbench_push_and_tag_dialog() {
+    use ecr_port::mapping::file::{Format, MappingFile, default_exporter_config};
+
+    let mut state = demo_state().await;
+    let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
+    let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+    perform(&mut state, effects);
+    insta::assert_snapshot!("narrow_workbench_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!("narrow_workbench_40x10", draw_at(&mut state, 40, 10));
+    keys(&mut state, &[Key::Char('s')]);
+    insta::assert_snapshot!("narrow_save_prompt_80x24", draw_at(&mut state, 80, 24));
+
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('t')]);
+    typed(&mut state, "ord");
+    insta::assert_snapshot!("narrow_tag_dialog_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!("narrow_tag_dialog_40x10", draw_at(&mut state, 40, 10));
+
+    let mut state = push_state(4).await;
+    insta::assert_snapshot!("narrow_push_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!("narrow_push_40x10", draw_at(&mut state, 40, 10));
+}
+
+/// The shipped mapping in the workbench, the focus on `field`.
+async fn workbench_on(field: &str) -> State {
+    use ecr_port::mapping::file::{Format, MappingFile, default_exporter_config};
+    let mut state = demo_state().await;
+    let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
+    let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+    perform(&mut state, effects);
+    let wb = state.workbench.as_ref().unwrap();
+    let at = wb
+        .plan
+        .fields
+        .iter()
+        .position(|f| f.name.to_string() == field)
+        .unwrap_or(wb.plan.fields.len());
+    for _ in 0..at {
+        keys(&mut state, &[Key::Down]);
+    }
+    state
+}
+
+#[tokio::test]
+async fn editor_keeps_the_cursor_in_view_at_80_columns() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("relations.service").await;
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    let Some(Effect::EditField { text, .. }) = effects.first() else {
+        panic!("expected the editor, got {effects:?}");
+    };
+    assert!(text.chars().count() > 78, "the shipped expression is long");
+    // After End the cursor sits after the last character: so must the view.
+    let typed_text = format!("{text} | ascii_downcase");
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            cursor: (0, typed_text.chars().count()),
+            text: typed_text,
+        },
+    );
+    perform(&mut state, effects);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("| ascii_downcase"), "{screen}");
+    insta::assert_snapshot!("editor_end_80x24", screen);
+}
+
+#[tokio::test]
+async fn esc_after_an_edit_offers_to_revert() {
+    let mut state = workbench_on("title").await;
+    let before = state.workbench.as_ref().unwrap().focused_expr();
+    keys(&mut state, &[Key::Enter]);
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            text: "\"changed\"".into(),
+            cursor: (0, 9),
+        },
+    );
+    perform(&mut state, effects);
+    keys(&mut state, &[Key::Esc]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("y keep · r revert"), "{screen}");
+    // Esc goes back to the editor, a second Esc asks again, `r` puts the expression back.
+    keys(&mut state, &[Key::Esc]);
+    assert!(state.workbench.as_ref().unwrap().editing);
+    keys(&mut state, &[Key::Esc, Key::Char('r')]);
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.focused_expr(), before);
+    assert!(!wb.editing && wb.prompt.is_none() && !wb.dirty());
+    // Unchanged, Esc just stops editing.
+    keys(&mut state, &[Key::Enter, Key::Esc]);
+    let wb = state.workbench.as_ref().unwrap();
+    assert!(!wb.editing && wb.prompt.is_none());
+}
+
+#[tokio::test]
+async fn the_selector_is_a_row_that_edits_like_a_field() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("selector.query").await;
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    let Some(Effect::EditField { key, text }) = effects.first() else {
+        panic!("expected the editor, got {effects:?}");
+    };
+    assert!(
+        key.ends_with("selector.query") && text == "true",
+        "{key}: {text}"
+    );
+    let query = ".RepositoryName | startswith(\"data/\")";
+    let effects = update(
+        &mut state,
+        Msg::Edited {
+            text: query.into(),
+            cursor: (0, query.len()),
+        },
+    );
+    perform(&mut state, effects);
+    keys(&mut state, &[Key::Esc, Key::Char('y')]);
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.mapping.selector_query.as_deref(), Some(query));
+    let data = state
+        .repos
+        .iter()
+        .filter(|r| r.name.starts_with("data/"))
+        .count();
+    let sweep = wb.sweep.as_ref().unwrap();
+    assert_eq!(
+        sweep.skipped,
+        48 - data,
+        "only the data/ repositories are mapped"
+    );
+    assert!(
+        wb.document_text()
+            .unwrap()
+            .contains("startswith(\\\"data/\\\")")
+    );
+}
+
+#[tokio::test]
+async fn ctrl_u_erases_in_every_text_box() {
+    let mut state = workbench_on("identifier").await;
+    keys(&mut state, &[Key::Char('a')]);
+    typed(&mut state, "owner");
+    keys(&mut state, &[Key::Ctrl('u')]);
+    typed(&mut state, "team");
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("identifier: team█"), "{screen}");
+    keys(&mut state, &[Key::Esc, Key::Esc]);
+    keys(&mut state, &[Key::Char('/')]);
+    typed(&mut state, "data");
+    keys(&mut state, &[Key::Ctrl('u')]);
+    assert!(state.filter.is_empty());
+}
+
+#[tokio::test]
+async fn saving_shows_where_and_offers_save_as() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("identifier").await;
+    keys(&mut state, &[Key::Char('s')]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("ecr-port-mapping.json (a new"), "{screen}");
+    assert!(screen.contains("a save as"), "{screen}");
+    keys(&mut state, &[Key::Char('a')]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("path: ecr-port-mapping.json█"), "{screen}");
+    keys(&mut state, &[Key::Ctrl('u')]);
+    typed(&mut state, "/srv/maps/ecr.json");
+    let effects = update(&mut state, Msg::Key(Key::Enter));
+    let [Effect::SaveMapping { path, text }] = &effects[..] else {
+        panic!("expected a save, got {effects:?}");
+    };
+    assert_eq!(path.to_str(), Some("/srv/maps/ecr.json"));
+    assert!(text.contains("\"resources\""));
+    // `S` goes straight to the box.
+    keys(&mut state, &[Key::Char('S')]);
+    assert!(draw_at(&mut state, 80, 24).contains("path: ecr-port-mapping.json█"));
+}
+
+#[tokio::test]
+async fn no_color_leaves_no_colour_and_marks_keys_reversed() {
+    use ratatui::style::{Color, Modifier};
+    let mut state = demo_state().await;
+    state.no_color = true;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, &state);
+        })
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The key bar's `?` stands out without its background colour.
+    let key = &buffer[(1, 23)];
+    assert_eq!(key.symbol(), "?");
+    assert!(key.modifier.contains(Modifier::REVERSED));
+}
+
+#[tokio::test]
+async fn help_uses_the_width_and_lists_quit_without_saving() {
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('?')]);
+    let wide = draw_at(&mut state, 140, 40);
+    // The longest row whole, on one line, at 140 columns.
+    assert!(
+        wide.contains("quit now (unsaved workbench edits go to the state directory)"),
+        "{wide}"
+    );
+    assert!(wide.contains("  Q  "), "{wide}");
+    insta::assert_snapshot!("help_80x24", draw_at(&mut state, 80, 24));
 }

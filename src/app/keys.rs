@@ -2,278 +2,16 @@
 //! dispatches through it, and the `?` help and the key bar are drawn from it, so the three
 //! cannot disagree.
 
+mod context;
+mod lookup;
+#[cfg(test)]
+mod tests;
+
 use std::sync::LazyLock;
 
 use super::Key;
-
-/// Where a key applies. Contexts that are not text boxes fall back to `Global`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
-    Global,
-    Help,
-    List,
-    Filter,
-    Detail,
-    TagInput,
-    TagPreview,
-    TagResults,
-    Activity,
-    Workbench,
-    /// A name typed in the workbench (add or rename a field).
-    WorkbenchName,
-    /// A y/n question of the workbench (save, delete, leave).
-    WorkbenchConfirm,
-    Editor,
-    PushSetup,
-    Push,
-    PushDone,
-    PushFailed,
-    /// The y/n question before a push or a blueprint setup.
-    PushConfirm,
-}
-
-impl Context {
-    /// In the order the `?` help lists them.
-    pub const ALL: [Context; 18] = [
-        Context::Global,
-        Context::List,
-        Context::Filter,
-        Context::Detail,
-        Context::TagInput,
-        Context::TagPreview,
-        Context::TagResults,
-        Context::Activity,
-        Context::Workbench,
-        Context::WorkbenchName,
-        Context::WorkbenchConfirm,
-        Context::Editor,
-        Context::PushSetup,
-        Context::Push,
-        Context::PushConfirm,
-        Context::PushDone,
-        Context::PushFailed,
-        Context::Help,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Context::Global => "Everywhere",
-            Context::Help => "This help (?)",
-            Context::List => "Repository list",
-            Context::Filter => "Filter box (/)",
-            Context::Detail => "Detail pane",
-            Context::TagInput => "Tag dialog (t, T): the service",
-            Context::TagPreview => "Tag dialog: the preview",
-            Context::TagResults => "Tag dialog: the results",
-            Context::Activity => "Activity log (L)",
-            Context::Workbench => "Mapping workbench (m)",
-            Context::WorkbenchName => "Workbench: a new or changed name",
-            Context::WorkbenchConfirm => "Workbench: a question",
-            Context::Editor => "Expression editor",
-            Context::PushSetup => "Push: blueprint setup",
-            Context::Push => "Push to Port (p): the plan",
-            Context::PushConfirm => "Push: the confirmation",
-            Context::PushDone => "Push: results",
-            Context::PushFailed => "Push: when it cannot go on",
-        }
-    }
-
-    /// Text boxes take every other key as typed text; the others also answer the global keys.
-    fn inherits_global(self) -> bool {
-        !matches!(
-            self,
-            Context::Global
-                | Context::Help
-                | Context::Filter
-                | Context::TagInput
-                | Context::TagPreview
-                | Context::TagResults
-                | Context::WorkbenchName
-                | Context::WorkbenchConfirm
-                | Context::Editor
-                | Context::PushConfirm
-        )
-    }
-}
-
-/// What a key means, whatever key it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    QuitWithoutSaving,
-    Help,
-    Down,
-    Up,
-    PageDown,
-    PageUp,
-    First,
-    Last,
-    /// Leave this screen or dialog.
-    Back,
-    Yes,
-    No,
-    // The list.
-    OpenDetail,
-    Filter,
-    ToggleSelect,
-    SelectAll,
-    ClearFilterOrSelection,
-    /// Sort by the column with this index.
-    SortBy(usize),
-    SortNext,
-    SortPrevious,
-    SortReverse,
-    Refresh,
-    Push,
-    Tag,
-    Untag,
-    Workbench,
-    ActivityLog,
-    // Text boxes.
-    KeepText,
-    /// Leave the box and move the list cursor.
-    KeepAndDown,
-    KeepAndUp,
-    ClearText,
-    EraseText,
-    DeleteChar,
-    Complete,
-    PreviewTags,
-    // The workbench.
-    Edit,
-    AddProperty,
-    AddRelation,
-    Rename,
-    Delete,
-    NextFailing,
-    PreviousFailing,
-    NextRepository,
-    PreviousRepository,
-    ToggleSemantics,
-    NextShape,
-    NextMapping,
-    PreviousMapping,
-    Save,
-    // The push.
-    Send,
-    CreateMissing,
-    IncludeUnchanged,
-    RetryFailed,
-    Retry,
-}
-
-pub struct Binding {
-    pub context: Context,
-    pub keys: Vec<Key>,
-    /// How the help writes the keys when they are not plain keys (typed text).
-    pub label: Option<&'static str>,
-    /// `None` for rows that only explain (typed text is not an action).
-    pub action: Option<Action>,
-    pub what: &'static str,
-    /// Shown in the key bar under this short label.
-    pub bar: Option<&'static str>,
-}
-
-impl Binding {
-    /// The keys as the help and the key bar write them.
-    pub fn key_text(&self) -> String {
-        match self.label {
-            Some(label) => label.to_owned(),
-            None => self
-                .keys
-                .iter()
-                .map(|k| key_name(*k))
-                .collect::<Vec<_>>()
-                .join(" "),
-        }
-    }
-
-    /// The first key, for the key bar.
-    pub fn first_key(&self) -> String {
-        match (self.label, self.keys.first()) {
-            (Some(label), _) => label.split_whitespace().next().unwrap_or(label).to_owned(),
-            (None, Some(k)) => key_name(*k),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-/// How a key is written for people.
-pub fn key_name(key: Key) -> String {
-    match key {
-        Key::Char(' ') => "Space".to_owned(),
-        Key::Char(c) => c.to_string(),
-        Key::Ctrl(c) => format!("Ctrl-{c}"),
-        Key::Enter => "Enter".to_owned(),
-        Key::Esc => "Esc".to_owned(),
-        Key::Backspace => "Backspace".to_owned(),
-        Key::Up => "↑".to_owned(),
-        Key::Down => "↓".to_owned(),
-        Key::Left => "←".to_owned(),
-        Key::Right => "→".to_owned(),
-        Key::PageUp => "PgUp".to_owned(),
-        Key::PageDown => "PgDn".to_owned(),
-        Key::Home => "Home".to_owned(),
-        Key::End => "End".to_owned(),
-        Key::Tab => "Tab".to_owned(),
-        Key::BackTab => "Shift-Tab".to_owned(),
-    }
-}
-
-/// The action `key` has in `context`, falling back to the global keys outside text boxes.
-pub fn action(context: Context, key: Key) -> Option<Action> {
-    let find = |ctx: Context| {
-        BINDINGS
-            .iter()
-            .filter(|b| b.context == ctx)
-            .find(|b| b.keys.contains(&key))
-            .and_then(|b| b.action)
-    };
-    find(context).or_else(|| {
-        context
-            .inherits_global()
-            .then(|| find(Context::Global))
-            .flatten()
-    })
-}
-
-/// The bindings of one context, in table order.
-pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.context == context)
-}
-
-/// What the key bar shows in `context`: the global keys it does not rebind, then its own.
-/// Rows that say the same thing show their first and last key (`1-7`).
-pub fn bar(context: Context) -> Vec<(String, &'static str)> {
-    let own: Vec<&Binding> = bindings(context).collect();
-    let rebound = |b: &Binding| {
-        b.keys
-            .iter()
-            .all(|k| own.iter().any(|o| o.keys.contains(k)))
-    };
-    let global = context
-        .inherits_global()
-        .then(|| bindings(Context::Global))
-        .into_iter()
-        .flatten()
-        .filter(|b| !rebound(b));
-    let mut out = Vec::new();
-    for b in global {
-        if let Some(label) = b.bar {
-            out.push((b.first_key(), label));
-        }
-    }
-    for (i, b) in own.iter().enumerate() {
-        let Some(label) = b.bar else { continue };
-        let same = own[i..].iter().take_while(|o| o.what == b.what).count();
-        let key = match same {
-            0 | 1 => b.first_key(),
-            n => format!("{}-{}", b.first_key(), own[i + n - 1].first_key()),
-        };
-        out.push((key, label));
-    }
-    out
-}
+pub use context::{Action, Context};
+pub use lookup::{Binding, action, bar, bindings, key_name};
 
 use Key::{Char, Ctrl};
 
@@ -707,6 +445,20 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::Workbench,
+        &[Key::PageDown, Ctrl('d')],
+        Some(Action::PageDown),
+        "scroll the input pane down",
+        None,
+    ),
+    (
+        Context::Workbench,
+        &[Key::PageUp, Ctrl('u')],
+        Some(Action::PageUp),
+        "scroll the input pane up",
+        None,
+    ),
+    (
+        Context::Workbench,
         &[Key::Tab],
         Some(Action::NextMapping),
         "edit the file's next mapping (Port applies every ECR mapping)",
@@ -794,8 +546,15 @@ const SCREEN_ROWS: &[Row] = &[
         Context::Workbench,
         &[Char('s'), Ctrl('s')],
         Some(Action::Save),
-        "save the mapping file (asks first)",
+        "save the mapping file (asks first, showing where)",
         Some("save"),
+    ),
+    (
+        Context::Workbench,
+        &[Char('S')],
+        Some(Action::SaveAs),
+        "save as: type the path to write the mapping to",
+        None,
     ),
     (
         Context::Workbench,
@@ -821,6 +580,13 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::WorkbenchName,
+        &[Ctrl('u')],
+        Some(Action::EraseText),
+        "erase the text",
+        None,
+    ),
+    (
+        Context::WorkbenchName,
         &[Key::Esc],
         Some(Action::Back),
         "cancel",
@@ -842,9 +608,23 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::WorkbenchConfirm,
+        &[Char('a')],
+        Some(Action::SaveAs),
+        "when saving: save as (type the path)",
+        None,
+    ),
+    (
+        Context::WorkbenchConfirm,
+        &[Char('r')],
+        Some(Action::Revert),
+        "after editing: put the expression back as it was",
+        None,
+    ),
+    (
+        Context::WorkbenchConfirm,
         &[Char('n'), Key::Esc],
         Some(Action::No),
-        "no",
+        "no (after editing: back to the editor)",
         Some("no"),
     ),
     (
@@ -858,14 +638,14 @@ const SCREEN_ROWS: &[Row] = &[
         Context::Editor,
         &[],
         None,
-        "← → ↑ ↓ Home End: move; Ctrl-u undo, Ctrl-r redo; Ctrl-k cuts to the end of the line",
+        "← → ↑ ↓ Home End: move; Ctrl-z undo, Ctrl-y redo; Ctrl-u erases to the line's start, Ctrl-k to its end",
         None,
     ),
     (
         Context::Editor,
         &[Key::Esc],
         Some(Action::Back),
-        "stop editing",
+        "stop editing (asks whether to keep a changed expression)",
         Some("done"),
     ),
 ];
@@ -1008,60 +788,4 @@ fn table() -> Vec<Binding> {
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_key_means_two_things_in_one_context() {
-        for context in Context::ALL {
-            let mut seen: Vec<Key> = Vec::new();
-            for b in bindings(context) {
-                for k in &b.keys {
-                    assert!(!seen.contains(k), "{context:?}: {k:?} bound twice");
-                    seen.push(*k);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn text_boxes_take_letters_and_lists_fall_back_to_global() {
-        assert_eq!(action(Context::Filter, Key::Char('q')), None);
-        assert_eq!(action(Context::List, Key::Char('q')), Some(Action::Quit));
-        assert_eq!(
-            action(Context::Workbench, Key::Char('q')),
-            Some(Action::Back)
-        );
-        assert_eq!(
-            action(Context::List, Key::Char('3')),
-            Some(Action::SortBy(2))
-        );
-        assert_eq!(action(Context::Push, Key::Char('?')), Some(Action::Help));
-    }
-
-    #[test]
-    fn tab_picks_the_workbench_mapping_and_the_bar_says_so() {
-        assert_eq!(
-            action(Context::Workbench, Key::Tab),
-            Some(Action::NextMapping)
-        );
-        assert_eq!(
-            action(Context::Workbench, Key::BackTab),
-            Some(Action::PreviousMapping)
-        );
-        assert!(bar(Context::Workbench).contains(&("Tab".to_owned(), "mapping")));
-    }
-
-    #[test]
-    fn every_context_has_help_and_the_bar_starts_with_global_keys() {
-        for context in Context::ALL {
-            assert!(bindings(context).next().is_some(), "{context:?} has no row");
-        }
-        let bar = bar(Context::List);
-        assert_eq!(bar[0], ("?".to_owned(), "help"));
-        assert!(bar.contains(&("1-7".to_owned(), "sort")));
-    }
 }

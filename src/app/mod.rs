@@ -122,8 +122,10 @@ pub enum Effect {
     },
     /// Read the mapping file for the workbench.
     LoadMapping,
-    /// Put this text in the editor and give it the keys.
+    /// Put this text in the editor and give it the keys. `key` names the row: its editor,
+    /// with its undo history, is kept while the text is still the one it left.
     EditField {
+        key: String,
         text: String,
     },
     /// Evaluate every expression on one input (the highlighted repository).

@@ -200,6 +200,14 @@ pub(super) fn prepared(state: &mut State, generation: u64, result: Result<Prepar
     let Some(push) = state.push.as_mut().filter(|p| p.generation == generation) else {
         return;
     };
+    // "planning the push" is over once the plan is shown; a warning about the plan stays.
+    if state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.level == StatusLevel::Info)
+    {
+        state.status = None;
+    }
     push.stage = match result {
         Err(e) => Stage::Failed(e),
         Ok(Prepared::Blueprint {
@@ -431,8 +439,8 @@ pub fn question(push: &PushScreen) -> Option<String> {
     }
     match &push.stage {
         Stage::Blueprint { steps, .. } => Some(format!(
-            "Send {} blueprint request(s) to {}?  y / n",
-            steps.len(),
+            "Send {} to {}?  y / n",
+            crate::model::text::counted(steps.len(), "blueprint request", "blueprint requests"),
             push.target
         )),
         Stage::Plan { plan, .. } => {
@@ -445,8 +453,12 @@ pub fn question(push: &PushScreen) -> Option<String> {
                 parts.push(format!("{} unchanged", c.unchanged));
             }
             Some(format!(
-                "Push {} entities ({}) to blueprint `{}` at {}?  y / n",
-                plan.to_send(push.include_unchanged),
+                "Push {} ({}) to blueprint `{}` at {}?  y / n",
+                crate::model::text::counted(
+                    plan.to_send(push.include_unchanged),
+                    "entity",
+                    "entities"
+                ),
                 parts.join(", "),
                 plan.blueprint,
                 push.target

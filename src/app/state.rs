@@ -137,6 +137,8 @@ pub struct State {
     /// Indices into `repos` that pass the filter, in sort order.
     pub view: Vec<usize>,
     pub cursor: usize,
+    /// The repository the cursor was on when `r` reloaded, until it is back or the user moves.
+    pub keep_cursor: Option<String>,
     /// First row shown; kept so the cursor moves within a page before the page scrolls.
     pub offset: usize,
     pub selected: BTreeSet<String>,
@@ -163,6 +165,8 @@ pub struct State {
     pub status: Option<Status>,
     pub width: u16,
     pub height: u16,
+    /// `NO_COLOR` is set: the views draw without a colour.
+    pub no_color: bool,
     pub tick: u64,
     pub quit: bool,
 }
@@ -182,6 +186,7 @@ impl State {
             index: HashMap::new(),
             view: Vec::new(),
             cursor: 0,
+            keep_cursor: None,
             offset: 0,
             selected: BTreeSet::new(),
             filter: String::new(),
@@ -204,6 +209,7 @@ impl State {
             status: None,
             width: 80,
             height: 24,
+            no_color: false,
             tick: 0,
             quit: false,
         }
@@ -346,8 +352,13 @@ impl State {
                 .then_with(|| ra.region.cmp(&rb.region))
         });
         self.view = view;
-        self.cursor = keep
-            .and_then(|arn| self.view.iter().position(|&i| self.repos[i].arn == arn))
+        let position = |arn: &str| self.view.iter().position(|&i| self.repos[i].arn == arn);
+        let back = self.keep_cursor.as_deref().and_then(position);
+        if back.is_some() {
+            self.keep_cursor = None;
+        }
+        self.cursor = back
+            .or_else(|| keep.and_then(|arn| position(&arn)))
             .unwrap_or(self.cursor)
             .min(self.view.len().saturating_sub(1));
         self.follow_cursor();

@@ -123,6 +123,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// Every region that failed, not only the last (each may need another fix): it stays in the
+/// status line while it is true.
+fn standing_status(state: &State) -> Option<Status> {
+    let failed: Vec<String> = state
+        .regions
+        .iter()
+        .filter_map(|r| match &r.phase {
+            Phase::Failed(e) => Some(format!("{}: {e}", r.region)),
+            _ => None,
+        })
+        .collect();
+    (!failed.is_empty()).then(|| Status {
+        level: StatusLevel::Error,
+        text: failed.join(" · "),
+    })
+}
+
 fn start_load(state: &mut State) -> Vec<Effect> {
     state.load += 1;
     state.repos.clear();
@@ -183,19 +200,7 @@ fn on_inventory(state: &mut State, event: Event) {
             error,
         } if load == current => {
             set_phase(state, &region, Phase::Failed(error));
-            // Every region that failed, not only the last: each may need another fix.
-            let failed: Vec<String> = state
-                .regions
-                .iter()
-                .filter_map(|r| match &r.phase {
-                    Phase::Failed(e) => Some(format!("{}: {e}", r.region)),
-                    _ => None,
-                })
-                .collect();
-            state.status = Some(Status {
-                level: StatusLevel::Error,
-                text: failed.join(" · "),
-            });
+            state.status = standing_status(state);
         }
         // Results of a load that a refresh replaced.
         _ => {}
@@ -209,6 +214,30 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     }
     let context = state.key_context();
     let action = keys::action(context, key);
+    // A status belongs to the action that set it: the next action (a bound key, or text
+    // typed in a box) clears it, unless it stands for something still true (a region that
+    // failed). A key that does nothing leaves it.
+    let typing = matches!(
+        context,
+        keys::Context::Filter | keys::Context::TagInput | keys::Context::WorkbenchName
+    );
+    if action.is_some() || typing {
+        state.status = standing_status(state);
+    }
+    if action.is_some_and(|a| {
+        matches!(
+            a,
+            Action::Down
+                | Action::Up
+                | Action::PageDown
+                | Action::PageUp
+                | Action::First
+                | Action::Last
+        )
+    }) {
+        // The user moved: a reload no longer brings the cursor back to where it was.
+        state.keep_cursor = None;
+    }
     if let Some(scroll) = state.help {
         let end = state.viewport.map_or(u16::MAX, |v| v.help_end());
         match action {
@@ -375,6 +404,8 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
             if !state.connecting {
                 state.status = None;
+                // The rows come back page by page; the cursor returns to its repository.
+                state.keep_cursor = state.current().map(|r| r.arn.clone());
                 return start_load(state);
             }
         }
@@ -732,5 +763,65 @@ mod tests {
         assert!(s.help.is_some());
         keys(&mut s, &[Key::Esc, Key::Char('q')]);
         assert!(s.quit);
+    }
+
+    #[test]
+    fn a_status_lasts_until_the_next_key_unless_it_is_still_true() {
+        let mut s = loaded(three());
+        s.workbench = None;
+        update(&mut s, Msg::Notice("an old notice".into()));
+        assert!(s.status.is_some());
+        keys(&mut s, &[Key::Down]);
+        assert_eq!(s.status, None, "the next action clears it");
+        let error = InventoryError::AccessDenied {
+            region: "us-east-1".into(),
+            action: "ecr:DescribeRepositories".into(),
+            message: "no".into(),
+        };
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::RegionFailed {
+                load: 1,
+                region: "us-east-1".into(),
+                error,
+            }]),
+        );
+        keys(&mut s, &[Key::Down, Key::Up]);
+        assert!(
+            s.status
+                .as_ref()
+                .is_some_and(|st| st.text.contains("us-east-1")),
+            "a failed region stays said: {:?}",
+            s.status
+        );
+    }
+
+    #[test]
+    fn refresh_brings_the_cursor_back_to_its_repository() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Down, Key::Down]);
+        assert_eq!(s.current().unwrap().name, "web/shop");
+        assert_eq!(
+            keys(&mut s, &[Key::Char('r')]),
+            vec![Effect::Load { load: 2 }]
+        );
+        // The first page does not hold it yet; the second does.
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::Page {
+                load: 2,
+                region: "eu-west-1".into(),
+                repos: vec![three()[1].clone()],
+            }]),
+        );
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::Page {
+                load: 2,
+                region: "eu-west-1".into(),
+                repos: vec![three()[0].clone(), three()[2].clone()],
+            }]),
+        );
+        assert_eq!(s.current().unwrap().name, "web/shop");
     }
 }

@@ -16,19 +16,24 @@ use crate::mapping::eval::{Semantics, Shape};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// The terminal UI's mapping file (exporter config.json or Ocean YAML) [default:
+    /// `mapping.file` from the settings, else the shipped mapping]; commands take their own
+    #[arg(long, value_name = "FILE", help_heading = "Terminal UI")]
+    pub mapping: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 /// Flags that work before or after any subcommand.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// AWS profile; wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI. Several
     /// (repeated or comma-separated) load their accounts side by side
     #[arg(long, global = true, value_delimiter = ',')]
     pub profile: Vec<String>,
     /// Region(s) to read; repeat or separate with commas [default: the profile's region]
-    #[arg(long, global = true, value_delimiter = ',')]
+    #[arg(long, global = true, value_delimiter = ',', value_parser = region)]
     pub region: Vec<String>,
     /// ECR endpoint, e.g. http://localhost:5000 for moto or LocalStack
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
@@ -58,6 +63,15 @@ const MIN_TIMEOUT_SECONDS: f64 = 0.05;
 // Each numeric flag has a parser with its range: clap's plain ones take any `usize` or `f64`,
 // and `inf`, `nan` or 2^64 - 1 reached a panic or an endless run. The flags also take
 // negative numbers as values, so `--timeout -1` gets the range, not "unexpected argument".
+
+/// `--region "eu-west-1, us-east-1"`: the spaces around a comma are not part of a name.
+fn region(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("an empty region name (e.g. eu-west-1,us-east-1)".to_owned());
+    }
+    Ok(name.to_owned())
+}
 
 fn concurrency(text: &str) -> Result<usize, String> {
     whole_number(text, crate::config::MAX_CONCURRENCY)
@@ -142,14 +156,22 @@ pub enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Print the shell completion script, e.g. `ecr-port completions bash > ~/.bash_completion.d/ecr-port`
+    Completions {
+        /// The shell the script is for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BlueprintAction {
     /// Say whether the blueprint exists with the guide's `service` relation (exit 1 if not)
     Check {
+        /// The blueprint to check [default: the mapping's, else ecr_repository]
         #[arg(long)]
         blueprint: Option<String>,
+        /// The mapping whose blueprint is meant [default: as for `render`]
         #[arg(long)]
         mapping: Option<PathBuf>,
         /// text: the findings for people; json: findings and the setup requests
@@ -158,8 +180,10 @@ pub enum BlueprintAction {
     },
     /// Create the blueprint or add the relation, showing the exact requests first
     Setup {
+        /// The blueprint to set up [default: the mapping's, else ecr_repository]
         #[arg(long)]
         blueprint: Option<String>,
+        /// The mapping whose blueprint is meant [default: as for `render`]
         #[arg(long)]
         mapping: Option<PathBuf>,
         /// Do not ask before sending
@@ -216,16 +240,19 @@ pub enum TagAction {
         /// Print the plan and write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Repositories to tag, each a name or an ARN
         #[arg(required = true, value_name = "REPO")]
         repos: Vec<String>,
     },
     /// Remove the `port-<service>` tag from each repository; no other tag is touched
     Remove {
+        /// Port service identifier whose tag goes (the prefix plus this is the key)
         #[arg(long)]
         service: String,
         /// Print the plan and write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Repositories to untag, each a name or an ARN
         #[arg(required = true, value_name = "REPO")]
         repos: Vec<String>,
     },
@@ -365,5 +392,34 @@ mod tests {
             let argv = std::iter::once("ecr-port").chain(too_much);
             assert!(Cli::try_parse_from(argv).is_err(), "{too_much:?}");
         }
+    }
+
+    #[test]
+    fn every_flag_and_argument_says_what_it_is_for() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {}", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "ecr-port", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn regions_lose_the_spaces_around_commas() {
+        let cli = Cli::try_parse_from(["ecr-port", "--region", "eu-west-1, us-east-1"]).unwrap();
+        assert_eq!(cli.global.region, ["eu-west-1", "us-east-1"]);
+        assert!(Cli::try_parse_from(["ecr-port", "--region", "eu-west-1,,"]).is_err());
     }
 }

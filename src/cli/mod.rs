@@ -83,7 +83,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // `login` creates the settings file; elsewhere a file named but missing is a mistake.
     let must_exist =
         cli.global.config.is_some() && !matches!(cli.command, Some(Command::Login { .. }));
-    let settings = Settings::load(&paths.config_file, must_exist)?;
+    let mut settings = Settings::load(&paths.config_file, must_exist)?;
+    if let Some(mapping) = cli.mapping {
+        // Commands have their own `--mapping`, after their name.
+        if cli.command.is_some() {
+            anyhow::bail!(
+                "--mapping before a command is the terminal UI's; put it after the command's name"
+            );
+        }
+        settings.mapping.file = Some(mapping);
+    }
     let logging = crate::logging::init(&paths.log_file());
     if cli.command.is_some() {
         crate::logging::install_panic_hook(logging.then(|| paths.log_file()));
@@ -123,6 +132,16 @@ async fn dispatch(ctx: &Context, command: Option<Command>) -> anyhow::Result<Exi
     }
     match command {
         None => crate::tui::run(ctx).await,
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            use std::io::Write as _;
+            let mut cmd = crate::cli::args::Cli::command();
+            // Into memory first: the generator panics on a closed pipe; a write reports it.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "ecr-port", &mut script);
+            std::io::stdout().lock().write_all(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::List {
             output,
             no_policies,

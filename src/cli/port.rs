@@ -116,7 +116,11 @@ pub(super) async fn blueprint_setup(
         return Ok(ExitCode::SUCCESS);
     }
     ensure_writable(catalog.as_ref())?;
-    let question = format!("Send {} request(s) to {}?", steps.len(), catalog.describe());
+    let question = format!(
+        "Send {} to {}?",
+        crate::model::text::counted(steps.len(), "request", "requests"),
+        catalog.describe()
+    );
     if !yes && !confirm(&question)? {
         eprintln!("nothing sent");
         return Ok(ExitCode::FAILURE);

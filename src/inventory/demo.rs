@@ -26,6 +26,10 @@ pub struct DemoInventory {
 impl DemoInventory {
     /// The embedded inventory, restricted to `regions` when any are given.
     pub fn new(regions: &[String]) -> Result<Self, InventoryError> {
+        // The same names the real inventory takes: a typo is refused, not an empty region.
+        if let Some(bad) = regions.iter().find(|r| !super::ecr::valid_region(r)) {
+            return Err(InventoryError::UnknownRegion(bad.clone()));
+        }
         let file: DemoFile =
             serde_json::from_str(DEMO_JSON).map_err(|e| InventoryError::Demo(e.to_string()))?;
         let repos: Vec<Repository> = file

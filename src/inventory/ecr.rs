@@ -142,7 +142,8 @@ impl EcrInventory {
                 region,
             }));
         }
-        let mut label = format!("profile {profile}");
+        let env_keys = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|k| !k.is_empty());
+        let mut label = source_label(opts.profile.as_deref(), &profile, env_keys);
         if let Some(role) = &opts.role {
             label.push_str(&format!(" → {}", role.arn));
         }
@@ -164,8 +165,19 @@ impl EcrInventory {
     }
 }
 
+/// What the header names as the credentials' source. Without `--profile`, keys in the
+/// environment come before any profile (the SDK's chain reads them first), so the header says
+/// so instead of naming a profile that was never read.
+fn source_label(flag: Option<&str>, profile: &str, env_keys: bool) -> String {
+    if flag.is_none() && env_keys {
+        "environment keys (AWS_ACCESS_KEY_ID)".to_owned()
+    } else {
+        format!("profile {profile}")
+    }
+}
+
 /// Region codes look like `eu-west-1`, `us-gov-west-1`, `cn-north-1`.
-fn valid_region(region: &str) -> bool {
+pub(crate) fn valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
@@ -830,6 +842,16 @@ fn denied_action(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_names_environment_keys_unless_a_profile_was_asked_for() {
+        assert_eq!(
+            source_label(None, "default", true),
+            "environment keys (AWS_ACCESS_KEY_ID)"
+        );
+        assert_eq!(source_label(None, "default", false), "profile default");
+        assert_eq!(source_label(Some("dev"), "dev", true), "profile dev");
+    }
 
     #[test]
     fn region_codes() {

@@ -135,8 +135,9 @@ fn preview(frame: &mut Frame, area: Rect, _state: &State, p: &Preview) {
     let mut lines = vec![
         Line::styled(
             format!(
-                "{writes} of {} repositories change; nothing is written until you press y.",
-                p.plan.len()
+                "{writes} of {} {}; nothing is written until you press y.",
+                crate::model::text::counted(p.plan.len(), "repository", "repositories"),
+                if writes == 1 { "changes" } else { "change" }
             ),
             theme::header(),
         ),

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{centered, theme};
 use crate::app::keys::{Context, bindings};
@@ -34,17 +34,24 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) -> (u16, u16) {
             ]));
         }
     }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = centered(area, 84, height);
+    // As wide as the longest line where the terminal allows; narrower ones wrap the text.
+    let longest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = u16::try_from(longest + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+    let count = super::wrapped_rows(&lines, width.saturating_sub(2));
+    let popup = centered(area, width, count.saturating_add(2));
     let block = Block::bordered()
         .title(Line::styled(" keys ", theme::title()))
         .title_bottom(Line::styled(" Esc or ? closes · j/k scroll ", theme::dim()))
         .border_style(theme::dim());
     frame.render_widget(Clear, popup);
-    let count = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rows = block.inner(popup).height;
     frame.render_widget(
-        Paragraph::new(lines).block(block).scroll((scroll, 0)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block)
+            .scroll((scroll, 0)),
         popup,
     );
     (count, rows)

@@ -54,6 +54,9 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
         Some(scroll) => help::render(frame, frame.area(), scroll),
         None => (0, 0),
     };
+    if state.no_color {
+        theme::strip_colours(frame.buffer_mut());
+    }
     Viewport {
         // Borders and the header row.
         list_rows: body.height.saturating_sub(3),

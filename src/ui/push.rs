@@ -18,10 +18,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         title.push(Span::styled(format!("{} ", push.target), theme::dim()));
     }
     if state.demo {
-        title.push(Span::styled(
-            " DEMO catalog in memory: nothing leaves this machine ",
-            theme::badge(theme::WARN),
-        ));
+        // The whole sentence only where it fits beside the target.
+        let badge = if area.width >= 100 {
+            " DEMO catalog in memory: nothing leaves this machine "
+        } else {
+            " DEMO: in memory "
+        };
+        title.push(Span::styled(badge, theme::badge(theme::WARN)));
     }
     let block = Block::bordered()
         .title(Line::from(title))
@@ -111,12 +114,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
 
 fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) {
     let Some(plan) = push.plan() else { return };
+    let summary_lines = summary(state, push, plan);
+    // The summary wraps on narrow terminals rather than lose its end.
+    let rows = super::wrapped_rows(&summary_lines, area.width).clamp(2, 4);
     let [summary, body, foot] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(rows),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(area);
+    frame.render_widget(
+        Paragraph::new(summary_lines).wrap(Wrap { trim: false }),
+        summary,
+    );
+    render_table(frame, body, push, plan);
+    render_foot(frame, foot, state, push);
+}
+
+/// What the plan does in counts, and the switches that change it.
+fn summary(
+    state: &State,
+    push: &PushScreen,
+    plan: &crate::model::push::PushPlan,
+) -> Vec<Line<'static>> {
     let c = plan.counts();
     let mut first = vec![
         Span::styled(format!(" blueprint {}  ", plan.blueprint), theme::header()),
@@ -164,13 +184,24 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
             second.push(Span::styled(format!("   {n}"), theme::error()));
         }
     }
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second)]),
-        summary,
-    );
+    vec![Line::from(first), Line::from(second)]
+}
 
+fn render_table(
+    frame: &mut Frame,
+    body: Rect,
+    push: &PushScreen,
+    plan: &crate::model::push::PushPlan,
+) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let label_width = (0..plan.entries.len())
+        .map(|i| push::row_label(push, i).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("STATE".len());
+    // The borders and the space between the columns.
+    let repo_width = usize::from(left.width).saturating_sub(label_width + 3);
     let rows = plan.entries.iter().enumerate().map(|(i, e)| {
         let label = push::row_label(push, i);
         let style = if push::row_bad(push, i) {
@@ -184,17 +215,21 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
         };
         Row::new(vec![
             Cell::from(Span::styled(label, style)),
-            Cell::from(e.repo.clone()),
+            Cell::from(crate::model::text::cut_middle(&e.repo, repo_width).into_owned()),
         ])
     });
-    let table = Table::new(rows, [Constraint::Length(13), Constraint::Min(10)])
+    let label_width = u16::try_from(label_width).unwrap_or(13);
+    let table = Table::new(rows, [Constraint::Length(label_width), Constraint::Min(10)])
         .header(Row::new(vec!["STATE", "REPOSITORY"]).style(theme::header()))
         .row_highlight_style(theme::cursor())
         .block(Block::bordered().border_style(theme::dim()));
     let mut ts = TableState::default().with_selected(Some(push.cursor));
     frame.render_stateful_widget(table, left, &mut ts);
     render_entry(frame, right, push);
+}
 
+fn render_foot(frame: &mut Frame, foot: Rect, state: &State, push: &PushScreen) {
+    let Some(plan) = push.plan() else { return };
     match &push.stage {
         Stage::Pushing {
             done,
@@ -237,7 +272,10 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
             let text = if state.read_only {
                 " read-only mode: nothing can be sent".to_owned()
             } else {
-                format!(" Enter/p push {n} entities (asks y/n)")
+                format!(
+                    " Enter/p push {} (asks y/n)",
+                    crate::model::text::counted(n, "entity", "entities")
+                )
             };
             frame.render_widget(Paragraph::new(text).style(theme::dim()), foot);
         }
@@ -279,7 +317,10 @@ fn render_entry(frame: &mut Frame, area: Rect, push: &PushScreen) {
         )),
         Verdict::Update(fields) => {
             lines.push(Line::styled(
-                format!("plan: update, {} field(s) change:", fields.len()),
+                format!(
+                    "plan: update, {} change:",
+                    crate::model::text::counted(fields.len(), "field", "fields")
+                ),
                 Style::new().fg(theme::WARN),
             ));
             for f in fields {

@@ -36,6 +36,18 @@ pub fn error() -> Style {
     Style::new().fg(ERROR)
 }
 
+/// `NO_COLOR`: every colour goes, and what a background marked (keys, badges) is shown
+/// reversed instead, so it still stands out without a colour escape.
+pub fn strip_colours(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.bg != Color::Reset {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+}
+
 pub fn badge(color: Color) -> Style {
     Style::new()
         .fg(Color::Black)

@@ -19,20 +19,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         return;
     };
     let editor_lines = wb.focused_expr().lines().count().clamp(1, 6) as u16;
-    // A line more for what every mapping together makes, when the file has several.
-    let sweep_lines = if wb.origins.len() > 1 { 5 } else { 4 };
+    let sweep_text = sweep_lines(state, wb);
+    // Wrapped rather than cut on narrow terminals; on short ones the editor keeps its rows
+    // and the sweep gives way.
+    let sweep_rows = super::wrapped_rows(&sweep_text, area.width.saturating_sub(2)).min(6) + 2;
+    let sweep_rows = if area.height < 14 { 0 } else { sweep_rows };
     let [top, editor, sweep] = Layout::vertical([
-        Constraint::Min(6),
+        Constraint::Min(3),
         Constraint::Length(editor_lines + 3),
-        Constraint::Length(sweep_lines),
+        Constraint::Length(sweep_rows),
     ])
     .areas(area);
-    let [fields, input] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+    // The input pane leaves room for the fields on narrow terminals.
+    let input_share = if area.width < 100 { 34 } else { 38 };
+    let [fields, input] = Layout::horizontal([
+        Constraint::Percentage(100 - input_share),
+        Constraint::Percentage(input_share),
+    ])
+    .areas(top);
     render_fields(frame, fields, state, wb);
     render_input(frame, input, state, wb);
     render_editor(frame, editor, wb);
-    render_sweep(frame, sweep, state, wb);
+    render_sweep(frame, sweep, sweep_text);
     if let Some(p) = &wb.prompt {
         render_prompt(frame, area, wb, p);
     }
@@ -43,7 +51,10 @@ fn outcome_span(outcome: Option<&Outcome>, last_good: Option<&serde_json::Value>
         Some(Outcome::Value(serde_json::Value::Null)) => Span::styled("null", theme::dim()),
         Some(Outcome::Value(v)) => Span::raw(v.to_string()),
         Some(Outcome::NoOutput) => Span::styled("no output", Style::new().fg(theme::WARN)),
-        Some(Outcome::Error(e)) => Span::styled(format!("✗ {e}"), theme::error()),
+        Some(Outcome::Error(e)) => {
+            let last = last_good.map_or_else(String::new, |v| format!("  last good: {v}"));
+            Span::styled(format!("✗ {e}{last}"), theme::error())
+        }
         None => match last_good {
             Some(v) => Span::styled(format!("{v}  (last good)"), theme::dim()),
             None => Span::styled("…", theme::dim()),
@@ -79,7 +90,8 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
         .map(|f| f.name.to_string().chars().count())
         .max()
         .unwrap_or(10)
-        .min(30);
+        .min(30)
+        .min(usize::from(inner.width) / 2);
     let total = wb.sweep.as_ref().map_or(0, |s| s.total);
     let mut lines = Vec::new();
     for (i, field) in wb.plan.fields.iter().enumerate() {
@@ -103,14 +115,14 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
             theme::header()
         };
         let outcome = if wb.compile.get(i).is_some_and(|c| !c.is_empty()) {
-            // While the expression does not compile, the last good value stays in view.
+            // The error first, so a long last good value never pushes it off the row.
             let last = wb
                 .last_good
                 .get(i)
                 .and_then(Option::as_ref)
-                .map_or_else(String::new, |v| format!("{v} (last good)  "));
+                .map_or_else(String::new, |v| format!("  last good: {v}"));
             Span::styled(
-                format!("{last}✗ {}", wb.compile[i][0].message),
+                format!("✗ {}{last}", wb.compile[i][0].message),
                 theme::error(),
             )
         } else {
@@ -122,21 +134,35 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
         lines.push(Line::from(vec![
             Span::raw(marker),
             Span::styled(
-                format!("{:<name_width$} ", field.name.to_string()),
+                format!(
+                    "{:<name_width$} ",
+                    crate::model::text::cut_middle(&field.name.to_string(), name_width)
+                ),
                 name_style,
             ),
             count,
             outcome,
         ]));
     }
-    if wb.plan.has_selector {
-        let i = wb.plan.fields.len();
-        lines.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(format!("{:<name_width$} ", "selector.query"), theme::dim()),
-            outcome_span(wb.preview.get(i).and_then(Option::as_ref), None),
-        ]));
-    }
+    // The resource's selector, after the fields: reachable and editable like them.
+    let i = wb.plan.fields.len();
+    let focused = wb.on_selector();
+    lines.push(Line::from(vec![
+        Span::raw(if focused { "▸ " } else { "  " }),
+        Span::styled(
+            format!("{:<name_width$} ", "selector.query"),
+            if focused {
+                theme::title()
+            } else {
+                theme::dim()
+            },
+        ),
+        if wb.plan.has_selector {
+            outcome_span(wb.preview.get(i).and_then(Option::as_ref), None)
+        } else {
+            Span::styled("none: every repository is mapped", theme::dim())
+        },
+    ]));
     let _ = state;
     let scroll = u16::try_from(
         wb.focus
@@ -170,18 +196,23 @@ fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
         .title(Line::from(title))
         .border_style(theme::dim());
     let pretty = serde_json::to_string_pretty(&wb.shape.input(repo)).unwrap_or_default();
+    let text = json::highlight(&pretty);
+    // Scrolling stops with the last line in view.
+    let rows = super::wrapped_rows(&text, area.width.saturating_sub(2));
+    let scroll = wb
+        .input_scroll
+        .min(rows.saturating_sub(area.height.saturating_sub(2)));
     frame.render_widget(
-        Paragraph::new(json::highlight(&pretty))
+        Paragraph::new(text)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         area,
     );
 }
 
 fn render_editor(frame: &mut Frame, area: Rect, wb: &Workbench) {
-    let name = wb
-        .focused_name()
-        .map_or_else(|| "—".to_owned(), ToString::to_string);
+    let name = wb.focused_label();
     let hint = if wb.editing {
         "editing · Esc done"
     } else {
@@ -204,20 +235,50 @@ fn render_editor(frame: &mut Frame, area: Rect, wb: &Workbench) {
         .and_then(|i| i.span)
         .map(|s| jq::byte_span_to_chars(&text, s));
     let cursor = wb.editing.then_some(wb.cursor);
-    let mut lines = jq::highlight(&text, underline, cursor);
+    let lines = jq::highlight(&text, underline, cursor);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [code, error] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).scroll(editor_scroll(wb, code)), code);
     if let Some(issue) = issue {
-        lines.push(Line::styled(format!("✗ {}", issue.message), theme::error()));
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("✗ {}", issue.message), theme::error())),
+            error,
+        );
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+/// `(rows, columns)` the expression scrolls by so the cursor stays in `area`: long lines
+/// scroll sideways rather than hide what is typed at their end.
+fn editor_scroll(wb: &Workbench, area: Rect) -> (u16, u16) {
+    let (row, col) = if wb.editing { wb.cursor } else { (0, 0) };
+    let fit = |pos: usize, room: u16| {
+        let room = usize::from(room.max(1));
+        u16::try_from((pos + 1).saturating_sub(room)).unwrap_or(u16::MAX)
+    };
+    (fit(row, area.height), fit(col, area.width))
+}
+
+fn render_sweep(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    if area.height == 0 {
+        return;
+    }
     let block = Block::bordered()
         .title(Line::styled(
             " sweep over every repository ",
             theme::title(),
         ))
         .border_style(theme::dim());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
+}
+
+/// The sweep's counts, the switches, and why the highlighted repository is dropped.
+fn sweep_lines(state: &State, wb: &Workbench) -> Vec<Line<'static>> {
     let mut first = vec![];
     match &wb.sweep {
         Some(s) => {
@@ -296,7 +357,7 @@ fn render_sweep(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
     if wb.origins.len() > 1 {
         lines.push(all_mappings_line(wb));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    lines
 }
 
 /// What Port would receive from every mapping of the file together, the collisions first.
@@ -386,16 +447,36 @@ fn render_prompt(frame: &mut Frame, area: Rect, wb: &Workbench, prompt: &Prompt)
             ),
             " y delete · n keep ",
         ),
-        Prompt::ConfirmSave => (
-            " save ",
+        Prompt::SaveAs(t) => (
+            " save as ",
+            format!("path: {t}█"),
+            " Enter save · Esc cancel ",
+        ),
+        Prompt::ConfirmSave => {
+            let path = crate::app::workbench::save_path(wb);
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let whose = if wb.path.is_none() {
+                " (a new file in the current directory)"
+            } else {
+                ""
+            };
+            (
+                " save ",
+                format!(
+                    "Write the mapping to {}{whose}? If the file exists, its mode is kept and \
+                     its old content goes to {name}.bak.",
+                    path.display()
+                ),
+                " y save · a save as… · n cancel ",
+            )
+        }
+        Prompt::ConfirmRevert => (
+            " keep the edit? ",
             format!(
-                "Write the mapping to {}? The previous file is kept as .bak.",
-                wb.path.as_ref().map_or_else(
-                    || crate::app::workbench::DEFAULT_SAVE_NAME.to_owned(),
-                    |p| p.display().to_string()
-                )
+                "{} changed. Keep the new expression, or put back what it was?",
+                wb.focused_label()
             ),
-            " y save · n cancel ",
+            " y keep · r revert · Esc back to the editor ",
         ),
         Prompt::ConfirmLeave => (
             " unsaved edits ",

@@ -2,7 +2,9 @@
 //! on the highlighted repository as you type, and a sweep over every repository of every
 //! mapping in the file.
 
+mod editing;
 mod mappings;
+mod saving;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +22,8 @@ use crate::mapping::protocol::CompileIssue;
 use crate::mapping::protocol::{Evaluated, WorkerError};
 use mappings::carry_columns;
 pub use mappings::{Other, SweepColumn};
+pub use saving::save_path;
+pub(super) use saving::saved;
 
 /// A one-line prompt inside the workbench.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +31,13 @@ pub enum Prompt {
     AddProperty(String),
     AddRelation(String),
     Rename(String),
+    /// The path to save to, shown and editable.
+    SaveAs(String),
     ConfirmDelete,
     ConfirmSave,
     ConfirmLeave,
+    /// Esc after changing an expression: keep it, or put back what it was.
+    ConfirmRevert,
 }
 
 impl Prompt {
@@ -37,7 +45,7 @@ impl Prompt {
     pub fn is_text(&self) -> bool {
         matches!(
             self,
-            Prompt::AddProperty(_) | Prompt::AddRelation(_) | Prompt::Rename(_)
+            Prompt::AddProperty(_) | Prompt::AddRelation(_) | Prompt::Rename(_) | Prompt::SaveAs(_)
         )
     }
 }
@@ -70,6 +78,10 @@ pub struct Workbench {
     pub editing: bool,
     /// Cursor in the editor: (line, column in characters).
     pub cursor: (usize, usize),
+    /// The expression as it was when editing began, for `Esc`'s offer to revert.
+    pub edit_start: Option<String>,
+    /// First line of the input pane shown.
+    pub input_scroll: u16,
     pub semantics: Semantics,
     pub shape: Shape,
     pub prompt: Option<Prompt>,
@@ -137,6 +149,8 @@ impl Workbench {
             focus: 0,
             editing: false,
             cursor: (0, 0),
+            edit_start: None,
+            input_scroll: 0,
             semantics: Semantics::Exporter,
             shape: Shape::Exporter,
             prompt: None,
@@ -160,8 +174,11 @@ impl Workbench {
         !self.document_text().is_ok_and(|text| text == self.saved)
     }
 
-    /// The focused field's expression as the editor shows it.
+    /// The focused field's expression as the editor shows it (the selector's after the fields).
     pub fn focused_expr(&self) -> String {
+        if self.on_selector() {
+            return self.mapping.selector_query.clone().unwrap_or_default();
+        }
         self.plan
             .fields
             .get(self.focus)
@@ -203,7 +220,7 @@ impl Workbench {
         self.preview = preview;
         self.last_good = last_good;
         self.compile = compile;
-        self.focus = self.focus.min(self.plan.fields.len().saturating_sub(1));
+        self.focus = self.focus.min(self.last_row());
         self.sync_siblings();
     }
 }
@@ -437,17 +454,13 @@ pub(super) fn edited(state: &mut State, text: String, cursor: (usize, usize)) ->
         return vec![];
     };
     wb.cursor = cursor;
-    let Some(name) = wb.focused_name().cloned() else {
-        return vec![];
-    };
     if wb.focused_expr() == text {
         return vec![];
     }
-    if let Err(e) = wb.mapping.set_field(&name, text) {
-        state_error(state, e.to_string());
+    if let Err(e) = wb.set_focused(text) {
+        state_error(state, e);
         return vec![];
     }
-    wb.replan();
     let mut effects = preview(state);
     effects.extend(sweep(state));
     effects
@@ -464,11 +477,11 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
     if wb.editing {
         // The event loop feeds text keys to the editor; only leaving comes here.
         if action == Some(Action::Back) {
-            wb.editing = false;
+            editing::stop(wb);
         }
         return vec![];
     }
-    let last = wb.plan.fields.len().saturating_sub(1);
+    let last = wb.last_row();
     let Some(action) = action else {
         return vec![];
     };
@@ -483,12 +496,9 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         }
         Action::Down => wb.focus = (wb.focus + 1).min(last),
         Action::Up => wb.focus = wb.focus.saturating_sub(1),
-        Action::Edit => {
-            wb.editing = true;
-            return vec![Effect::EditField {
-                text: wb.focused_expr(),
-            }];
-        }
+        Action::Edit => return vec![editing::start(wb)],
+        Action::PageDown => wb.input_scroll = wb.input_scroll.saturating_add(10),
+        Action::PageUp => wb.input_scroll = wb.input_scroll.saturating_sub(10),
         Action::AddProperty => wb.prompt = Some(Prompt::AddProperty(String::new())),
         Action::AddRelation => wb.prompt = Some(Prompt::AddRelation(String::new())),
         Action::Rename => {
@@ -505,6 +515,7 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
             }
         }
         Action::Save => wb.prompt = Some(Prompt::ConfirmSave),
+        Action::SaveAs => wb.prompt = Some(saving::save_as(wb)),
         Action::ToggleSemantics => {
             // Ocean runs jq 1.8, the exporter jq 1.6: every value is evaluated again.
             wb.semantics = wb.semantics.toggled();
@@ -595,16 +606,22 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
     let text_prompt = |p: &Prompt, text: String| match p {
         Prompt::AddProperty(_) => Prompt::AddProperty(text),
         Prompt::AddRelation(_) => Prompt::AddRelation(text),
+        Prompt::SaveAs(_) => Prompt::SaveAs(text),
         _ => Prompt::Rename(text),
     };
     match (&prompt, action) {
-        (Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t), action) => {
+        (Prompt::SaveAs(t), Some(Action::KeepText)) => saving::save_to(state, t.trim()),
+        (
+            Prompt::AddProperty(t) | Prompt::AddRelation(t) | Prompt::Rename(t) | Prompt::SaveAs(t),
+            action,
+        ) => {
             let mut t = t.clone();
             match (action, key) {
                 (Some(Action::Back), _) => return vec![],
                 (Some(Action::DeleteChar), _) => {
                     t.pop();
                 }
+                (Some(Action::EraseText), _) => t.clear(),
                 (Some(Action::KeepText), _) => {
                     return apply_name(state, &prompt, t.trim().to_owned());
                 }
@@ -626,19 +643,14 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
             }
             changed(state)
         }
-        (Prompt::ConfirmSave, Some(Action::Yes)) => match wb.document_text() {
-            Ok(text) => {
-                let path = wb
-                    .path
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from(DEFAULT_SAVE_NAME));
-                vec![Effect::SaveMapping { path, text }]
-            }
-            Err(e) => {
-                state_error(state, format!("cannot save: {e}"));
-                vec![]
-            }
-        },
+        (Prompt::ConfirmSave, Some(Action::Yes)) => {
+            let path = saving::save_path(wb);
+            saving::save_to(state, &path.to_string_lossy())
+        }
+        (Prompt::ConfirmSave, Some(Action::SaveAs)) => {
+            wb.prompt = Some(saving::save_as(wb));
+            vec![]
+        }
         (Prompt::ConfirmLeave, Some(Action::Yes)) => {
             // The edits stay in memory for this session: `m` brings them back.
             state.screen = Screen::List;
@@ -655,6 +667,7 @@ fn on_prompt(state: &mut State, prompt: Prompt, key: Key, action: Option<Action>
         (Prompt::ConfirmDelete | Prompt::ConfirmSave | Prompt::ConfirmLeave, Some(Action::No)) => {
             vec![]
         }
+        (Prompt::ConfirmRevert, _) => editing::on_revert_prompt(state, action),
         // Anything else keeps the question open: a stray key never confirms.
         _ => {
             wb.prompt = Some(prompt);
@@ -724,10 +737,7 @@ fn apply_name(state: &mut State, prompt: &Prompt, name: String) -> Vec<Effect> {
     {
         wb.focus = i;
         if matches!(prompt, Prompt::AddProperty(_) | Prompt::AddRelation(_)) {
-            wb.editing = true;
-            effects.push(Effect::EditField {
-                text: wb.focused_expr(),
-            });
+            effects.push(editing::start(wb));
         }
     }
     effects
@@ -742,30 +752,6 @@ fn changed(state: &mut State) -> Vec<Effect> {
     let mut effects = preview(state);
     effects.extend(sweep(state));
     effects
-}
-
-pub(super) fn saved(state: &mut State, result: Result<super::SavedFile, String>) {
-    match result {
-        Ok(saved) => {
-            if let Some(wb) = state.workbench.as_mut() {
-                wb.saved = wb.document_text().unwrap_or_default();
-                wb.path = Some(saved.path.clone());
-            }
-            let text = match &saved.backup {
-                Some(bak) => format!(
-                    "saved {} (previous version kept as {})",
-                    saved.path.display(),
-                    bak.display()
-                ),
-                None => format!("saved {}", saved.path.display()),
-            };
-            state.status = Some(Status {
-                level: StatusLevel::Info,
-                text,
-            });
-        }
-        Err(e) => state_error(state, format!("not saved: {e}")),
-    }
 }
 
 #[cfg(test)]
