@@ -7,7 +7,8 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-/// The release binary next to the test build (`scripts/test` builds it first).
+/// The release binary next to the test build (`scripts/test` builds it first). One older
+/// than any source is refused: it would test other code than the checkout's.
 fn release_bin() -> PathBuf {
     let debug = PathBuf::from(support::bin());
     let release = debug
@@ -15,12 +16,45 @@ fn release_bin() -> PathBuf {
         .and_then(|d| d.parent())
         .map(|t| t.join("release").join("ecr-port"))
         .expect("target dir");
-    assert!(
-        release.exists(),
-        "{} is missing: run `cargo build --release` (scripts/test does)",
-        release.display()
-    );
+    let built = std::fs::metadata(&release)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo build --release` (scripts/test does)",
+                release.display()
+            )
+        });
+    if let Some((newest, changed)) = newest_source()
+        && changed > built
+    {
+        panic!(
+            "{} is older than {}: run `cargo build --release` (scripts/test does)",
+            release.display(),
+            newest.display()
+        );
+    }
     release
+}
+
+/// The most recently changed file the release binary is built from.
+fn newest_source() -> Option<(PathBuf, std::time::SystemTime)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("src"), root.join("assets")];
+    let mut files = vec![root.join("Cargo.toml"), root.join("Cargo.lock")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(_) => files.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    files
+        .into_iter()
+        .filter_map(|f| Some((std::fs::metadata(&f).ok()?.modified().ok()?, f)))
+        .max()
+        .map(|(t, f)| (f, t))
 }
 
 /// A tmux server of our own, so nothing else on the machine interferes.
@@ -89,15 +123,20 @@ impl Tmux {
 
     /// Waits until the screen shows `needle`, and returns the screen.
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |screen| screen.contains(needle))
+    }
+
+    /// Waits until the screen meets `done` (`what` names it if it never does).
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let screen = self.screen();
-            if screen.contains(needle) {
+            if done(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {needle:?}; the screen:\n{screen}"
+                "timed out waiting for {what}; the screen:\n{screen}"
             );
             sleep(Duration::from_millis(50));
         }
@@ -169,9 +208,9 @@ fn a_new_user_tours_the_demo() {
 
     t.keys(&["Enter", "Enter"]);
     let detail = t.wait_for("\"RepositoryName\": \"payments/api\"");
-    assert!(detail.contains("exporter input"), "{detail}");
+    assert!(detail.contains("payments/api eu-west-1 · exporter input"), "{detail}");
     assert!(
-        detail.contains("\"Tags\"") || detail.contains("\"Arn\""),
+        detail.contains(r#""Arn": "arn:aws:ecr:eu-west-1:123456789012:repository/payments/api""#),
         "{detail}"
     );
 
@@ -194,7 +233,10 @@ fn a_new_user_tours_the_demo() {
     let preview = t.wait_for("nothing is written until you press y");
     assert!(preview.contains("+ port-search=true"), "{preview}");
     t.keys(&["y"]);
-    t.wait_for("done");
+    // Both written: the results say `done` with no failure, a tick on each row.
+    t.wait_until("both tags written", |s| {
+        s.contains("│done ") && s.matches("│✓ ").count() == 2
+    });
     t.keys(&["Escape"]);
     t.keys(&["L"]);
     let log = t.wait_for("activity log [2]");
@@ -205,9 +247,18 @@ fn a_new_user_tours_the_demo() {
     t.keys(&["Escape"]);
     t.wait_for("2 selected");
 
+    // Redrawn for the new size: the list's frame closes at column 80 and the key bar is the
+    // 20th line (tmux alone would only cut the old 110-column frame).
     t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "20"]);
-    let small = t.wait_for("2 selected");
-    assert!(small.lines().all(|l| l.chars().count() <= 80), "{small}");
+    let small = t.wait_until("the list redrawn 80 columns wide", |s| {
+        s.lines().any(|l| {
+            l.starts_with("┌ repositories [48]") && l.ends_with('┐') && l.chars().count() == 80
+        })
+    });
+    let lines: Vec<&str> = small.lines().collect();
+    assert_eq!(lines.len(), 20, "{small}");
+    assert!(lines[1].contains("2 selected"), "{small}");
+    assert!(lines[19].starts_with(" ?  help"), "{small}");
 
     t.keys(&["q"]);
     assert_eq!(t.exit_status().as_deref(), Some("0"));

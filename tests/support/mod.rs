@@ -161,6 +161,16 @@ pub fn boto3(moto: &Moto, script: &str) {
 pub struct Request {
     pub target: String,
     pub body: serde_json::Value,
+    /// The SigV4 `Authorization` header: its `Credential=<key id>/…` names the signing key.
+    pub authorization: String,
+}
+
+impl Request {
+    /// The access key id that signed the request.
+    pub fn key_id(&self) -> Option<&str> {
+        let (_, rest) = self.authorization.split_once("Credential=")?;
+        rest.split('/').next()
+    }
 }
 
 pub type Handler = dyn Fn(&Request, usize) -> (u16, serde_json::Value) + Send + Sync;
@@ -216,6 +226,7 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
     let mut writer = conn;
     loop {
         let mut target = String::new();
+        let mut authorization = String::new();
         let mut length = 0usize;
         let mut line = String::new();
         // Request line, then headers.
@@ -234,6 +245,7 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
             if let Some((name, value)) = l.split_once(':') {
                 match name.to_ascii_lowercase().as_str() {
                     "x-amz-target" => target = value.trim().to_owned(),
+                    "authorization" => authorization = value.trim().to_owned(),
                     "content-length" => length = value.trim().parse().unwrap_or(0),
                     _ => {}
                 }
@@ -246,6 +258,7 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
         let request = Request {
             target,
             body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+            authorization,
         };
         let before = {
             let mut log = log.lock().unwrap();
