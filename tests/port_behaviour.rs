@@ -46,12 +46,20 @@ fn assert_clean(port: &FakePort, e: &PortError) {
     }
 }
 
+/// A fake Port with blueprint `id`, related to `service` (also defined) as the guide's is.
 async fn with_blueprint(id: &str) -> FakePort {
     let port = FakePort::start().await;
-    port.state().blueprints.insert(
-        id.into(),
-        json!({"identifier": id, "title": id, "schema": {"properties": {}}}),
-    );
+    {
+        let mut st = port.state();
+        let related = json!({"service": {"target": "service", "required": false, "many": false}});
+        st.blueprints.insert(
+            id.into(),
+            json!({"identifier": id, "title": id, "schema": {"properties": {}}, "relations": related}),
+        );
+        st.blueprints.entry("service".into()).or_insert_with(
+            || json!({"identifier": "service", "title": "Service", "schema": {"properties": {}}, "relations": {}}),
+        );
+    }
     port
 }
 
