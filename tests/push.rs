@@ -1137,3 +1137,62 @@ async fn every_mapping_of_every_ecr_resource_is_pushed_and_labelled() {
         ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app-000"]
     );
 }
+
+/// `--read-only`, or a profile listed in `readOnlyProfiles`, keeps `push` and `blueprint
+/// setup` from writing to Port: no request but a token or a read reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_sends_nothing_that_writes_to_port() {
+    let env = Env::new();
+    std::fs::write(env.path("aws-config"), "[profile prod]\nregion = eu-west-1\n").unwrap();
+    std::fs::write(
+        env.path("aws-credentials"),
+        "[prod]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let settings = env.path("settings.json");
+    std::fs::write(&settings, r#"{"aws": {"readOnlyProfiles": ["prod"]}}"#).unwrap();
+    let settings = settings.to_string_lossy().into_owned();
+    let by_profile = ["--profile", "prod", "--config", settings.as_str()];
+    for refusal in [&["--read-only"][..], &by_profile[..]] {
+        // A catalog the push would create entities in, and one that lacks the blueprint.
+        let port = ready_port().await;
+        let mut args = vec!["--yes"];
+        args.extend(refusal);
+        let run = push_binary(&port, repos_json(3, 0), &args, Some(Env::new())).await;
+        assert_eq!(run.code, 1, "{refusal:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("read-only mode"), "{}", run.stderr);
+
+        let bare = FakePort::start().await;
+        let mut cmd = env.cmd();
+        cmd.env("PORT_CLIENT_ID", CLIENT_ID)
+            .env("PORT_CLIENT_SECRET", CLIENT_SECRET)
+            .env("PORT_BASE_URL", bare.url())
+            .args(["blueprint", "setup", "--yes"])
+            .args(refusal);
+        let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{refusal:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("read-only mode"), "{}", stderr(&out));
+
+        for fake in [&port, &bare] {
+            let writes: Vec<String> = fake
+                .state()
+                .requests
+                .iter()
+                .filter(|r| match r.method.as_str() {
+                    "GET" => false,
+                    "POST" => {
+                        r.path != "/v1/auth/access_token" && !r.path.ends_with("/entities/search")
+                    }
+                    _ => true,
+                })
+                .map(|r| r.route())
+                .collect();
+            assert!(writes.is_empty(), "{refusal:?}: {writes:?}");
+        }
+        assert!(bare.state().blueprints.is_empty());
+        let stored = port.state().entities.len();
+        assert_eq!(stored, SERVICES.len() + 1, "only the services and the region");
+    }
+}
