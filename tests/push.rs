@@ -1196,3 +1196,96 @@ async fn read_only_sends_nothing_that_writes_to_port() {
         assert_eq!(stored, SERVICES.len() + 1, "only the services and the region");
     }
 }
+
+/// A journal of `entries` (identifier, outcome) to `target`, stamped `stamp`.
+fn journal_with(env: &Env, stamp: &str, target: &str, entries: &[(&str, Option<Outcome>)]) {
+    let mut j = journal::Journal::create(&env.path("state").join("pushes"), stamp).unwrap();
+    j.write(&Line::Push {
+        version: 1,
+        blueprint: "ecr_repository".into(),
+        target: target.into(),
+        create_missing_related: false,
+        started: stamp.into(),
+    })
+    .unwrap();
+    for (n, (id, outcome)) in entries.iter().enumerate() {
+        j.write(&Line::Entry {
+            n,
+            repo: format!("{id} (eu-west-1)"),
+            identifier: (*id).into(),
+            plan: "create".into(),
+            reasons: vec![],
+            entity: Some(json!({"identifier": id, "blueprint": "ecr_repository",
+                                "relations": {"service": "orders"}})),
+        })
+        .unwrap();
+        if let Some(outcome) = outcome {
+            j.write(&Line::Outcome {
+                n,
+                outcome: outcome.clone(),
+            })
+            .unwrap();
+        }
+    }
+}
+
+fn failed(status: u16) -> Option<Outcome> {
+    Some(Outcome::Failed {
+        status,
+        error: "e".into(),
+        message: format!("HTTP {status}"),
+    })
+}
+
+/// A bare `push --resume` picks the newest journal a retry may finish: one whose failures
+/// are all Port refusing the entity (4xx) is passed over. A journal of one Port is refused
+/// against another, and nothing is sent then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_resume_passes_over_4xx_journals_and_never_crosses_targets() {
+    use ecr_port::port::Catalog;
+    let port = ready_port().await;
+    let here = client(&port).describe();
+    let env = Env::new();
+    journal_with(&env, "20261127T000000Z", &here, &[("older-503", failed(503))]);
+    journal_with(
+        &env,
+        "20261128T000000Z",
+        &here,
+        &[("newer-422", failed(422)), ("newer-404", failed(404))],
+    );
+    let resume = |env: &Env| {
+        let mut cmd = env_cmd(env, &port);
+        cmd.args(["push", "--resume", "--yes"]);
+        tokio::task::spawn_blocking(move || support::run(&mut cmd))
+    };
+    let out = resume(&env).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent: Vec<Value> = port
+        .state()
+        .requests
+        .iter()
+        .filter(|r| r.route() == "POST /v1/blueprints/ecr_repository/entities/bulk")
+        .flat_map(|r| r.body["entities"].as_array().cloned().unwrap_or_default())
+        .map(|e| e["identifier"].clone())
+        .collect();
+    assert_eq!(sent, [json!("older-503")]);
+
+    let other = Env::new();
+    journal_with(
+        &other,
+        "20261127T000000Z",
+        "https://api.us.port.io",
+        &[("elsewhere", None)],
+    );
+    let out = resume(&other).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("was a push to https://api.us.port.io"),
+        "{}",
+        stderr(&out)
+    );
+    let bulks = port
+        .state()
+        .count("POST /v1/blueprints/ecr_repository/entities/bulk");
+    assert_eq!(bulks, 1, "only the first resume sent");
+}
