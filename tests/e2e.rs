@@ -208,7 +208,10 @@ fn a_new_user_tours_the_demo() {
 
     t.keys(&["Enter", "Enter"]);
     let detail = t.wait_for("\"RepositoryName\": \"payments/api\"");
-    assert!(detail.contains("payments/api eu-west-1 · exporter input"), "{detail}");
+    assert!(
+        detail.contains("payments/api eu-west-1 · exporter input"),
+        "{detail}"
+    );
     assert!(
         detail.contains(r#""Arn": "arn:aws:ecr:eu-west-1:123456789012:repository/payments/api""#),
         "{detail}"

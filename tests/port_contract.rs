@@ -154,10 +154,7 @@ impl Prism {
             .lines()
             .filter(|l| l.contains("Violation: response."))
             .collect();
-        let unknown: Vec<&&str> = answers
-            .iter()
-            .filter(|l| !known_example_flaw(l))
-            .collect();
+        let unknown: Vec<&&str> = answers.iter().filter(|l| !known_example_flaw(l)).collect();
         assert!(
             unknown.is_empty(),
             "{step}: answers that break Port's spec beyond the known flaws of its examples:\n{unknown:#?}"
@@ -361,7 +358,8 @@ async fn every_call_is_valid_against_the_openapi_spec() {
     let fake = fake_port::FakePort::start().await;
     {
         let mut st = fake.state();
-        st.blueprints.insert("ecr_repository".into(), ecr_blueprint());
+        st.blueprints
+            .insert("ecr_repository".into(), ecr_blueprint());
         for (id, title) in [("service", "Service"), ("region", "Region")] {
             st.blueprints
                 .insert(id.into(), blueprint::target_blueprint(id, title));

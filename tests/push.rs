@@ -1143,7 +1143,11 @@ async fn every_mapping_of_every_ecr_resource_is_pushed_and_labelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_sends_nothing_that_writes_to_port() {
     let env = Env::new();
-    std::fs::write(env.path("aws-config"), "[profile prod]\nregion = eu-west-1\n").unwrap();
+    std::fs::write(
+        env.path("aws-config"),
+        "[profile prod]\nregion = eu-west-1\n",
+    )
+    .unwrap();
     std::fs::write(
         env.path("aws-credentials"),
         "[prod]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
@@ -1193,7 +1197,11 @@ async fn read_only_sends_nothing_that_writes_to_port() {
         }
         assert!(bare.state().blueprints.is_empty());
         let stored = port.state().entities.len();
-        assert_eq!(stored, SERVICES.len() + 1, "only the services and the region");
+        assert_eq!(
+            stored,
+            SERVICES.len() + 1,
+            "only the services and the region"
+        );
     }
 }
 
@@ -1246,7 +1254,12 @@ async fn a_bare_resume_passes_over_4xx_journals_and_never_crosses_targets() {
     let port = ready_port().await;
     let here = client(&port).describe();
     let env = Env::new();
-    journal_with(&env, "20261127T000000Z", &here, &[("older-503", failed(503))]);
+    journal_with(
+        &env,
+        "20261127T000000Z",
+        &here,
+        &[("older-503", failed(503))],
+    );
     journal_with(
         &env,
         "20261128T000000Z",
@@ -1288,4 +1301,101 @@ async fn a_bare_resume_passes_over_4xx_journals_and_never_crosses_targets() {
         .state()
         .count("POST /v1/blueprints/ecr_repository/entities/bulk");
     assert_eq!(bulks, 1, "only the first resume sent");
+}
+
+/// Killed with SIGKILL while a batch is in flight (no handler runs, the journal stops
+/// mid-push), then `push --resume --yes`: every entity reaches Port and is created exactly
+/// once. What was answered is not sent again; the batch in flight when the process died was
+/// never answered, so the resume upserts it again (an update, not a second entity).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_killed_mid_batch_resumes_sending_each_entity_exactly_once() {
+    let port = ready_port().await;
+    let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+    {
+        let mut st = port.state();
+        // The first batch is answered, the second lands but its answer is held.
+        st.fault(bulk, Fault::Slow(Duration::ZERO));
+        st.fault(bulk, Fault::Slow(Duration::from_secs(30)));
+    }
+    let env = Env::new();
+    let input = env.path("repos.json");
+    std::fs::write(&input, repos_json(60, 0).to_string()).unwrap();
+    let mut cmd = env_cmd(&env, &port);
+    cmd.args(["push", "--yes", "--input"])
+        .arg(&input)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("the binary starts");
+    let journals = env.path("state").join("pushes");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let answered = journal::list(&journals)
+            .first()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map_or(0, |t| t.matches(r#""kind":"outcome""#).count());
+        if answered >= 20 && port.state().count(bulk) >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push never had one batch answered and one in flight"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    port.state().faults_clear();
+
+    let mut cmd = env_cmd(&env, &port);
+    cmd.args(["push", "--resume", "--yes"]);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The journal after the kill and the resume: what the first run saw answered is the
+    // outcomes before the resume line.
+    let lines = journal::read(&journal::list(&journals)[0]).unwrap();
+    let identifier = |at: usize| {
+        lines.iter().find_map(|l| match l {
+            Line::Entry { n, identifier, .. } if *n == at => Some(identifier.clone()),
+            _ => None,
+        })
+    };
+    let answered: Vec<String> = lines
+        .iter()
+        .take_while(|l| !matches!(l, Line::Resume { .. }))
+        .filter_map(|l| match l {
+            Line::Outcome { n, .. } => identifier(*n),
+            _ => None,
+        })
+        .collect();
+    assert!(answered.len() >= 20, "{answered:?}");
+    let mut sent = std::collections::BTreeMap::<String, usize>::new();
+    let st = port.state();
+    for r in st.requests.iter().filter(|r| r.route().starts_with(bulk)) {
+        for e in r.body["entities"].as_array().into_iter().flatten() {
+            *sent
+                .entry(e["identifier"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(sent.len(), 60, "every entity was sent");
+    let resent: Vec<_> = sent
+        .iter()
+        .filter(|(id, n)| **n > 1 && answered.contains(id))
+        .collect();
+    assert!(resent.is_empty(), "answered, then sent again: {resent:?}");
+    let mut created: Vec<&String> = st.created.iter().map(|(_, id)| id).collect();
+    created.sort();
+    created.dedup();
+    assert_eq!(
+        (created.len(), st.created.len()),
+        (60, 60),
+        "each created once"
+    );
 }

@@ -123,7 +123,10 @@ async fn filter_while_typing_and_inverted() {
     keys(&mut state, &[Key::Char('/'), Key::Ctrl('u')]);
     typed(&mut state, "zzz");
     let screen = draw(&state);
-    assert!(screen.contains("No repository matches the filter"), "{screen}");
+    assert!(
+        screen.contains("No repository matches the filter"),
+        "{screen}"
+    );
     assert!(screen.contains("/zzz█  0 shown"), "{screen}");
     insta::assert_snapshot!("filter_no_match", screen);
 }
@@ -696,7 +699,10 @@ async fn push_plan_diff_confirm_progress_and_results() {
 
     let mut state = push_state(4).await;
     let screen = draw(&state);
-    assert!(screen.contains("push to Port https://api.port.io"), "{screen}");
+    assert!(
+        screen.contains("push to Port https://api.port.io"),
+        "{screen}"
+    );
     assert!(!screen.contains("DEMO"), "{screen}");
     insta::assert_snapshot!("push_plan_update_diff", screen);
     keys(&mut state, &[Key::Down]);

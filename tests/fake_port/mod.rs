@@ -81,6 +81,9 @@ pub struct State {
     /// (blueprint, identifier) → entity.
     pub entities: BTreeMap<(String, String), Value>,
     pub search_page_size: usize,
+    /// (blueprint, identifier) of each entity a bulk upsert created, in order: an entity
+    /// created twice would show twice.
+    pub created: Vec<(String, String)>,
     /// The network is gone: every request is read and its connection closed unanswered.
     pub down: bool,
     traces: u64,
@@ -98,6 +101,7 @@ impl Default for State {
             blueprints: BTreeMap::new(),
             entities: BTreeMap::new(),
             search_page_size: 1000,
+            created: Vec::new(),
             down: false,
             traces: 0,
         }
@@ -500,7 +504,10 @@ fn check_query(q: &Value) -> Result<(), String> {
     if let Some(k) = o.keys().find(|k| *k != "combinator" && *k != "rules") {
         return Err(format!("query: unknown key {k}"));
     }
-    if !matches!(o.get("combinator").and_then(Value::as_str), Some("and" | "or")) {
+    if !matches!(
+        o.get("combinator").and_then(Value::as_str),
+        Some("and" | "or")
+    ) {
         return Err("query.combinator must be `and` or `or`".into());
     }
     let rules = o
@@ -691,6 +698,9 @@ fn bulk(st: &mut State, bp: &str, query: &str, body: &Value) -> Answer {
             None => {
                 let key = (bp.to_owned(), id.clone());
                 let created = !st.entities.contains_key(&key);
+                if created {
+                    st.created.push(key.clone());
+                }
                 let mut stored = entity.clone();
                 stored["blueprint"] = json!(bp);
                 st.entities.insert(key, stored);
