@@ -674,6 +674,7 @@ async fn login_checks_the_credentials_and_keeps_them_private() {
     let login = |secret: &'static str| {
         let mut cmd = env.cmd();
         cmd.env("PORT_BASE_URL", port.url())
+            .env("ECR_PORT_LOG", "debug")
             .arg("--config")
             .arg(&settings)
             .args(["login", "--client-id", CLIENT_ID])
@@ -702,7 +703,19 @@ async fn login_checks_the_credentials_and_keeps_them_private() {
 
     let out = login(CLIENT_SECRET).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!stderr(&out).contains(CLIENT_SECRET));
+    let tokens = port.state().issued_tokens();
+    assert!(!tokens.is_empty(), "login asked Port for a token");
+    let log = std::fs::read_to_string(env.path("state").join("ecr-port.log")).expect("a log");
+    assert!(log.contains("POST /v1/auth/access_token"), "{log}");
+    for secret in tokens.iter().map(String::as_str).chain([CLIENT_SECRET]) {
+        for (what, text) in [
+            ("stdout", stdout(&out)),
+            ("stderr", stderr(&out)),
+            ("the log", log.clone()),
+        ] {
+            assert!(!text.contains(secret), "{what} shows {secret}");
+        }
+    }
     let mode = std::fs::metadata(&settings).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert!(

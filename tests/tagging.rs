@@ -61,6 +61,17 @@ c.create_repository(repositoryName='bystander', tags=[{'Key': 'keep', 'Value': '
         lines.contains("ok    team/api (eu-west-1): + port-shop=true"),
         "{lines}"
     );
+    // The log holds the AWS CLI command that makes the same change, region included.
+    let log = std::fs::read_to_string(env.path("state").join("ecr-port.log")).expect("a log");
+    for name in ["team/api", "team/web"] {
+        let command = format!(
+            "command=\"aws ecr tag-resource --resource-arn {} --tags Key=port-shop,Value=true \
+             --region eu-west-1 --endpoint-url {}\"",
+            format_args!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}"),
+            moto.url
+        );
+        assert!(log.contains(&command), "{command}\n{log}");
+    }
     assert_eq!(
         tags_of(&moto, "eu-west-1", "team/api"),
         json!([{"Key": "port-shop", "Value": "true"}, {"Key": "team", "Value": "a"}])
