@@ -775,16 +775,12 @@ async fn sigterm_and_sighup_stop_a_push_like_ctrl_c() {
 }
 
 async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i32) {
+    use std::io::BufRead;
     let port = ready_port().await;
-    {
-        let mut st = port.state();
-        for _ in 0..5 {
-            st.fault(
-                "POST /v1/blueprints/ecr_repository/entities/bulk",
-                Fault::Slow(Duration::from_millis(400)),
-            );
-        }
-    }
+    let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+    // The first batch's answer waits until the push has said it is stopping.
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    port.state().fault(bulk, Fault::Hold(gate.clone()));
     let env = Env::new();
     let input = env.path("repos.json");
     std::fs::write(&input, repos_json(100, 0).to_string()).unwrap();
@@ -796,14 +792,10 @@ async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let child = cmd.spawn().unwrap();
+    let mut child = cmd.spawn().unwrap();
     // Interrupt once the first batch is on its way.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while port
-        .state()
-        .count("POST /v1/blueprints/ecr_repository/entities/bulk")
-        == 0
-    {
+    while port.state().count(bulk) == 0 {
         assert!(std::time::Instant::now() < deadline, "no bulk request came");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -811,12 +803,30 @@ async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i
     unsafe {
         libc::kill(child.id() as i32, signal);
     }
+    let (said, heard) = std::sync::mpsc::channel();
+    let err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in err.lines().map_while(Result::ok) {
+            if line.contains("stopping") {
+                let _ = said.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    tokio::task::spawn_blocking(move || heard.recv_timeout(Duration::from_secs(20)))
+        .await
+        .unwrap()
+        .expect("the push says it is stopping");
+    gate.notify_one();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
-    let (so, se) = (stdout(&out), stderr(&out));
+    let se = reader.join().unwrap();
+    let so = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{so}\n{se}");
-    assert!(se.contains("stopping"), "{se}");
     assert!(
         so.contains("100 entities: 20 created · 0 updated · 0 unchanged · 0 failed · 0 refused · 80 not attempted"),
         "{so}"
@@ -967,8 +977,9 @@ async fn render_dry_run_and_push_send_the_same_entities() {
 async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
     let port = ready_port().await;
     let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
-    port.state()
-        .fault(bulk, Fault::Slow(Duration::from_secs(3)));
+    // The first push's batch is answered only once the second has been refused.
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    port.state().fault(bulk, Fault::Hold(gate.clone()));
     let env = Env::new();
     let state_dir = env.path("state");
     std::fs::write(env.path("repos.json"), repos_json(10, 0).to_string()).unwrap();
@@ -999,6 +1010,7 @@ async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
     );
     assert!(second.stderr.contains("pid "), "{}", second.stderr);
     assert!(second.stderr.contains("journal "), "{}", second.stderr);
+    gate.notify_one();
     let first = first.await.unwrap();
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert_eq!(port.state().count(bulk), 1, "the 10 entities went out once");
@@ -1326,9 +1338,9 @@ async fn a_push_killed_mid_batch_resumes_sending_each_entity_exactly_once() {
     let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
     {
         let mut st = port.state();
-        // The first batch is answered, the second lands but its answer is held.
+        // The first batch is answered, the second lands but its answer never comes.
         st.fault(bulk, Fault::Slow(Duration::ZERO));
-        st.fault(bulk, Fault::Slow(Duration::from_secs(30)));
+        st.fault(bulk, Fault::Hold(std::sync::Arc::default()));
     }
     let env = Env::new();
     let input = env.path("repos.json");

@@ -53,6 +53,9 @@ pub enum Fault {
     Slow(std::time::Duration),
     /// Does the request (stores the entities), then the network dies before the answer.
     AcceptThenDie,
+    /// Does the request, and answers once the test opens the gate (`notify_one`): a request
+    /// in flight for as long as the test needs, with no clock involved.
+    Hold(Arc<tokio::sync::Notify>),
 }
 
 impl Fault {
@@ -216,6 +219,7 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
             return Ok(());
         };
         let mut delay = None;
+        let mut gate = None;
         let outcome = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(request.clone());
@@ -240,8 +244,10 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
                     body,
                 }),
                 other => {
-                    if let Some(Fault::Slow(d)) = other {
-                        delay = Some(d);
+                    match other {
+                        Some(Fault::Slow(d)) => delay = Some(d),
+                        Some(Fault::Hold(g)) => gate = Some(g),
+                        _ => {}
                     }
                     let mut a = handle(&mut st, &request);
                     a.headers.append(&mut st.next_headers);
@@ -254,6 +260,9 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
         };
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
+        }
+        if let Some(g) = gate {
+            g.notified().await;
         }
         let trace = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
