@@ -70,10 +70,16 @@ impl Tmux {
 
     /// `vars`: extra `NAME=value` words for the app's environment.
     fn start_with(args: &str, width: u16, height: u16, vars: &str) -> Tmux {
+        Tmux::start_after("", args, width, height, vars)
+    }
+
+    /// `prelude`: shell words run before the app, e.g. a `trap` that keeps the shell alive
+    /// through a Ctrl-C meant for the app, so it can still record the terminal's state.
+    fn start_after(prelude: &str, args: &str, width: u16, height: u16, vars: &str) -> Tmux {
         let env = support::Env::new();
         let socket = format!("ecr-port-e2e-{}-{}", std::process::id(), fastrand_suffix());
         let command = format!(
-            "env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
+            "{prelude}env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
              AWS_SHARED_CREDENTIALS_FILE={home}/none AWS_EC2_METADATA_DISABLED=true \
              {vars} TERM=xterm-256color {bin} {args}; s=$?; stty -a > {home}/stty-after; \
              echo $s > {home}/exit-status",
@@ -449,4 +455,46 @@ fn signals_restore_the_terminal_and_keep_unsaved_edits() {
             "SIG{signal}: {screen}"
         );
     }
+}
+
+/// After the app ends, the shell's `stty -a` shows a cooked terminal.
+fn assert_cooked(t: &Tmux, what: &str) {
+    let stty = std::fs::read_to_string(t.env.path("stty-after")).expect("stty ran");
+    for flag in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(
+            stty.split_whitespace().any(|w| w == flag),
+            "{what}: `{flag}` is off after exit:\n{stty}"
+        );
+    }
+}
+
+/// A panic inside the running UI restores the terminal before the process ends (101).
+#[test]
+fn a_panic_in_the_tui_restores_the_terminal() {
+    let t = Tmux::start_with("--demo", 100, 30, "ECR_PORT_TEST_PANIC=tui");
+    t.wait_for("48 repositories");
+    t.keys(&["j"]);
+    assert_eq!(t.exit_status().as_deref(), Some("101"));
+    assert_cooked(&t, "after a panic");
+    let screen = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "0"]);
+    assert!(
+        screen.contains("ECR_PORT_TEST_PANIC=tui and a key was pressed"),
+        "{screen}"
+    );
+    // Out of the alternate screen: the table is gone.
+    assert!(!t.screen().contains("repositories ["), "{}", t.screen());
+}
+
+/// Ctrl-C at `login`'s secret prompt cancels it, saves nothing and turns the echo back on.
+#[test]
+fn ctrl_c_at_the_secret_prompt_restores_echo() {
+    let t = Tmux::start_after("trap true INT; ", "login --client-id someone", 100, 20, "");
+    t.wait_for("Port client secret (not shown): ");
+    t.keys(&["C-c"]);
+    assert_eq!(t.exit_status().as_deref(), Some("1"));
+    assert_cooked(&t, "after Ctrl-C at the prompt");
+    let screen = t.screen();
+    assert!(screen.contains("cancelled; nothing was saved"), "{screen}");
+    let saved = t.env.path(".config").join("ecr-port").join("config.json");
+    assert!(!saved.exists(), "nothing was saved");
 }
