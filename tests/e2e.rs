@@ -1,5 +1,7 @@
 //! End to end: the release binary in tmux, keys in, screen out, as a person would use it.
 
+#[allow(dead_code)] // each test binary uses a different part of the fake
+mod fake_port;
 mod support;
 
 use std::path::PathBuf;
@@ -497,4 +499,150 @@ fn ctrl_c_at_the_secret_prompt_restores_echo() {
     assert!(screen.contains("cancelled; nothing was saved"), "{screen}");
     let saved = t.env.path(".config").join("ecr-port").join("config.json");
     assert!(!saved.exists(), "nothing was saved");
+}
+
+/// The TUI against real parts: ECR is moto's server, Port the stateful fake. A tag written in
+/// the tag dialog lands in moto, the workbench maps both repositories, and the push creates
+/// both entities with their services; quitting exits 0. A second session killed by SIGTERM
+/// while its push is in flight exits 143 and names the resume command.
+#[test]
+fn the_tui_tags_maps_and_pushes_against_moto_and_port() {
+    use ecr_port::port::blueprint;
+    let moto = support::Moto::start();
+    support::boto3(
+        &moto,
+        "c = ecr('eu-west-1')\n\
+         c.create_repository(repositoryName='shop/api', tags=[{'Key': 'port-orders', 'Value': 'true'}])\n\
+         c.create_repository(repositoryName='shop/web')\n",
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let port = rt.block_on(fake_port::FakePort::start());
+    {
+        let mut st = port.state();
+        st.blueprints.insert(
+            "ecr_repository".into(),
+            blueprint::guide_blueprint("ecr_repository"),
+        );
+        for (id, title) in [("service", "Service"), ("region", "Region")] {
+            st.blueprints
+                .insert(id.into(), blueprint::target_blueprint(id, title));
+        }
+        for s in ["orders", "search"] {
+            st.add_entity("service", s);
+        }
+        st.add_entity("region", "eu-west-1");
+    }
+    let vars = format!(
+        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing PORT_CLIENT_ID={} \
+         PORT_CLIENT_SECRET={} PORT_BASE_URL={}",
+        fake_port::CLIENT_ID,
+        fake_port::CLIENT_SECRET,
+        port.url()
+    );
+    let args = format!("--endpoint-url {} --region eu-west-1", moto.url);
+    let t = Tmux::start_with(&args, 120, 32, &vars);
+    t.wait_for("2 repositories");
+
+    // Tag shop/web for `search`: the write goes to moto.
+    t.keys(&["/"]);
+    t.text("shop/web");
+    t.wait_for("1 shown");
+    t.keys(&["Enter", "Space", "t"]);
+    t.wait_for("Add a port-<service> tag");
+    t.text("search");
+    t.keys(&["Enter"]);
+    let preview = t.wait_for("nothing is written until you press y");
+    assert!(
+        preview.contains("shop/web (eu-west-1)  + port-search=true"),
+        "{preview}"
+    );
+    t.keys(&["y"]);
+    t.wait_until("the tag written", |s| {
+        s.contains("│done ") && s.contains("│✓ ")
+    });
+    support::boto3(
+        &moto,
+        "c = ecr('eu-west-1')\n\
+         arn = c.describe_repositories(repositoryNames=['shop/web'])['repositories'][0]['repositoryArn']\n\
+         assert c.list_tags_for_resource(resourceArn=arn)['tags'] == [{'Key': 'port-search', 'Value': 'true'}]\n",
+    );
+    // Close the results, clear the filter, then the selection.
+    t.keys(&["Escape", "Escape", "Escape"]);
+    t.wait_until("the list unfiltered and unselected", |s| {
+        s.contains("[2]") && !s.contains("selected")
+    });
+
+    // The workbench maps both repositories with the shipped mapping.
+    t.keys(&["m"]);
+    t.wait_for("2/2");
+    t.keys(&["Escape"]);
+    t.wait_for("2 repositories");
+
+    // The push plans against the fake Port and creates both.
+    t.keys(&["p"]);
+    t.wait_for("Enter/p push 2 entities");
+    t.keys(&["Enter"]);
+    t.wait_for("y / n");
+    t.keys(&["y"]);
+    t.wait_for("2 entities: 2 created");
+    let services: std::collections::BTreeMap<String, serde_json::Value> = port
+        .state()
+        .entities
+        .iter()
+        .filter(|((b, _), _)| b == "ecr_repository")
+        .map(|((_, id), e)| (id.clone(), e["relations"]["service"].clone()))
+        .collect();
+    let arn = |name: &str| format!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}");
+    assert_eq!(
+        services,
+        [
+            (arn("shop/api"), serde_json::json!("orders")),
+            (arn("shop/web"), serde_json::json!("search")),
+        ]
+        .into()
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("2 repositories");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    drop(t);
+
+    // A second session's push is held in flight; SIGTERM ends the session with 143.
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    port.state().fault(
+        "POST /v1/blueprints/ecr_repository/entities/bulk",
+        fake_port::Fault::Hold(gate.clone()),
+    );
+    port.state()
+        .entities
+        .retain(|(b, _), _| b != "ecr_repository");
+    let t = Tmux::start_with(&args, 120, 32, &vars);
+    t.wait_for("2 repositories");
+    t.keys(&["p"]);
+    t.wait_for("Enter/p push 2 entities");
+    t.keys(&["Enter"]);
+    t.wait_for("y / n");
+    t.keys(&["y"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while port
+        .state()
+        .count("POST /v1/blueprints/ecr_repository/entities/bulk")
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the push never sent");
+        sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &t.app_pid()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    gate.notify_one();
+    assert_eq!(t.exit_status().as_deref(), Some("143"));
+    assert_cooked(&t, "after SIGTERM mid-push");
+    let screen = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "0"]);
+    assert!(
+        screen.contains("a push was still sending") && screen.contains("push --resume"),
+        "{screen}"
+    );
 }
