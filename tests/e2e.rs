@@ -491,7 +491,7 @@ fn a_panic_in_the_tui_restores_the_terminal() {
 #[test]
 fn ctrl_c_at_the_secret_prompt_restores_echo() {
     let t = Tmux::start_after("trap true INT; ", "login --client-id someone", 100, 20, "");
-    t.wait_for("Port client secret (not shown): ");
+    t.wait_for("Port client secret (not shown):");
     t.keys(&["C-c"]);
     assert_eq!(t.exit_status().as_deref(), Some("1"));
     assert_cooked(&t, "after Ctrl-C at the prompt");
