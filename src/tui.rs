@@ -115,6 +115,14 @@ fn install_panic_hook() {
     }));
 }
 
+/// With `ECR_PORT_TEST_PANIC=tui`, a key panics inside the running UI: no input reaches a
+/// panic otherwise, so this is how the tests see the terminal restored after one.
+fn panic_if_asked() {
+    if std::env::var_os("ECR_PORT_TEST_PANIC").is_some_and(|v| v == "tui") {
+        panic!("ECR_PORT_TEST_PANIC=tui and a key was pressed");
+    }
+}
+
 /// The newest job for a worker; a newer one replaces a waiting one (latest wins).
 type Latest<T> = tokio::sync::watch::Sender<Option<Arc<T>>>;
 
@@ -304,6 +312,7 @@ async fn run_loop(
             stop = signals.next() => return Ok(Some(stop)),
             event = terminal_events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => {
+                    panic_if_asked();
                     // Each key against the state the one before it left (an Esc that ends
                     // editing changes where the next key goes).
                     for key in unmerge_escape(key) {

@@ -1,5 +1,7 @@
 //! End to end: the release binary in tmux, keys in, screen out, as a person would use it.
 
+#[allow(dead_code)] // each test binary uses a different part of the fake
+mod fake_port;
 mod support;
 
 use std::path::PathBuf;
@@ -7,7 +9,8 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-/// The release binary next to the test build (`scripts/test` builds it first).
+/// The release binary next to the test build (`scripts/test` builds it first). One older
+/// than any source is refused: it would test other code than the checkout's.
 fn release_bin() -> PathBuf {
     let debug = PathBuf::from(support::bin());
     let release = debug
@@ -15,12 +18,45 @@ fn release_bin() -> PathBuf {
         .and_then(|d| d.parent())
         .map(|t| t.join("release").join("ecr-port"))
         .expect("target dir");
-    assert!(
-        release.exists(),
-        "{} is missing: run `cargo build --release` (scripts/test does)",
-        release.display()
-    );
+    let built = std::fs::metadata(&release)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo build --release` (scripts/test does)",
+                release.display()
+            )
+        });
+    if let Some((newest, changed)) = newest_source()
+        && changed > built
+    {
+        panic!(
+            "{} is older than {}: run `cargo build --release` (scripts/test does)",
+            release.display(),
+            newest.display()
+        );
+    }
     release
+}
+
+/// The most recently changed file the release binary is built from.
+fn newest_source() -> Option<(PathBuf, std::time::SystemTime)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("src"), root.join("assets")];
+    let mut files = vec![root.join("Cargo.toml"), root.join("Cargo.lock")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(_) => files.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    files
+        .into_iter()
+        .filter_map(|f| Some((std::fs::metadata(&f).ok()?.modified().ok()?, f)))
+        .max()
+        .map(|(t, f)| (f, t))
 }
 
 /// A tmux server of our own, so nothing else on the machine interferes.
@@ -36,10 +72,16 @@ impl Tmux {
 
     /// `vars`: extra `NAME=value` words for the app's environment.
     fn start_with(args: &str, width: u16, height: u16, vars: &str) -> Tmux {
+        Tmux::start_after("", args, width, height, vars)
+    }
+
+    /// `prelude`: shell words run before the app, e.g. a `trap` that keeps the shell alive
+    /// through a Ctrl-C meant for the app, so it can still record the terminal's state.
+    fn start_after(prelude: &str, args: &str, width: u16, height: u16, vars: &str) -> Tmux {
         let env = support::Env::new();
         let socket = format!("ecr-port-e2e-{}-{}", std::process::id(), fastrand_suffix());
         let command = format!(
-            "env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
+            "{prelude}env HOME={home} ECR_PORT_STATE_DIR={home}/state AWS_CONFIG_FILE={home}/none \
              AWS_SHARED_CREDENTIALS_FILE={home}/none AWS_EC2_METADATA_DISABLED=true \
              {vars} TERM=xterm-256color {bin} {args}; s=$?; stty -a > {home}/stty-after; \
              echo $s > {home}/exit-status",
@@ -89,15 +131,20 @@ impl Tmux {
 
     /// Waits until the screen shows `needle`, and returns the screen.
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |screen| screen.contains(needle))
+    }
+
+    /// Waits until the screen meets `done` (`what` names it if it never does).
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let screen = self.screen();
-            if screen.contains(needle) {
+            if done(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {needle:?}; the screen:\n{screen}"
+                "timed out waiting for {what}; the screen:\n{screen}"
             );
             sleep(Duration::from_millis(50));
         }
@@ -169,9 +216,12 @@ fn a_new_user_tours_the_demo() {
 
     t.keys(&["Enter", "Enter"]);
     let detail = t.wait_for("\"RepositoryName\": \"payments/api\"");
-    assert!(detail.contains("exporter input"), "{detail}");
     assert!(
-        detail.contains("\"Tags\"") || detail.contains("\"Arn\""),
+        detail.contains("payments/api eu-west-1 · exporter input"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains(r#""Arn": "arn:aws:ecr:eu-west-1:123456789012:repository/payments/api""#),
         "{detail}"
     );
 
@@ -194,7 +244,10 @@ fn a_new_user_tours_the_demo() {
     let preview = t.wait_for("nothing is written until you press y");
     assert!(preview.contains("+ port-search=true"), "{preview}");
     t.keys(&["y"]);
-    t.wait_for("done");
+    // Both written: the results say `done` with no failure, a tick on each row.
+    t.wait_until("both tags written", |s| {
+        s.contains("│done ") && s.matches("│✓ ").count() == 2
+    });
     t.keys(&["Escape"]);
     t.keys(&["L"]);
     let log = t.wait_for("activity log [2]");
@@ -205,9 +258,18 @@ fn a_new_user_tours_the_demo() {
     t.keys(&["Escape"]);
     t.wait_for("2 selected");
 
+    // Redrawn for the new size: the list's frame closes at column 80 and the key bar is the
+    // 20th line (tmux alone would only cut the old 110-column frame).
     t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "20"]);
-    let small = t.wait_for("2 selected");
-    assert!(small.lines().all(|l| l.chars().count() <= 80), "{small}");
+    let small = t.wait_until("the list redrawn 80 columns wide", |s| {
+        s.lines().any(|l| {
+            l.starts_with("┌ repositories [48]") && l.ends_with('┐') && l.chars().count() == 80
+        })
+    });
+    let lines: Vec<&str> = small.lines().collect();
+    assert_eq!(lines.len(), 20, "{small}");
+    assert!(lines[1].contains("2 selected"), "{small}");
+    assert!(lines[19].starts_with(" ?  help"), "{small}");
 
     t.keys(&["q"]);
     assert_eq!(t.exit_status().as_deref(), Some("0"));
@@ -396,4 +458,192 @@ fn signals_restore_the_terminal_and_keep_unsaved_edits() {
             "SIG{signal}: {screen}"
         );
     }
+}
+
+/// After the app ends, the shell's `stty -a` shows a cooked terminal.
+fn assert_cooked(t: &Tmux, what: &str) {
+    let stty = std::fs::read_to_string(t.env.path("stty-after")).expect("stty ran");
+    for flag in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(
+            stty.split_whitespace().any(|w| w == flag),
+            "{what}: `{flag}` is off after exit:\n{stty}"
+        );
+    }
+}
+
+/// A panic inside the running UI restores the terminal before the process ends (101).
+#[test]
+fn a_panic_in_the_tui_restores_the_terminal() {
+    let t = Tmux::start_with("--demo", 100, 30, "ECR_PORT_TEST_PANIC=tui");
+    t.wait_for("48 repositories");
+    t.keys(&["j"]);
+    assert_eq!(t.exit_status().as_deref(), Some("101"));
+    assert_cooked(&t, "after a panic");
+    let screen = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "0"]);
+    assert!(
+        screen.contains("ECR_PORT_TEST_PANIC=tui and a key was pressed"),
+        "{screen}"
+    );
+    // Out of the alternate screen: the table is gone.
+    assert!(!t.screen().contains("repositories ["), "{}", t.screen());
+}
+
+/// Ctrl-C at `login`'s secret prompt cancels it, saves nothing and turns the echo back on.
+#[test]
+fn ctrl_c_at_the_secret_prompt_restores_echo() {
+    let t = Tmux::start_after("trap true INT; ", "login --client-id someone", 100, 20, "");
+    t.wait_for("Port client secret (not shown):");
+    t.keys(&["C-c"]);
+    assert_eq!(t.exit_status().as_deref(), Some("1"));
+    assert_cooked(&t, "after Ctrl-C at the prompt");
+    let screen = t.screen();
+    assert!(screen.contains("cancelled; nothing was saved"), "{screen}");
+    let saved = t.env.path(".config").join("ecr-port").join("config.json");
+    assert!(!saved.exists(), "nothing was saved");
+}
+
+/// The TUI against real parts: ECR is moto's server, Port the stateful fake. A tag written in
+/// the tag dialog lands in moto, the workbench maps both repositories, and the push creates
+/// both entities with their services; quitting exits 0. A second session killed by SIGTERM
+/// while its push is in flight exits 143 and names the resume command.
+#[test]
+fn the_tui_tags_maps_and_pushes_against_moto_and_port() {
+    use ecr_port::port::blueprint;
+    let moto = support::Moto::start();
+    support::boto3(
+        &moto,
+        "c = ecr('eu-west-1')\n\
+         c.create_repository(repositoryName='shop/api', tags=[{'Key': 'port-orders', 'Value': 'true'}])\n\
+         c.create_repository(repositoryName='shop/web')\n",
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let port = rt.block_on(fake_port::FakePort::start());
+    {
+        let mut st = port.state();
+        st.blueprints.insert(
+            "ecr_repository".into(),
+            blueprint::guide_blueprint("ecr_repository"),
+        );
+        for (id, title) in [("service", "Service"), ("region", "Region")] {
+            st.blueprints
+                .insert(id.into(), blueprint::target_blueprint(id, title));
+        }
+        for s in ["orders", "search"] {
+            st.add_entity("service", s);
+        }
+        st.add_entity("region", "eu-west-1");
+    }
+    let vars = format!(
+        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing PORT_CLIENT_ID={} \
+         PORT_CLIENT_SECRET={} PORT_BASE_URL={}",
+        fake_port::CLIENT_ID,
+        fake_port::CLIENT_SECRET,
+        port.url()
+    );
+    let args = format!("--endpoint-url {} --region eu-west-1", moto.url);
+    let t = Tmux::start_with(&args, 120, 32, &vars);
+    t.wait_for("2 repositories");
+
+    // Tag shop/web for `search`: the write goes to moto.
+    t.keys(&["/"]);
+    t.text("shop/web");
+    t.wait_for("1 shown");
+    t.keys(&["Enter", "Space", "t"]);
+    t.wait_for("Add a port-<service> tag");
+    t.text("search");
+    t.keys(&["Enter"]);
+    let preview = t.wait_for("nothing is written until you press y");
+    assert!(
+        preview.contains("shop/web (eu-west-1)  + port-search=true"),
+        "{preview}"
+    );
+    t.keys(&["y"]);
+    t.wait_until("the tag written", |s| {
+        s.contains("│done ") && s.contains("│✓ ")
+    });
+    support::boto3(
+        &moto,
+        "c = ecr('eu-west-1')\n\
+         arn = c.describe_repositories(repositoryNames=['shop/web'])['repositories'][0]['repositoryArn']\n\
+         assert c.list_tags_for_resource(resourceArn=arn)['tags'] == [{'Key': 'port-search', 'Value': 'true'}]\n",
+    );
+    // Close the results, clear the filter, then the selection.
+    t.keys(&["Escape", "Escape", "Escape"]);
+    t.wait_until("the list unfiltered and unselected", |s| {
+        s.contains("[2]") && !s.contains("selected")
+    });
+
+    // The workbench maps both repositories with the shipped mapping.
+    t.keys(&["m"]);
+    t.wait_for("2/2");
+    t.keys(&["Escape"]);
+    t.wait_for("2 repositories");
+
+    // The push plans against the fake Port and creates both.
+    t.keys(&["p"]);
+    t.wait_for("Enter/p push 2 entities");
+    t.keys(&["Enter"]);
+    t.wait_for("y / n");
+    t.keys(&["y"]);
+    t.wait_for("2 entities: 2 created");
+    let services: std::collections::BTreeMap<String, serde_json::Value> = port
+        .state()
+        .entities
+        .iter()
+        .filter(|((b, _), _)| b == "ecr_repository")
+        .map(|((_, id), e)| (id.clone(), e["relations"]["service"].clone()))
+        .collect();
+    let arn = |name: &str| format!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}");
+    assert_eq!(
+        services,
+        [
+            (arn("shop/api"), serde_json::json!("orders")),
+            (arn("shop/web"), serde_json::json!("search")),
+        ]
+        .into()
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("2 repositories");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    drop(t);
+
+    // A second session's push is held in flight; SIGTERM ends the session with 143.
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    port.state().fault(
+        "POST /v1/blueprints/ecr_repository/entities/bulk",
+        fake_port::Fault::Hold(gate.clone()),
+    );
+    port.state()
+        .entities
+        .retain(|(b, _), _| b != "ecr_repository");
+    let t = Tmux::start_with(&args, 120, 32, &vars);
+    t.wait_for("2 repositories");
+    t.keys(&["p"]);
+    t.wait_for("Enter/p push 2 entities");
+    t.keys(&["Enter"]);
+    t.wait_for("y / n");
+    t.keys(&["y"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while port
+        .state()
+        .count("POST /v1/blueprints/ecr_repository/entities/bulk")
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the push never sent");
+        sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &t.app_pid()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    gate.notify_one();
+    assert_eq!(t.exit_status().as_deref(), Some("143"));
+    assert_cooked(&t, "after SIGTERM mid-push");
+    let screen = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "0"]);
+    assert!(
+        screen.contains("a push was still sending") && screen.contains("push --resume"),
+        "{screen}"
+    );
 }

@@ -439,3 +439,54 @@ fn push_refuses_only_the_runaway_repository() {
         assert!(took < DEFAULT_DEADLINE * 3, "took {took:?}");
     });
 }
+
+/// The worker's caps under a long timeout: a field printing more than 256 KiB and one
+/// building a value past the worker's 1 GiB of memory each fail with their own reason (not a
+/// timeout), and the repository's other field keeps its value.
+#[test]
+fn output_and_memory_caps_name_their_reason_and_spare_the_other_fields() {
+    let _turn = turn();
+    let env = Env::new();
+    let input = env.path("repos.json");
+    std::fs::write(&input, Value::Array(repos(1)).to_string()).unwrap();
+    let mapping = env.path("caps.json");
+    let config = json!({"resources": [{"kind": "AWS::ECR::Repository", "port": {"entity": {"mappings": [{
+        "identifier": ".RepositoryName",
+        "blueprint": "ecr_repository",
+        "properties": {
+            "uri": ".RepositoryUri",
+            "big": r#""x" * 300000"#,
+            "huge": "[range(300000000)] | length",
+        }
+    }]}}}]});
+    std::fs::write(&mapping, config.to_string()).unwrap();
+    let out = run(env
+        .cmd()
+        .args(["render", "--timeout", "120", "--semantics", "ocean"])
+        .arg("--mapping")
+        .arg(&mapping)
+        .arg("--input")
+        .arg(&input));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let entity: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let repo = &repos(1)[0];
+    let props = &entity["properties"];
+    assert_eq!(props["uri"], repo["RepositoryUri"]);
+    for capped in ["big", "huge"] {
+        assert!(props[capped].is_null(), "{capped} is not null");
+    }
+    let err = stderr(&out);
+    let id = name(0);
+    for line in [
+        format!(
+            "{id} (eu-west-1): properties.big: error: output of 300000 bytes is over the \
+             262144-byte cap → null"
+        ),
+        format!(
+            "{id} (eu-west-1): properties.huge: error: the jq worker crashed (out of memory: \
+             the filter built a value too large); it will be restarted → null"
+        ),
+    ] {
+        assert!(err.lines().any(|l| l == line), "{line}\n{err}");
+    }
+}

@@ -4,7 +4,9 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Env, Moto, boto3, run, stderr, stdout};
+use std::sync::Arc;
+
+use support::{Env, Moto, Stub, boto3, operation, run, stderr, stdout};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -156,32 +158,63 @@ with cf.ThreadPoolExecutor(16) as pool:
     }
 }
 
+/// `--profile` wins over the environment's keys, as in the AWS CLI: the profile's key id is
+/// the one that signs every request, and a profile whose keys cannot be had fails rather than
+/// falling back to the environment's.
 #[test]
 fn profile_flag_wins_over_environment_keys() {
+    let stub = Stub::start(Arc::new(|req: &support::Request, _| match operation(req) {
+        "DescribeRepositories" => (200, json!({"repositories": []})),
+        other => support::aws_error("UnknownOperationException", other),
+    }));
+    let env = Env::new();
+    std::fs::write(
+        env.path("aws-config"),
+        "[profile work]\nregion = eu-west-1\n\
+         [profile locked]\nregion = eu-west-1\ncredential_process = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("aws-credentials"),
+        "[work]\naws_access_key_id = AKIAPROFILEWORK\naws_secret_access_key = work-secret\n",
+    )
+    .unwrap();
+    let signers = |args: &[&str], env_region: bool| {
+        stub.log.lock().unwrap().clear();
+        let mut cmd = env.cmd();
+        cmd.args(["list", "--no-policies", "--endpoint-url", &stub.url])
+            .args(args);
+        if env_region {
+            cmd.env("AWS_REGION", "eu-west-1");
+        }
+        let out = run(&mut cmd);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let log = stub.log.lock().unwrap();
+        assert!(!log.is_empty(), "no request reached the endpoint");
+        log.iter()
+            .map(|r| r.key_id().unwrap_or("unsigned").to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    // The environment holds moto's `testing` keys; the profile's keys sign instead.
+    assert_eq!(
+        signers(&["--profile", "work"], false),
+        ["AKIAPROFILEWORK".to_owned()].into()
+    );
+    // Without the flag, the environment's keys sign, and the region comes from AWS_REGION.
+    assert_eq!(signers(&[], true), ["testing".to_owned()].into());
+
     let moto = Moto::start();
     boto3(
         &moto,
         "ecr('eu-west-1').create_repository(repositoryName='xy')\n",
     );
-    let env = Env::new();
     // A profile whose credentials cannot be had: if --profile were ignored in favour of the
     // environment's keys, the listing would succeed.
-    std::fs::write(
-        env.path("aws-config"),
-        "[profile locked]\nregion = eu-west-1\ncredential_process = false\n",
-    )
-    .unwrap();
     let base = ["list", "--endpoint-url", &moto.url];
     let out = run(env.cmd().args(base).args(["--profile", "locked"]));
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("profile `locked`"), "{err}");
-
-    // Without the flag, the environment's keys are used, and the region comes from
-    // AWS_REGION.
-    let out = run(env.cmd().args(base).env("AWS_REGION", "eu-west-1"));
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("\"RepositoryName\": \"xy\""));
 }
 
 #[test]
@@ -218,6 +251,7 @@ fn configuration_errors_say_what_to_do() {
     assert!(!err.contains("Pick a profile"), "{err}");
 
     let out = run(env.cmd().args(["list", "--endpoint-url", &moto.url]));
+    assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no region"), "{}", stderr(&out));
 
     let out = run(env.cmd().args([
@@ -227,6 +261,7 @@ fn configuration_errors_say_what_to_do() {
         "--region",
         "mars-north",
     ]));
+    assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("unknown region `mars-north`"),
         "{}",

@@ -46,12 +46,20 @@ fn assert_clean(port: &FakePort, e: &PortError) {
     }
 }
 
+/// A fake Port with blueprint `id`, related to `service` (also defined) as the guide's is.
 async fn with_blueprint(id: &str) -> FakePort {
     let port = FakePort::start().await;
-    port.state().blueprints.insert(
-        id.into(),
-        json!({"identifier": id, "title": id, "schema": {"properties": {}}}),
-    );
+    {
+        let mut st = port.state();
+        let related = json!({"service": {"target": "service", "required": false, "many": false}});
+        st.blueprints.insert(
+            id.into(),
+            json!({"identifier": id, "title": id, "schema": {"properties": {}}, "relations": related}),
+        );
+        st.blueprints.entry("service".into()).or_insert_with(
+            || json!({"identifier": "service", "title": "Service", "schema": {"properties": {}}, "relations": {}}),
+        );
+    }
     port
 }
 
@@ -365,7 +373,8 @@ async fn retry_after_beyond_the_budget_fails_fast_as_rate_limited() {
         matches!(e, PortError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(120)),
         "{e:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // Failing fast: it did not spend the wait budget it was refused.
+    assert!(started.elapsed() < options(port.url()).max_backoff);
     assert_eq!(port.state().count("GET"), 1);
     assert_clean(&port, &e);
 }
@@ -395,15 +404,13 @@ async fn an_exhausted_window_holds_the_next_request_until_reset() {
         let st = port.state();
         let n = st.requests.len();
         let gap = st.requests[n - 1].at - st.requests[n - 2].at;
-        // Epoch seconds are whole: "now + 2" is 1 to 2 s away.
+        // The fake's arrival times: at least the second asked for (epoch seconds are
+        // whole, so "now + 2" is 1 to 2 s away), and not the double of the most asked.
         assert!(
             gap >= Duration::from_millis(900),
             "reset {reset}: gap {gap:?}"
         );
-        assert!(
-            gap < Duration::from_millis(2500),
-            "reset {reset}: gap {gap:?}"
-        );
+        assert!(gap < Duration::from_secs(4), "reset {reset}: gap {gap:?}");
     }
 }
 

@@ -674,6 +674,7 @@ async fn login_checks_the_credentials_and_keeps_them_private() {
     let login = |secret: &'static str| {
         let mut cmd = env.cmd();
         cmd.env("PORT_BASE_URL", port.url())
+            .env("ECR_PORT_LOG", "debug")
             .arg("--config")
             .arg(&settings)
             .args(["login", "--client-id", CLIENT_ID])
@@ -702,7 +703,19 @@ async fn login_checks_the_credentials_and_keeps_them_private() {
 
     let out = login(CLIENT_SECRET).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!stderr(&out).contains(CLIENT_SECRET));
+    let tokens = port.state().issued_tokens();
+    assert!(!tokens.is_empty(), "login asked Port for a token");
+    let log = std::fs::read_to_string(env.path("state").join("ecr-port.log")).expect("a log");
+    assert!(log.contains("POST /v1/auth/access_token"), "{log}");
+    for secret in tokens.iter().map(String::as_str).chain([CLIENT_SECRET]) {
+        for (what, text) in [
+            ("stdout", stdout(&out)),
+            ("stderr", stderr(&out)),
+            ("the log", log.clone()),
+        ] {
+            assert!(!text.contains(secret), "{what} shows {secret}");
+        }
+    }
     let mode = std::fs::metadata(&settings).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert!(
@@ -762,16 +775,12 @@ async fn sigterm_and_sighup_stop_a_push_like_ctrl_c() {
 }
 
 async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i32) {
+    use std::io::BufRead;
     let port = ready_port().await;
-    {
-        let mut st = port.state();
-        for _ in 0..5 {
-            st.fault(
-                "POST /v1/blueprints/ecr_repository/entities/bulk",
-                Fault::Slow(Duration::from_millis(400)),
-            );
-        }
-    }
+    let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+    // The first batch's answer waits until the push has said it is stopping.
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    port.state().fault(bulk, Fault::Hold(gate.clone()));
     let env = Env::new();
     let input = env.path("repos.json");
     std::fs::write(&input, repos_json(100, 0).to_string()).unwrap();
@@ -783,14 +792,10 @@ async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let child = cmd.spawn().unwrap();
+    let mut child = cmd.spawn().unwrap();
     // Interrupt once the first batch is on its way.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while port
-        .state()
-        .count("POST /v1/blueprints/ecr_repository/entities/bulk")
-        == 0
-    {
+    while port.state().count(bulk) == 0 {
         assert!(std::time::Instant::now() < deadline, "no bulk request came");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -798,12 +803,30 @@ async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i
     unsafe {
         libc::kill(child.id() as i32, signal);
     }
+    let (said, heard) = std::sync::mpsc::channel();
+    let err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in err.lines().map_while(Result::ok) {
+            if line.contains("stopping") {
+                let _ = said.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    tokio::task::spawn_blocking(move || heard.recv_timeout(Duration::from_secs(20)))
+        .await
+        .unwrap()
+        .expect("the push says it is stopping");
+    gate.notify_one();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
-    let (so, se) = (stdout(&out), stderr(&out));
+    let se = reader.join().unwrap();
+    let so = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{so}\n{se}");
-    assert!(se.contains("stopping"), "{se}");
     assert!(
         so.contains("100 entities: 20 created · 0 updated · 0 unchanged · 0 failed · 0 refused · 80 not attempted"),
         "{so}"
@@ -954,8 +977,9 @@ async fn render_dry_run_and_push_send_the_same_entities() {
 async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
     let port = ready_port().await;
     let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
-    port.state()
-        .fault(bulk, Fault::Slow(Duration::from_secs(3)));
+    // The first push's batch is answered only once the second has been refused.
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    port.state().fault(bulk, Fault::Hold(gate.clone()));
     let env = Env::new();
     let state_dir = env.path("state");
     std::fs::write(env.path("repos.json"), repos_json(10, 0).to_string()).unwrap();
@@ -986,6 +1010,7 @@ async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
     );
     assert!(second.stderr.contains("pid "), "{}", second.stderr);
     assert!(second.stderr.contains("journal "), "{}", second.stderr);
+    gate.notify_one();
     let first = first.await.unwrap();
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert_eq!(port.state().count(bulk), 1, "the 10 entities went out once");
@@ -1135,5 +1160,267 @@ async fn every_mapping_of_every_ecr_resource_is_pushed_and_labelled() {
     assert_eq!(
         image.keys().collect::<Vec<_>>(),
         ["123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app-000"]
+    );
+}
+
+/// `--read-only`, or a profile listed in `readOnlyProfiles`, keeps `push` and `blueprint
+/// setup` from writing to Port: no request but a token or a read reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_sends_nothing_that_writes_to_port() {
+    let env = Env::new();
+    std::fs::write(
+        env.path("aws-config"),
+        "[profile prod]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("aws-credentials"),
+        "[prod]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let settings = env.path("settings.json");
+    std::fs::write(&settings, r#"{"aws": {"readOnlyProfiles": ["prod"]}}"#).unwrap();
+    let settings = settings.to_string_lossy().into_owned();
+    let by_profile = ["--profile", "prod", "--config", settings.as_str()];
+    for refusal in [&["--read-only"][..], &by_profile[..]] {
+        // A catalog the push would create entities in, and one that lacks the blueprint.
+        let port = ready_port().await;
+        let mut args = vec!["--yes"];
+        args.extend(refusal);
+        let run = push_binary(&port, repos_json(3, 0), &args, Some(Env::new())).await;
+        assert_eq!(run.code, 1, "{refusal:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("read-only mode"), "{}", run.stderr);
+
+        let bare = FakePort::start().await;
+        let mut cmd = env.cmd();
+        cmd.env("PORT_CLIENT_ID", CLIENT_ID)
+            .env("PORT_CLIENT_SECRET", CLIENT_SECRET)
+            .env("PORT_BASE_URL", bare.url())
+            .args(["blueprint", "setup", "--yes"])
+            .args(refusal);
+        let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{refusal:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("read-only mode"), "{}", stderr(&out));
+
+        for fake in [&port, &bare] {
+            let writes: Vec<String> = fake
+                .state()
+                .requests
+                .iter()
+                .filter(|r| match r.method.as_str() {
+                    "GET" => false,
+                    "POST" => {
+                        r.path != "/v1/auth/access_token" && !r.path.ends_with("/entities/search")
+                    }
+                    _ => true,
+                })
+                .map(|r| r.route())
+                .collect();
+            assert!(writes.is_empty(), "{refusal:?}: {writes:?}");
+        }
+        assert!(bare.state().blueprints.is_empty());
+        let stored = port.state().entities.len();
+        assert_eq!(
+            stored,
+            SERVICES.len() + 1,
+            "only the services and the region"
+        );
+    }
+}
+
+/// A journal of `entries` (identifier, outcome) to `target`, stamped `stamp`.
+fn journal_with(env: &Env, stamp: &str, target: &str, entries: &[(&str, Option<Outcome>)]) {
+    let mut j = journal::Journal::create(&env.path("state").join("pushes"), stamp).unwrap();
+    j.write(&Line::Push {
+        version: 1,
+        blueprint: "ecr_repository".into(),
+        target: target.into(),
+        create_missing_related: false,
+        started: stamp.into(),
+    })
+    .unwrap();
+    for (n, (id, outcome)) in entries.iter().enumerate() {
+        j.write(&Line::Entry {
+            n,
+            repo: format!("{id} (eu-west-1)"),
+            identifier: (*id).into(),
+            plan: "create".into(),
+            reasons: vec![],
+            entity: Some(json!({"identifier": id, "blueprint": "ecr_repository",
+                                "relations": {"service": "orders"}})),
+        })
+        .unwrap();
+        if let Some(outcome) = outcome {
+            j.write(&Line::Outcome {
+                n,
+                outcome: outcome.clone(),
+            })
+            .unwrap();
+        }
+    }
+}
+
+fn failed(status: u16) -> Option<Outcome> {
+    Some(Outcome::Failed {
+        status,
+        error: "e".into(),
+        message: format!("HTTP {status}"),
+    })
+}
+
+/// A bare `push --resume` picks the newest journal a retry may finish: one whose failures
+/// are all Port refusing the entity (4xx) is passed over. A journal of one Port is refused
+/// against another, and nothing is sent then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_resume_passes_over_4xx_journals_and_never_crosses_targets() {
+    use ecr_port::port::Catalog;
+    let port = ready_port().await;
+    let here = client(&port).describe();
+    let env = Env::new();
+    journal_with(
+        &env,
+        "20261127T000000Z",
+        &here,
+        &[("older-503", failed(503))],
+    );
+    journal_with(
+        &env,
+        "20261128T000000Z",
+        &here,
+        &[("newer-422", failed(422)), ("newer-404", failed(404))],
+    );
+    let resume = |env: &Env| {
+        let mut cmd = env_cmd(env, &port);
+        cmd.args(["push", "--resume", "--yes"]);
+        tokio::task::spawn_blocking(move || support::run(&mut cmd))
+    };
+    let out = resume(&env).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent: Vec<Value> = port
+        .state()
+        .requests
+        .iter()
+        .filter(|r| r.route() == "POST /v1/blueprints/ecr_repository/entities/bulk")
+        .flat_map(|r| r.body["entities"].as_array().cloned().unwrap_or_default())
+        .map(|e| e["identifier"].clone())
+        .collect();
+    assert_eq!(sent, [json!("older-503")]);
+
+    let other = Env::new();
+    journal_with(
+        &other,
+        "20261127T000000Z",
+        "https://api.us.port.io",
+        &[("elsewhere", None)],
+    );
+    let out = resume(&other).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("was a push to https://api.us.port.io"),
+        "{}",
+        stderr(&out)
+    );
+    let bulks = port
+        .state()
+        .count("POST /v1/blueprints/ecr_repository/entities/bulk");
+    assert_eq!(bulks, 1, "only the first resume sent");
+}
+
+/// Killed with SIGKILL while a batch is in flight (no handler runs, the journal stops
+/// mid-push), then `push --resume --yes`: every entity reaches Port and is created exactly
+/// once. What was answered is not sent again; the batch in flight when the process died was
+/// never answered, so the resume upserts it again (an update, not a second entity).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_killed_mid_batch_resumes_sending_each_entity_exactly_once() {
+    let port = ready_port().await;
+    let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
+    {
+        let mut st = port.state();
+        // The first batch is answered, the second lands but its answer never comes.
+        st.fault(bulk, Fault::Slow(Duration::ZERO));
+        st.fault(bulk, Fault::Hold(std::sync::Arc::default()));
+    }
+    let env = Env::new();
+    let input = env.path("repos.json");
+    std::fs::write(&input, repos_json(60, 0).to_string()).unwrap();
+    let mut cmd = env_cmd(&env, &port);
+    cmd.args(["push", "--yes", "--input"])
+        .arg(&input)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("the binary starts");
+    let journals = env.path("state").join("pushes");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let answered = journal::list(&journals)
+            .first()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map_or(0, |t| t.matches(r#""kind":"outcome""#).count());
+        if answered >= 20 && port.state().count(bulk) >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push never had one batch answered and one in flight"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    port.state().faults_clear();
+
+    let mut cmd = env_cmd(&env, &port);
+    cmd.args(["push", "--resume", "--yes"]);
+    let out = tokio::task::spawn_blocking(move || support::run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The journal after the kill and the resume: what the first run saw answered is the
+    // outcomes before the resume line.
+    let lines = journal::read(&journal::list(&journals)[0]).unwrap();
+    let identifier = |at: usize| {
+        lines.iter().find_map(|l| match l {
+            Line::Entry { n, identifier, .. } if *n == at => Some(identifier.clone()),
+            _ => None,
+        })
+    };
+    let answered: Vec<String> = lines
+        .iter()
+        .take_while(|l| !matches!(l, Line::Resume { .. }))
+        .filter_map(|l| match l {
+            Line::Outcome { n, .. } => identifier(*n),
+            _ => None,
+        })
+        .collect();
+    assert!(answered.len() >= 20, "{answered:?}");
+    let mut sent = std::collections::BTreeMap::<String, usize>::new();
+    let st = port.state();
+    for r in st.requests.iter().filter(|r| r.route().starts_with(bulk)) {
+        for e in r.body["entities"].as_array().into_iter().flatten() {
+            *sent
+                .entry(e["identifier"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(sent.len(), 60, "every entity was sent");
+    let resent: Vec<_> = sent
+        .iter()
+        .filter(|(id, n)| **n > 1 && answered.contains(id))
+        .collect();
+    assert!(resent.is_empty(), "answered, then sent again: {resent:?}");
+    let mut created: Vec<&String> = st.created.iter().map(|(_, id)| id).collect();
+    created.sort();
+    created.dedup();
+    assert_eq!(
+        (created.len(), st.created.len()),
+        (60, 60),
+        "each created once"
     );
 }

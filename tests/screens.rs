@@ -56,9 +56,14 @@ fn connected(source: &str, read_only: bool, regions: &[&str]) -> State {
 
 /// The demo inventory, loaded the way the event loop would load it.
 async fn demo_state() -> State {
+    loaded_state("demo data").await
+}
+
+/// The demo's repositories, loaded from `source`: the demo itself only for "demo data".
+async fn loaded_state(source: &str) -> State {
     let demo = DemoInventory::new(&[]).unwrap();
     let (repos, _) = inventory::collect(&demo, true).await;
-    let mut state = connected("demo data", false, &["eu-west-1", "us-east-1"]);
+    let mut state = connected(source, false, &["eu-west-1", "us-east-1"]);
     let mut events = vec![];
     for region in ["eu-west-1", "us-east-1"] {
         events.push(Event::RegionStarted {
@@ -114,9 +119,16 @@ async fn filter_while_typing_and_inverted() {
     typed(&mut state, "!eu-west");
     keys(&mut state, &[Key::Enter]);
     insta::assert_snapshot!("filter_inverted", draw(&state));
-    keys(&mut state, &[Key::Char('/')]);
+    // Reopened, the box still holds `!eu-west`: erase it so `zzz` is the whole filter.
+    keys(&mut state, &[Key::Char('/'), Key::Ctrl('u')]);
     typed(&mut state, "zzz");
-    insta::assert_snapshot!("filter_no_match", draw(&state));
+    let screen = draw(&state);
+    assert!(
+        screen.contains("No repository matches the filter"),
+        "{screen}"
+    );
+    assert!(screen.contains("/zzz█  0 shown"), "{screen}");
+    insta::assert_snapshot!("filter_no_match", screen);
 }
 
 #[tokio::test]
@@ -201,25 +213,35 @@ fn errors() {
     insta::assert_snapshot!("error_every_region", draw(&state));
 }
 
+fn draw_at(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+/// Too small a terminal still draws what fits and nothing panics on the way: the list's frame
+/// when only it fits, the header, the list and the key bar at 30×8, the help's title over it.
 #[tokio::test]
 async fn tiny_terminal_does_not_panic() {
     let state = demo_state().await;
-    for (w, h) in [(1, 1), (10, 3), (30, 8)] {
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-        terminal
-            .draw(|f| {
-                ecr_port::ui::render(f, &state);
-            })
-            .unwrap();
-    }
+    assert_eq!(draw_at(&state, 1, 1).trim_end(), "\"┌\"");
+    let screen = draw_at(&state, 10, 3);
+    assert!(screen.starts_with("\"┌ reposit┐\""), "{screen}");
+    let screen = draw_at(&state, 30, 8);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert_eq!(lines.len(), 8, "{screen}");
+    assert!(lines[0].starts_with("\" ecr-port  demo data"), "{screen}");
+    assert!(lines[2].starts_with("\"┌ repositories [48]"), "{screen}");
+    assert!(lines[7].starts_with("\" ?  help   q  quit"), "{screen}");
     let mut state = state;
     keys(&mut state, &[Key::Char('?')]);
-    let mut terminal = Terminal::new(TestBackend::new(20, 5)).unwrap();
-    terminal
-        .draw(|f| {
-            ecr_port::ui::render(f, &state);
-        })
-        .unwrap();
+    let screen = draw_at(&state, 20, 5);
+    assert!(screen.starts_with("\"┌ keys ─"), "{screen}");
+    assert!(screen.contains("Everywhere"), "{screen}");
 }
 
 #[tokio::test]
@@ -228,14 +250,28 @@ async fn tagging_dialog_preview_results_and_activity() {
     use ecr_port::model::Tag;
 
     let mut state = demo_state().await;
-    // Select three: one new, one already tagged with this service, one with 48 tags.
+    // `mobile/bff` has 48 tags in the demo; two more bring it to ECR's limit of 50.
+    let bff = state
+        .repos
+        .iter_mut()
+        .find(|r| r.name == "mobile/bff")
+        .unwrap();
+    let ecr_port::model::Fetched::Present(tags) = &mut bff.tags else {
+        panic!("the demo's tags are loaded");
+    };
+    assert_eq!(tags.len(), 48);
+    tags.extend([Tag::new("cost-centre", "42"), Tag::new("tier", "gold")]);
+    // Select four: two new (`payments/api` in both regions), one already tagged with this
+    // service (`orders/api`), one at the limit (`mobile/bff`).
     keys(&mut state, &[Key::Char('/')]);
     typed(&mut state, "payments/api");
     keys(&mut state, &[Key::Enter, Key::Char('a'), Key::Esc]);
-    keys(&mut state, &[Key::Char('/')]);
-    typed(&mut state, "mobile/bff");
-    keys(&mut state, &[Key::Enter, Key::Char(' '), Key::Esc]);
-    assert_eq!(state.selected.len(), 3);
+    for name in ["orders/api", "mobile/bff"] {
+        keys(&mut state, &[Key::Char('/')]);
+        typed(&mut state, name);
+        keys(&mut state, &[Key::Enter, Key::Char(' '), Key::Esc]);
+    }
+    assert_eq!(state.selected.len(), 4);
 
     keys(&mut state, &[Key::Char('t')]);
     typed(&mut state, "pay");
@@ -248,7 +284,17 @@ async fn tagging_dialog_preview_results_and_activity() {
     keys(&mut state, &[Key::Ctrl('u')]);
     typed(&mut state, "ord");
     keys(&mut state, &[Key::Tab, Key::Enter]);
-    insta::assert_snapshot!("tag_preview", draw(&state));
+    let preview = draw(&state);
+    assert!(preview.contains("2 of 4 repositories change"), "{preview}");
+    assert!(
+        preview.contains("orders/api (eu-west-1)  = port-orders=true  (already present"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("mobile/bff (us-east-1)  ✗ refused: it has 50 tags, ECR's limit is 50"),
+        "{preview}"
+    );
+    insta::assert_snapshot!("tag_preview", preview);
 
     // A bare Enter never confirms.
     let effects = update(&mut state, Msg::Key(Key::Enter));
@@ -257,7 +303,7 @@ async fn tagging_dialog_preview_results_and_activity() {
     let ecr_port::app::Effect::WriteTags { items } = &effects[0] else {
         panic!("expected a write, got {effects:?}");
     };
-    assert_eq!(items.len(), 3);
+    assert_eq!(items.len(), 2, "only the two that change are written");
     let (ok, failed) = (items[0].clone(), items[1].clone());
     update(
         &mut state,
@@ -543,9 +589,11 @@ async fn workbench_switches_between_the_files_mappings() {
     insta::assert_snapshot!("workbench_second_mapping_after_tab", second);
 }
 
-/// The push screen for the first `n` demo repositories, planned against the demo catalog
-/// with hand-made drafts (the mapping worker is not needed to draw): one update with a field
-/// diff, one dangling service, the rest new.
+/// The push screen for the first `n` of the demo's repositories, read through a profile and
+/// pushed to Port itself (as a real session is: only `--demo` pushes to the in-memory
+/// catalog). The plan is made against a demo catalog standing in for Port's answers, with
+/// hand-made drafts (the mapping worker is not needed to draw): one update with a field diff,
+/// one dangling service, the rest new.
 async fn push_state(n: usize) -> State {
     use ecr_port::app::push::Prepared;
     use ecr_port::port::Catalog;
@@ -554,7 +602,7 @@ async fn push_state(n: usize) -> State {
     use ecr_port::port::push::{Draft, plan};
     use serde_json::json;
 
-    let mut state = demo_state().await;
+    let mut state = loaded_state("profile dev").await;
     let names = ["data/airflow", "data/dbt", "legacy-billing", "orders/api"];
     let arns: Vec<String> = state
         .repos
@@ -650,7 +698,13 @@ async fn push_plan_diff_confirm_progress_and_results() {
     use ecr_port::port::journal::Outcome;
 
     let mut state = push_state(4).await;
-    insta::assert_snapshot!("push_plan_update_diff", draw(&state));
+    let screen = draw(&state);
+    assert!(
+        screen.contains("push to Port https://api.port.io"),
+        "{screen}"
+    );
+    assert!(!screen.contains("DEMO"), "{screen}");
+    insta::assert_snapshot!("push_plan_update_diff", screen);
     keys(&mut state, &[Key::Down]);
     insta::assert_snapshot!("push_plan_dangling", draw(&state));
     // Enter asks; anything but y cancels; y sends.

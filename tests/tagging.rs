@@ -61,6 +61,17 @@ c.create_repository(repositoryName='bystander', tags=[{'Key': 'keep', 'Value': '
         lines.contains("ok    team/api (eu-west-1): + port-shop=true"),
         "{lines}"
     );
+    // The log holds the AWS CLI command that makes the same change, region included.
+    let log = std::fs::read_to_string(env.path("state").join("ecr-port.log")).expect("a log");
+    for name in ["team/api", "team/web"] {
+        let command = format!(
+            "command=\"aws ecr tag-resource --resource-arn {} --tags Key=port-shop,Value=true \
+             --region eu-west-1 --endpoint-url {}\"",
+            format_args!("arn:aws:ecr:eu-west-1:123456789012:repository/{name}"),
+            moto.url
+        );
+        assert!(log.contains(&command), "{command}\n{log}");
+    }
     assert_eq!(
         tags_of(&moto, "eu-west-1", "team/api"),
         json!([{"Key": "port-shop", "Value": "true"}, {"Key": "team", "Value": "a"}])
@@ -302,23 +313,33 @@ fn read_only_refuses_every_write() {
 
 #[test]
 fn demo_tags_in_memory() {
+    // No credentials at all: the demo needs no AWS account.
     let env = Env::new();
-    let out = run(env.cmd().args([
-        "--demo",
-        "tag",
-        "add",
-        "--service",
-        "search",
-        "auth-service",
-    ]));
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
+    let tag = || {
+        let out = run(env.bare().args([
+            "--demo",
+            "tag",
+            "add",
+            "--service",
+            "search",
+            "auth-service",
+        ]));
+        assert!(out.status.success(), "{}", stderr(&out));
         stdout(&out)
-            .lines()
-            .filter(|l| l.starts_with("ok "))
-            .count(),
-        2
+    };
+    let first = tag();
+    let written: Vec<&str> = first.lines().filter(|l| l.starts_with("ok ")).collect();
+    assert_eq!(
+        written,
+        [
+            "ok    auth-service (eu-west-1): + port-search=true  (new key)",
+            "ok    auth-service (us-east-1): + port-search=true  (new key)",
+        ],
+        "{first}"
     );
+    // Held in memory only: the next run starts from the embedded inventory again, so the
+    // same tag is new again rather than already present.
+    assert_eq!(tag(), first);
 }
 
 /// A control character in user input comes back escaped: printed raw, `\x1b[31m` would be a

@@ -401,16 +401,42 @@ mod tests {
 
     #[test]
     fn other_shapes_wrap_the_same_data() {
+        // Written out from the port reference (§3.2 Ocean `aws`, §3.3 `aws-v3`), not from
+        // the code under test.
         let repo = sample("svc", "us-east-1", &[("port-svc", "true")]);
-        let ocean = repo.ocean_aws_json();
-        assert_eq!(ocean["__Region"], "us-east-1");
-        assert_eq!(ocean["Properties"], repo.exporter_json());
-        let v3 = repo.aws_v3_json();
-        assert_eq!(v3["Properties"]["RepositoryArn"], repo.arn);
+        let arn = "arn:aws:ecr:us-east-1:123456789012:repository/svc";
+        let uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc";
+        let tags = json!([{"Key": "port-svc", "Value": "true"}]);
         assert_eq!(
-            v3["Properties"]["ImageScanningConfiguration"]["scanOnPush"],
-            false
+            repo.ocean_aws_json(),
+            json!({
+                "Identifier": "svc",
+                "Properties": {
+                    "RepositoryName": "svc", "Arn": arn, "RepositoryUri": uri,
+                    "ImageTagMutability": "MUTABLE",
+                    "ImageScanningConfiguration": {"ScanOnPush": false},
+                    "EncryptionConfiguration": {"EncryptionType": "AES256"},
+                    "Tags": tags,
+                },
+                "__Kind": "AWS::ECR::Repository",
+                "__AccountId": "123456789012",
+                "__Region": "us-east-1",
+            })
         );
-        assert_eq!(v3["__ExtraContext"]["AccountId"], "123456789012");
+        assert_eq!(
+            repo.aws_v3_json(),
+            json!({
+                "Type": "AWS::ECR::Repository",
+                "Properties": {
+                    "RepositoryName": "svc", "RepositoryArn": arn, "RepositoryUri": uri,
+                    "RegistryId": "123456789012", "CreatedAt": "2023-11-14T22:13:20Z",
+                    "ImageTagMutability": "MUTABLE",
+                    "ImageScanningConfiguration": {"scanOnPush": false},
+                    "EncryptionConfiguration": {"encryptionType": "AES256"},
+                    "Tags": tags,
+                },
+                "__ExtraContext": {"AccountId": "123456789012", "Region": "us-east-1"},
+            })
+        );
     }
 }

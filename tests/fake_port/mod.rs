@@ -2,7 +2,7 @@
 //! tokens, blueprints, entity search with pages, bulk upsert with 207 partial failures, and
 //! injected faults (any status and headers, or a connection dropped mid-request).
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -53,6 +53,9 @@ pub enum Fault {
     Slow(std::time::Duration),
     /// Does the request (stores the entities), then the network dies before the answer.
     AcceptThenDie,
+    /// Does the request, and answers once the test opens the gate (`notify_one`): a request
+    /// in flight for as long as the test needs, with no clock involved.
+    Hold(Arc<tokio::sync::Notify>),
 }
 
 impl Fault {
@@ -81,6 +84,9 @@ pub struct State {
     /// (blueprint, identifier) → entity.
     pub entities: BTreeMap<(String, String), Value>,
     pub search_page_size: usize,
+    /// (blueprint, identifier) of each entity a bulk upsert created, in order: an entity
+    /// created twice would show twice.
+    pub created: Vec<(String, String)>,
     /// The network is gone: every request is read and its connection closed unanswered.
     pub down: bool,
     traces: u64,
@@ -98,6 +104,7 @@ impl Default for State {
             blueprints: BTreeMap::new(),
             entities: BTreeMap::new(),
             search_page_size: 1000,
+            created: Vec::new(),
             down: false,
             traces: 0,
         }
@@ -212,6 +219,7 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
             return Ok(());
         };
         let mut delay = None;
+        let mut gate = None;
         let outcome = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(request.clone());
@@ -236,8 +244,10 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
                     body,
                 }),
                 other => {
-                    if let Some(Fault::Slow(d)) = other {
-                        delay = Some(d);
+                    match other {
+                        Some(Fault::Slow(d)) => delay = Some(d),
+                        Some(Fault::Hold(g)) => gate = Some(g),
+                        _ => {}
                     }
                     let mut a = handle(&mut st, &request);
                     a.headers.append(&mut st.next_headers);
@@ -250,6 +260,9 @@ async fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>) -> std::i
         };
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
+        }
+        if let Some(g) = gate {
+            g.notified().await;
         }
         let trace = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
@@ -435,17 +448,22 @@ fn search(st: &mut State, bp: &str, body: &Value) -> Answer {
     {
         return port_error(422, "invalid_request", &format!("unknown key {extra}"));
     }
+    let limit = match body.get("limit") {
+        None => 200,
+        Some(l) => match l.as_u64().filter(|l| (1..=1000).contains(l)) {
+            Some(l) => l as usize,
+            None => return port_error(422, "invalid_request", "limit must be 1 to 1000"),
+        },
+    };
+    let query = body.get("query");
+    if let Some(Err(why)) = query.map(check_query) {
+        return port_error(422, "invalid_request", &why);
+    }
     // No query: every entity of the blueprint.
-    let wanted: Option<HashSet<&str>> = body.get("query").map(|q| {
-        q["rules"][0]["value"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default()
-    });
     let matching: Vec<&Value> = st
         .entities
         .iter()
-        .filter(|((b, id), _)| b == bp && wanted.as_ref().is_none_or(|w| w.contains(id.as_str())))
+        .filter(|((b, _), e)| b == bp && query.is_none_or(|q| query_matches(q, e)))
         .map(|(_, e)| e)
         .collect();
     let offset: usize = body["from"]
@@ -453,7 +471,6 @@ fn search(st: &mut State, bp: &str, body: &Value) -> Answer {
         .and_then(|f| f.strip_prefix("off-"))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    let limit = body["limit"].as_u64().unwrap_or(200) as usize;
     let page = limit.min(st.search_page_size);
     let only_ids = body["include"] == json!(["$identifier"]);
     let entities: Vec<Value> = matching
@@ -472,22 +489,181 @@ fn search(st: &mut State, bp: &str, body: &Value) -> Answer {
     answer(200, out)
 }
 
-fn relation_targets(entity: &Value) -> Vec<String> {
+/// Port's string-rule operators (OpenAPI `entitiesQuery`, "String Rule") and the empty rules.
+const STRING_OPERATORS: [&str; 11] = [
+    "=",
+    "!=",
+    "containsAny",
+    "contains",
+    "doesNotContains",
+    "beginsWith",
+    "doesNotBeginsWith",
+    "endsWith",
+    "doesNotEndsWith",
+    "in",
+    "notIn",
+];
+
+/// A query as the spec's `entitiesQuery` allows it: `{combinator: and|or, rules: [...]}`, no
+/// other key; each rule a nested query, a string rule `{property, operator, value}` or an
+/// empty rule `{property, operator: isEmpty|isNotEmpty}`. What the fake cannot evaluate (dates,
+/// numbers, relations) is refused rather than guessed.
+fn check_query(q: &Value) -> Result<(), String> {
+    let o = q.as_object().ok_or("a query is an object")?;
+    if let Some(k) = o.keys().find(|k| *k != "combinator" && *k != "rules") {
+        return Err(format!("query: unknown key {k}"));
+    }
+    if !matches!(
+        o.get("combinator").and_then(Value::as_str),
+        Some("and" | "or")
+    ) {
+        return Err("query.combinator must be `and` or `or`".into());
+    }
+    let rules = o
+        .get("rules")
+        .and_then(Value::as_array)
+        .ok_or("query.rules must be an array")?;
+    for rule in rules {
+        if rule.get("combinator").is_some() {
+            check_query(rule)?;
+            continue;
+        }
+        let r = rule.as_object().ok_or("a rule is an object")?;
+        let property = r.get("property").and_then(Value::as_str);
+        let operator = r.get("operator").and_then(Value::as_str).unwrap_or("");
+        let keys: Vec<&str> = r.keys().map(String::as_str).collect();
+        match operator {
+            "isEmpty" | "isNotEmpty" if property.is_some() && keys.len() == 2 => {}
+            op if STRING_OPERATORS.contains(&op) && property.is_some() && keys.len() == 3 => {
+                let value = &r["value"];
+                let array = matches!(op, "in" | "notIn" | "containsAny");
+                let fits = match value {
+                    Value::Array(a) => array && a.iter().all(Value::is_string),
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => !array,
+                    _ => false,
+                };
+                if !fits {
+                    return Err(format!("rule {rule}: the value does not fit `{op}`"));
+                }
+            }
+            _ => return Err(format!("rule {rule} is not one the fake evaluates")),
+        }
+    }
+    Ok(())
+}
+
+/// The entity's value for a rule's property: `$identifier`, `$title`, `$blueprint`, or a
+/// property of its schema.
+fn property_of<'a>(entity: &'a Value, property: &str) -> &'a Value {
+    match property.strip_prefix('$') {
+        Some(meta) => &entity[meta],
+        None => &entity["properties"][property],
+    }
+}
+
+fn query_matches(q: &Value, entity: &Value) -> bool {
+    let rules = q["rules"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut results = rules.iter().map(|rule| match rule.get("combinator") {
+        Some(_) => query_matches(rule, entity),
+        None => rule_matches(rule, entity),
+    });
+    match q["combinator"].as_str() {
+        Some("or") => results.any(|r| r),
+        _ => results.all(|r| r),
+    }
+}
+
+fn rule_matches(rule: &Value, entity: &Value) -> bool {
+    let got = property_of(entity, rule["property"].as_str().unwrap_or_default());
+    let want = &rule["value"];
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let (g, w) = (text(got), text(want));
+    let listed = || {
+        want.as_array()
+            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(g.as_str())))
+    };
+    match rule["operator"].as_str().unwrap_or_default() {
+        "=" => got == want,
+        "!=" => got != want,
+        "in" => listed(),
+        "notIn" => !listed(),
+        "contains" => got.is_string() && g.contains(&w),
+        "doesNotContains" => !(got.is_string() && g.contains(&w)),
+        "containsAny" => want
+            .as_array()
+            .is_some_and(|a| a.iter().filter_map(Value::as_str).any(|v| g.contains(v))),
+        "beginsWith" => got.is_string() && g.starts_with(&w),
+        "doesNotBeginsWith" => !(got.is_string() && g.starts_with(&w)),
+        "endsWith" => got.is_string() && g.ends_with(&w),
+        "doesNotEndsWith" => !(got.is_string() && g.ends_with(&w)),
+        "isEmpty" => got.is_null() || got == &json!("") || got == &json!([]),
+        "isNotEmpty" => !(got.is_null() || got == &json!("") || got == &json!([])),
+        _ => false,
+    }
+}
+
+/// Each (relation, target identifier) the entity names; a search-query value is Port's to
+/// resolve and is skipped.
+fn relation_targets(entity: &Value) -> Vec<(String, String)> {
     let Some(relations) = entity["relations"].as_object() else {
         return Vec::new();
     };
     relations
-        .values()
-        .flat_map(|v| match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
+        .iter()
+        .flat_map(|(relation, v)| {
+            let ids: Vec<String> = match v {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            ids.into_iter().map(|id| (relation.clone(), id))
         })
         .collect()
+}
+
+/// Why an entity's relations cannot be stored as they are: a relation the blueprint does not
+/// define (422), or a target missing from the relation's target blueprint (404, unless
+/// `create_missing` creates it there).
+fn unmet_relation(
+    st: &mut State,
+    bp: &str,
+    entity: &Value,
+    create_missing: bool,
+) -> Option<(u16, &'static str, String)> {
+    let relations = st.blueprints.get(bp).map(|b| b["relations"].clone());
+    for (relation, target) in relation_targets(entity) {
+        let Some(target_bp) = relations
+            .as_ref()
+            .and_then(|r| r[&relation]["target"].as_str())
+            .map(str::to_owned)
+        else {
+            return Some((
+                422,
+                "invalid_request",
+                format!("Relation \"{relation}\" does not exist on blueprint \"{bp}\""),
+            ));
+        };
+        let key = (target_bp.clone(), target.clone());
+        if st.entities.contains_key(&key) {
+            continue;
+        }
+        if !create_missing {
+            return Some((
+                404,
+                "not_found",
+                format!("Entity with identifier \"{target}\" not found"),
+            ));
+        }
+        st.add_entity(&target_bp, &target);
+    }
+    None
 }
 
 fn bulk(st: &mut State, bp: &str, query: &str, body: &Value) -> Answer {
@@ -514,21 +690,29 @@ fn bulk(st: &mut State, bp: &str, query: &str, body: &Value) -> Answer {
             .as_str()
             .unwrap_or("unknown")
             .to_owned();
-        let missing = relation_targets(entity)
-            .into_iter()
-            .find(|t| !st.entities.keys().any(|(_, id)| id == t));
-        match (missing, create_missing) {
-            (Some(target), false) => errors.push(json!({
-                "identifier": id, "index": index, "statusCode": 404, "error": "not_found",
-                "message": format!("Entity with identifier \"{target}\" not found"),
+        let elsewhere = entity["blueprint"].as_str().filter(|b| *b != bp);
+        let problem = match elsewhere {
+            Some(other) => Some((
+                422,
+                "invalid_request",
+                format!("the entity is of blueprint \"{other}\", not \"{bp}\""),
+            )),
+            None => unmet_relation(st, bp, entity, create_missing),
+        };
+        match problem {
+            Some((status, error, message)) => errors.push(json!({
+                "identifier": id, "index": index, "statusCode": status, "error": error,
+                "message": message,
             })),
-            (missing, _) => {
-                if let Some(target) = missing {
-                    st.add_entity("service", &target);
-                }
+            None => {
                 let key = (bp.to_owned(), id.clone());
                 let created = !st.entities.contains_key(&key);
-                st.entities.insert(key, entity.clone());
+                if created {
+                    st.created.push(key.clone());
+                }
+                let mut stored = entity.clone();
+                stored["blueprint"] = json!(bp);
+                st.entities.insert(key, stored);
                 done.push(json!({"created": created, "identifier": id, "index": index, "additionalData": {}}));
             }
         }

@@ -102,30 +102,56 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Started on a port picked free; when another process takes the port first, moto exits
+    /// or someone else answers, and it starts again on another one.
     pub fn start() -> Moto {
-        let port = free_port();
         let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start `{program}` ({e}); run scripts/test, which installs moto[server]"
-                )
-            });
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start on {url}"
-            );
-            thread::sleep(Duration::from_millis(100));
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(&program)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot start `{program}` ({e}); run scripts/test, which installs moto[server]"
+                    )
+                });
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    break; // it could not listen there
+                }
+                if is_moto(port) {
+                    let url = format!("http://127.0.0.1:{port}");
+                    return Moto { child, url };
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "moto_server did not start on port {port}"
+                );
+                thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        Moto { child, url }
+        panic!("moto_server found no free port in five tries");
     }
+}
+
+/// Whether moto itself answers on `port`: its own API, which nothing else serves.
+fn is_moto(port: u16) -> bool {
+    let Ok(mut conn) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut answer = String::new();
+    conn.write_all(b"GET /moto-api/data.json HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .is_ok()
+        && conn.read_to_string(&mut answer).is_ok()
+        && answer.starts_with("HTTP/1.")
+        && answer.lines().next().is_some_and(|l| l.contains(" 200 "))
 }
 
 impl Drop for Moto {
@@ -161,6 +187,16 @@ pub fn boto3(moto: &Moto, script: &str) {
 pub struct Request {
     pub target: String,
     pub body: serde_json::Value,
+    /// The SigV4 `Authorization` header: its `Credential=<key id>/…` names the signing key.
+    pub authorization: String,
+}
+
+impl Request {
+    /// The access key id that signed the request.
+    pub fn key_id(&self) -> Option<&str> {
+        let (_, rest) = self.authorization.split_once("Credential=")?;
+        rest.split('/').next()
+    }
 }
 
 pub type Handler = dyn Fn(&Request, usize) -> (u16, serde_json::Value) + Send + Sync;
@@ -216,6 +252,7 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
     let mut writer = conn;
     loop {
         let mut target = String::new();
+        let mut authorization = String::new();
         let mut length = 0usize;
         let mut line = String::new();
         // Request line, then headers.
@@ -234,6 +271,7 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
             if let Some((name, value)) = l.split_once(':') {
                 match name.to_ascii_lowercase().as_str() {
                     "x-amz-target" => target = value.trim().to_owned(),
+                    "authorization" => authorization = value.trim().to_owned(),
                     "content-length" => length = value.trim().parse().unwrap_or(0),
                     _ => {}
                 }
@@ -246,6 +284,7 @@ fn serve(conn: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Request>>>) 
         let request = Request {
             target,
             body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+            authorization,
         };
         let before = {
             let mut log = log.lock().unwrap();
