@@ -213,7 +213,7 @@ fn errors() {
     insta::assert_snapshot!("error_every_region", draw(&state));
 }
 
-fn draw_at(state: &State, width: u16, height: u16) -> String {
+fn draw_plain(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|f| {
@@ -228,10 +228,10 @@ fn draw_at(state: &State, width: u16, height: u16) -> String {
 #[tokio::test]
 async fn tiny_terminal_does_not_panic() {
     let state = demo_state().await;
-    assert_eq!(draw_at(&state, 1, 1).trim_end(), "\"┌\"");
-    let screen = draw_at(&state, 10, 3);
+    assert_eq!(draw_plain(&state, 1, 1).trim_end(), "\"┌\"");
+    let screen = draw_plain(&state, 10, 3);
     assert!(screen.starts_with("\"┌ reposit┐\""), "{screen}");
-    let screen = draw_at(&state, 30, 8);
+    let screen = draw_plain(&state, 30, 8);
     let lines: Vec<&str> = screen.lines().collect();
     assert_eq!(lines.len(), 8, "{screen}");
     assert!(lines[0].starts_with("\" ecr-port  demo data"), "{screen}");
@@ -239,7 +239,7 @@ async fn tiny_terminal_does_not_panic() {
     assert!(lines[7].starts_with("\" ?  help   q  quit"), "{screen}");
     let mut state = state;
     keys(&mut state, &[Key::Char('?')]);
-    let screen = draw_at(&state, 20, 5);
+    let screen = draw_plain(&state, 20, 5);
     assert!(screen.starts_with("\"┌ keys ─"), "{screen}");
     assert!(screen.contains("Everywhere"), "{screen}");
 }
