@@ -11,6 +11,7 @@ pub mod json;
 pub mod mutate;
 pub mod push;
 pub mod repository;
+pub mod suggest;
 pub mod tag_rules;
 pub mod tags;
 pub mod text;
