@@ -13,6 +13,7 @@ pub mod push;
 pub mod repository;
 pub mod suggest;
 pub mod tag_rules;
+pub mod tag_undo;
 pub mod tags;
 pub mod text;
 pub mod time;

@@ -2,6 +2,7 @@
 //! reasons, and up to three alternatives. A repository with two equally good services gets no
 //! pick (both are shown), and none below the threshold: a suggestion is never a silent guess.
 
+pub mod plan;
 mod signals;
 pub mod text;
 

@@ -221,7 +221,7 @@ pub fn name_signals(catalog: &Catalog, parts: &NameParts, out: &mut HashMap<usiz
                 COMPACT_NAME,
                 format!("the name spells the identifier `{}`", id(i)),
             ),
-            Spelling::Title => (TITLE_NAME, format!("the name is the service's title")),
+            Spelling::Title => (TITLE_NAME, format!("the name is the title of `{}`", id(i))),
         };
         add(i, score, reason);
     }
