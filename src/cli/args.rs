@@ -235,6 +235,9 @@ pub enum TagAction {
         /// A JSON array of identifiers or {identifier, title} objects, instead of Port's
         #[arg(long, value_name = "FILE")]
         services: Option<PathBuf>,
+        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
         /// json: the plan `tag apply` reads; text: a table for people
         #[arg(long, short, value_enum, default_value_t = Format::Json)]
         output: Format,

@@ -75,12 +75,14 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
             min_score,
             all,
             services,
+            input,
             output,
         } => {
             let args = super::tags::SuggestArgs {
                 min_score,
                 all,
                 services,
+                input,
                 output,
             };
             return super::tags::suggest(ctx, args).await;

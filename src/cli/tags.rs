@@ -160,6 +160,7 @@ pub(super) struct SuggestArgs {
     pub min_score: f64,
     pub all: bool,
     pub services: Option<PathBuf>,
+    pub input: Option<PathBuf>,
     pub output: Format,
 }
 
@@ -194,8 +195,10 @@ pub(super) async fn suggest(ctx: &Context, args: SuggestArgs) -> anyhow::Result<
     if services.is_empty() {
         eprintln!("note: no services to suggest from");
     }
-    let inventory = ctx.open_inventory().await?;
-    let repos = read_all(inventory.as_ref()).await?;
+    let repos = match &args.input {
+        Some(path) => saved_inventory(path)?,
+        None => read_all(ctx.open_inventory().await?.as_ref()).await?,
+    };
     let opts = Options {
         min_score: args.min_score,
         all: args.all,
@@ -220,6 +223,26 @@ pub(super) async fn suggest(ctx: &Context, args: SuggestArgs) -> anyhow::Result<
         args.min_score
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Repositories from a file `list --output json` wrote, for review away from AWS.
+fn saved_inventory(path: &Path) -> anyhow::Result<Vec<Repository>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let values: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a JSON array as `ecr-port list --output json` prints",
+            path.display()
+        )
+    })?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            Repository::from_exporter_json(v)
+                .map_err(|e| anyhow::anyhow!("{}: item {}: {e}", path.display(), i + 1))
+        })
+        .collect()
 }
 
 fn text_table(found: &[Suggestion]) -> String {
