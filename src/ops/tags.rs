@@ -62,21 +62,6 @@ pub fn named<'a>(
     (targets, unknown)
 }
 
-/// Writes the items that change something, `concurrency` at a time; each result (with the
-/// item's index) as it arrives.
-pub fn write(
-    inventory: Arc<dyn Inventory>,
-    items: Vec<PlanItem>,
-    concurrency: usize,
-) -> impl Stream<Item = (usize, Applied)> {
-    futures::stream::iter(items.into_iter().enumerate())
-        .map(move |(i, item)| {
-            let inventory = inventory.clone();
-            async move { (i, inventory::apply(inventory.as_ref(), &item).await) }
-        })
-        .buffer_unordered(concurrency.max(1))
-}
-
 /// One repository's writes, run in order (an undo may restore two keys), and its tags before
 /// them, for the journal.
 #[derive(Debug, Clone)]
