@@ -56,6 +56,15 @@ pub struct Catalog<'a> {
     by_word: HashMap<String, Vec<usize>>,
     /// Identifier → service.
     by_id: HashMap<&'a str, usize>,
+    /// Compact identifiers and titles by length in characters, for near spellings: only
+    /// lengths a few edits apart can be near.
+    by_length: HashMap<usize, Vec<(usize, Near)>>,
+}
+
+/// One compact spelling of a service, ready for the edit-distance check.
+struct Near {
+    text: String,
+    letters: Letters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,12 +124,27 @@ impl<'a> Catalog<'a> {
                 title_words,
             });
         }
+        let mut by_length: HashMap<usize, Vec<(usize, Near)>> = HashMap::new();
+        for (i, f) in forms.iter().enumerate() {
+            let spellings = std::iter::once((&f.compact, &f.letters))
+                .chain(f.title_compact.as_ref().map(|(t, l)| (t, l)));
+            for (text, letters) in spellings {
+                by_length.entry(text.chars().count()).or_default().push((
+                    i,
+                    Near {
+                        text: text.clone(),
+                        letters: letters.clone(),
+                    },
+                ));
+            }
+        }
         Catalog {
             services,
             forms,
             by_spelling,
             by_word,
             by_id,
+            by_length,
         }
     }
 
@@ -152,17 +176,20 @@ impl<'a> Catalog<'a> {
     fn near(&self, text: &str) -> Vec<(usize, usize)> {
         let compact = text::compact(text);
         let letters = Letters::of(&compact);
-        let mut found = Vec::new();
-        for (i, f) in self.forms.iter().enumerate() {
-            let d = text::near(&compact, &letters, &f.compact, &f.letters).or_else(|| {
-                f.title_compact
-                    .as_ref()
-                    .and_then(|(t, l)| text::near(&compact, &letters, t, l))
-            });
-            if let Some(d) = d {
-                found.push((i, d));
+        let len = compact.chars().count();
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        // A longer spelling is near only within a fifth of its length: at most 5/4 of this one.
+        for other in len.saturating_sub(len / 5)..=len + len / 4 + 1 {
+            for (i, near) in self.by_length.get(&other).into_iter().flatten() {
+                if let Some(d) = text::near(&compact, &letters, &near.text, &near.letters) {
+                    match found.iter_mut().find(|(j, _)| j == i) {
+                        Some(slot) => slot.1 = slot.1.min(d),
+                        None => found.push((*i, d)),
+                    }
+                }
             }
         }
+        found.sort_unstable();
         found
     }
 }
