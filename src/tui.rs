@@ -441,10 +441,52 @@ fn perform_inventory(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Cont
             if let Some(inv) = rt.inventory.clone() {
                 let tx = rt.written.clone();
                 let concurrency = ctx.aws_options().concurrency;
+                let batches: Vec<crate::ops::tags::Batch> = items
+                    .into_iter()
+                    .map(|item| crate::ops::tags::Batch::of(item, &state.repos))
+                    .collect();
+                // Journaled as the headless writes are, so `tag undo` can restore them; a
+                // write that could not be journaled is not made.
+                let journal = if ctx.read_only() {
+                    Ok(None)
+                } else {
+                    crate::ops::tag_journal::TagJournal::create(
+                        &crate::ops::tag_journal::dir(ctx),
+                        crate::port::push::now_secs(),
+                        "tui",
+                        None,
+                    )
+                    .map(Some)
+                };
                 tokio::spawn(async move {
-                    let mut results = Box::pin(crate::ops::tags::write(inv, items, concurrency));
+                    let journal = match journal {
+                        Ok(j) => j,
+                        Err(e) => {
+                            for batch in batches {
+                                for item in batch.items {
+                                    let error = crate::inventory::InventoryError::NotJournaled(
+                                        e.to_string(),
+                                    );
+                                    let _ = tx.send(crate::inventory::Applied {
+                                        arn: item.arn,
+                                        result: Err(error),
+                                        command: None,
+                                    });
+                                }
+                            }
+                            return;
+                        }
+                    };
+                    let mut results = Box::pin(crate::ops::tags::write_journaled(
+                        inv,
+                        batches,
+                        concurrency,
+                        journal,
+                    ));
                     while let Some((_, applied)) = results.next().await {
-                        let _ = tx.send(applied);
+                        for a in applied {
+                            let _ = tx.send(a);
+                        }
                     }
                 });
             }

@@ -1038,3 +1038,89 @@ async fn help_uses_the_width_and_lists_quit_without_saving() {
     assert!(wide.contains("  Q  "), "{wide}");
     insta::assert_snapshot!("help_80x24", draw_at(&mut state, 80, 24));
 }
+
+// The suggestion review (S).
+
+#[tokio::test]
+async fn the_review_suggests_accepts_edits_and_previews_the_accepted_tags() {
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('S')]);
+    let Some(review) = &state.review else {
+        panic!("S opens the review");
+    };
+    assert!(review.rows.is_none(), "waiting for Port's services");
+    insta::assert_snapshot!("review_waiting", draw(&state));
+    update(
+        &mut state,
+        Msg::PortServices(Ok([
+            "storefront",
+            "search",
+            "orders",
+            "inventory",
+            "gateway",
+        ]
+        .map(String::from)
+        .to_vec())),
+    );
+    insta::assert_snapshot!("review", draw(&state));
+
+    // Only the picks from 0.5: accept all of them, then reject the first.
+    keys(&mut state, &[Key::Char('f')]);
+    let shown = state.review.as_ref().unwrap().shown().len();
+    assert!(shown >= 2, "{shown} rows from 0.5");
+    keys(&mut state, &[Key::Char('A'), Key::Char('x')]);
+    // Back to all; the first row gets a typed service with the dialog's completion.
+    keys(
+        &mut state,
+        &[
+            Key::Char('f'),
+            Key::Char('f'),
+            Key::Char('f'),
+            Key::Char('g'),
+        ],
+    );
+    keys(&mut state, &[Key::Char('e')]);
+    typed(&mut state, "inv");
+    insta::assert_snapshot!("review_typing", draw(&state));
+    keys(&mut state, &[Key::Tab, Key::Enter]);
+    // A tie: alternative 2 is taken.
+    keys(&mut state, &[Key::Char('j'), Key::Char('2')]);
+    insta::assert_snapshot!("review_decided", draw(&state));
+
+    keys(&mut state, &[Key::Char('w')]);
+    assert!(state.review.is_none(), "the preview replaces the review");
+    insta::assert_snapshot!("review_preview", draw(&state));
+    let effects = update(&mut state, Msg::Key(Key::Char('y')));
+    let ecr_port::app::Effect::WriteTags { items } = &effects[0] else {
+        panic!("expected a write, got {effects:?}");
+    };
+    let written: Vec<(String, String)> = items
+        .iter()
+        .map(|i| match &i.change {
+            ecr_port::model::tag_rules::Change::Add { tag } => (i.name.clone(), tag.key.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(written.len(), state_accepted_count(&written), "{written:?}");
+    assert!(
+        written.contains(&("base-images".into(), "port-inventory".into())),
+        "{written:?}"
+    );
+    assert!(
+        written.contains(&("data/airflow".into(), "port-orders".into())),
+        "{written:?}"
+    );
+    assert_eq!(
+        written.len(),
+        5,
+        "the typed, the alternative and three of A: {written:?}"
+    );
+}
+
+/// Each repository is written once.
+fn state_accepted_count(written: &[(String, String)]) -> usize {
+    let mut names: Vec<&String> = written.iter().map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    names.len()
+}

@@ -58,6 +58,144 @@ const SORT_KEYS: [[Key; 1]; 7] = [
 
 static BINDINGS: LazyLock<Vec<Binding>> = LazyLock::new(table);
 
+// The suggestion review, in one block.
+const REVIEW_LIST_ROWS: &[Row] = &[(
+    Context::List,
+    &[Char('S')],
+    Some(Action::Suggest),
+    "review suggested services for the untagged repositories",
+    Some("suggest"),
+)];
+
+const REVIEW_ROWS: &[Row] = &[
+    (
+        Context::Review,
+        &[Char('a'), Key::Enter],
+        Some(Action::Accept),
+        "accept the suggested service",
+        Some("accept"),
+    ),
+    (
+        Context::Review,
+        &[Char('x')],
+        Some(Action::Reject),
+        "reject: leave the repository untagged",
+        Some("reject"),
+    ),
+    (
+        Context::Review,
+        &[Char('1')],
+        Some(Action::PickAlternative(0)),
+        "take alternative n instead",
+        Some("alternative"),
+    ),
+    (
+        Context::Review,
+        &[Char('2')],
+        Some(Action::PickAlternative(1)),
+        "take alternative n instead",
+        None,
+    ),
+    (
+        Context::Review,
+        &[Char('3')],
+        Some(Action::PickAlternative(2)),
+        "take alternative n instead",
+        None,
+    ),
+    (
+        Context::Review,
+        &[Char('e')],
+        Some(Action::Edit),
+        "type another service (with completion)",
+        Some("type"),
+    ),
+    (
+        Context::Review,
+        &[Char('f')],
+        Some(Action::ScoreFilter),
+        "show only scores from 0.5, 0.7, 0.9, then all again",
+        Some("score"),
+    ),
+    (
+        Context::Review,
+        &[Char('A')],
+        Some(Action::AcceptAll),
+        "accept every shown pick at or above the score shown (at least 0.5)",
+        Some("accept all"),
+    ),
+    (
+        Context::Review,
+        &[Char('w')],
+        Some(Action::PreviewTags),
+        "preview the accepted tags; y there writes them",
+        Some("write"),
+    ),
+    (
+        Context::Review,
+        &[Key::Esc],
+        Some(Action::Back),
+        "back to the list (the decisions are dropped)",
+        Some("back"),
+    ),
+    (
+        Context::ReviewInput,
+        &[],
+        None,
+        "type: the service identifier; completions follow",
+        None,
+    ),
+    (
+        Context::ReviewInput,
+        &[Key::Enter],
+        Some(Action::KeepText),
+        "accept the typed service for the row",
+        Some("accept"),
+    ),
+    (
+        Context::ReviewInput,
+        &[Key::Tab],
+        Some(Action::Complete),
+        "complete with the chosen completion",
+        Some("complete"),
+    ),
+    (
+        Context::ReviewInput,
+        &[Key::Down],
+        Some(Action::Down),
+        "choose the next completion",
+        None,
+    ),
+    (
+        Context::ReviewInput,
+        &[Key::Up],
+        Some(Action::Up),
+        "choose the previous completion",
+        None,
+    ),
+    (
+        Context::ReviewInput,
+        &[Key::Backspace],
+        Some(Action::DeleteChar),
+        "delete the last character",
+        None,
+    ),
+    (
+        Context::ReviewInput,
+        &[Ctrl('u')],
+        Some(Action::EraseText),
+        "erase the text",
+        None,
+    ),
+    (
+        Context::ReviewInput,
+        &[Key::Esc],
+        Some(Action::Back),
+        "cancel",
+        Some("cancel"),
+    ),
+];
+
 const GLOBAL_ROWS: &[Row] = &[
     (
         Context::Global,
@@ -151,7 +289,7 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::List,
-        &[Char('S')],
+        &[Char('R')],
         Some(Action::SortReverse),
         "reverse the sort order",
         None,
@@ -772,6 +910,9 @@ fn table() -> Vec<Binding> {
             Some("back"),
         ));
     }
+    rows.extend_from_slice(REVIEW_LIST_ROWS);
+    rows.extend(movement(Context::Review));
+    rows.extend_from_slice(REVIEW_ROWS);
     rows.into_iter()
         .map(|(context, keys, action, what, bar)| {
             let (label, what) = match what.split_once(": ") {

@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod push;
+pub mod review;
 mod state;
 pub mod tagging;
 mod update;

@@ -150,6 +150,8 @@ pub struct State {
     /// What the views last had room for (`Msg::Viewport`).
     pub viewport: Option<Viewport>,
     pub dialog: Option<super::tagging::Dialog>,
+    /// The suggestion review, over the list.
+    pub review: Option<super::review::Review>,
     /// Kept when the user leaves the workbench, so unsaved edits survive.
     pub workbench: Option<super::workbench::Workbench>,
     pub push: Option<super::push::PushScreen>,
@@ -199,6 +201,7 @@ impl State {
             help: None,
             viewport: None,
             dialog: None,
+            review: None,
             workbench: None,
             push: None,
             push_generation: 0,
@@ -228,6 +231,9 @@ impl State {
                 Dialog::Preview(_) => Context::TagPreview,
                 Dialog::Results(_) => Context::TagResults,
             };
+        }
+        if let Some(review) = &self.review {
+            return review.context();
         }
         if self.filter_editing {
             return Context::Filter;

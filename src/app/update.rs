@@ -114,6 +114,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::PortServices(result) => {
             state.port_services = result.ok().map(|ids| ids.into_iter().collect());
+            super::review::services_known(state);
             vec![]
         }
         Msg::Tick => {
@@ -255,6 +256,9 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     }
     if state.dialog.is_some() {
         return super::tagging::on_key(state, key, action);
+    }
+    if state.review.is_some() {
+        return super::review::on_key(state, key, action);
     }
     if state.filter_editing {
         return on_filter_key(state, key, action);
@@ -418,6 +422,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Untag => super::tagging::open(state, true),
+        Action::Suggest => return super::review::open(state),
         Action::ActivityLog => state.screen = Screen::Activity { scroll: 0 },
         Action::Push => return super::push::open(state),
         Action::Workbench => {

@@ -256,6 +256,53 @@ pub enum TagAction {
         #[arg(required = true, value_name = "REPO")]
         repos: Vec<String>,
     },
+    /// Suggest a Port service for each repository without a service tag, as a reviewable plan
+    Suggest {
+        /// No suggestion below this score, 0 to 1
+        #[arg(long, default_value_t = crate::model::suggest::DEFAULT_MIN_SCORE,
+              value_parser = score, allow_negative_numbers = true)]
+        min_score: f64,
+        /// Also repositories that already have a service tag
+        #[arg(long)]
+        all: bool,
+        /// A JSON array of identifiers or {identifier, title} objects, instead of Port's
+        #[arg(long, value_name = "FILE")]
+        services: Option<PathBuf>,
+        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// json: the plan `tag apply` reads; text: a table for people
+        #[arg(long, short, value_enum, default_value_t = Format::Json)]
+        output: Format,
+    },
+    /// Tag each repository of a plan (as `tag suggest` prints it) with its `service`
+    Apply {
+        /// The plan file; entries with `"skip": true` or no service are left out
+        #[arg(long, value_name = "FILE")]
+        plan: PathBuf,
+        /// Print the plan and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask before writing
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Put back the service tags a journaled write changed [default: the last write]
+    Undo {
+        /// A tag journal from the state directory's `tag-writes`
+        #[arg(value_name = "JOURNAL")]
+        journal: Option<PathBuf>,
+        /// Do not ask before writing
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+fn score(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.0..=1.0).contains(&s) => Ok(s),
+        _ => Err("must be a number from 0 to 1".into()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

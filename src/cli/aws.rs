@@ -5,11 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use futures::StreamExt;
-
 use super::args::{Output, TagAction};
 use super::exit;
-use crate::inventory::Applied;
 use crate::mapping::eval::{Semantics, Shape};
 use crate::mapping::file::Origin;
 use crate::model::text::printable;
@@ -49,7 +46,7 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
         service
     };
     // Rules first: a bad key never costs a request.
-    let (change, dry_run, wanted) = match action {
+    let (change, dry_run, wanted, source) = match action {
         TagAction::Add {
             service,
             value,
@@ -61,6 +58,7 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
                 TagChange::add(&prefix, &named(&service), &value)?,
                 dry_run,
                 repos,
+                "tag add",
             )
         }
         TagAction::Remove {
@@ -71,7 +69,28 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
             TagChange::remove(&prefix, &named(&service))?,
             dry_run,
             repos,
+            "tag remove",
         ),
+        TagAction::Suggest {
+            min_score,
+            all,
+            services,
+            input,
+            output,
+        } => {
+            let args = super::tags::SuggestArgs {
+                min_score,
+                all,
+                services,
+                input,
+                output,
+            };
+            return super::tags::suggest(ctx, args).await;
+        }
+        TagAction::Apply { plan, dry_run, yes } => {
+            return super::tags::apply(ctx, &plan, dry_run, yes).await;
+        }
+        TagAction::Undo { journal, yes } => return super::tags::undo(ctx, journal, yes).await,
     };
     let inventory = ctx.open_inventory().await?;
     let (repos, failures) = crate::inventory::collect(inventory.as_ref(), false).await;
@@ -89,64 +108,18 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
         );
     }
     let plan = change.plan(&targets);
-    for item in plan.iter().filter(|i| !i.change.writes()) {
-        let refused = matches!(item.change, crate::model::tag_rules::Change::Refused { .. });
-        ok &= !refused;
-        let label = if refused { "FAIL" } else { "skip" };
-        println!(
-            "{label}  {} ({}): {}",
-            item.name,
-            item.region,
-            item.change.describe()
-        );
-    }
-    let writes: Vec<_> = plan.into_iter().filter(|i| i.change.writes()).collect();
-    if dry_run {
-        for item in &writes {
-            println!(
-                "plan  {} ({}): {}",
-                item.name,
-                item.region,
-                item.change.describe()
-            );
-            for w in &item.warnings {
-                println!("      warning: {w}");
-            }
-        }
-        return Ok(exit(ok));
-    }
-    let concurrency = ctx.aws_options().concurrency;
-    let mut results: Vec<Option<Applied>> = vec![None; writes.len()];
-    let mut stream = Box::pin(crate::ops::tags::write(
-        inventory.clone(),
-        writes.clone(),
-        concurrency,
-    ));
-    while let Some((i, applied)) = stream.next().await {
-        results[i] = Some(applied);
-    }
-    for (item, applied) in writes.iter().zip(&results) {
-        match applied.as_ref().map(|a| &a.result) {
-            Some(Ok(_)) => println!(
-                "ok    {} ({}): {}",
-                item.name,
-                item.region,
-                item.change.describe()
-            ),
-            Some(Err(e)) => {
-                ok = false;
-                println!("FAIL  {} ({}): {e}", item.name, item.region);
-            }
-            None => {
-                ok = false;
-                println!("FAIL  {} ({}): no answer", item.name, item.region);
-            }
-        }
-        for w in &item.warnings {
-            println!("      warning: {w}");
-        }
-    }
-    Ok(exit(ok))
+    ok &= super::tags::report_idle(&plan);
+    let batches = plan
+        .into_iter()
+        .filter(|i| i.change.writes())
+        .map(|i| crate::ops::tags::Batch::of(i, &repos))
+        .collect();
+    let source = super::tags::Source {
+        name: source,
+        undoes: None,
+    };
+    let confirm = super::tags::Confirm::Never;
+    super::tags::run_batches(ctx, inventory, batches, ok, dry_run, confirm, source).await
 }
 
 pub(super) struct RenderArgs {

@@ -5,6 +5,7 @@ pub mod args;
 mod aws;
 mod port;
 mod prompt;
+mod tags;
 
 use std::process::ExitCode;
 

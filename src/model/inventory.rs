@@ -119,6 +119,9 @@ pub enum InventoryError {
 
     #[error("nothing to write")]
     NothingToWrite,
+
+    #[error("not written: {0}")]
+    NotJournaled(String),
 }
 
 /// What to do about missing credentials: for the default profile, also how to pick another.

@@ -120,6 +120,15 @@ impl Catalog for GuardedCatalog {
         self.inner.all_identifiers(blueprint, max)
     }
 
+    fn all_entities<'a>(
+        &'a self,
+        blueprint: &'a str,
+        include: &'a [&'a str],
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<Value>, PortError>> {
+        self.inner.all_entities(blueprint, include, max)
+    }
+
     fn entities<'a>(
         &'a self,
         blueprint: &'a str,

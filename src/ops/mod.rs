@@ -8,4 +8,5 @@ pub mod inventory;
 pub mod push;
 pub mod records;
 pub mod render;
+pub mod tag_journal;
 pub mod tags;

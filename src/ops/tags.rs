@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
 
+use super::tag_journal::{Line as JournalLine, TagJournal};
 use crate::inventory::{self, Applied, Inventory};
 use crate::model::tag_rules::{self, PlanItem, TagRuleError};
 use crate::model::{Repository, Tag};
@@ -61,17 +62,101 @@ pub fn named<'a>(
     (targets, unknown)
 }
 
-/// Writes the items that change something, `concurrency` at a time; each result (with the
-/// item's index) as it arrives.
-pub fn write(
+/// One repository's writes, run in order (an undo may restore two keys), and its tags before
+/// them, for the journal.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub items: Vec<PlanItem>,
+    pub before: Vec<Tag>,
+}
+
+impl Batch {
+    /// A batch of one write, its tags as `repos` has them.
+    pub fn of(item: PlanItem, repos: &[Repository]) -> Batch {
+        let before = repos
+            .iter()
+            .find(|r| r.arn == item.arn)
+            .map(|r| r.tag_list().to_vec())
+            .unwrap_or_default();
+        Batch {
+            items: vec![item],
+            before,
+        }
+    }
+}
+
+/// Writes each batch (its items in order, stopping at the first failure), `concurrency`
+/// repositories at a time, and journals each repository's tags before and after as its
+/// result arrives; each result with the batch's index. The journal is created before this is
+/// called, so a write that could not be undone is never made; there is none when every write
+/// will be refused (read-only mode).
+pub fn write_journaled(
     inventory: Arc<dyn Inventory>,
-    items: Vec<PlanItem>,
+    batches: Vec<Batch>,
     concurrency: usize,
-) -> impl Stream<Item = (usize, Applied)> {
-    futures::stream::iter(items.into_iter().enumerate())
-        .map(move |(i, item)| {
+    mut journal: Option<TagJournal>,
+) -> impl Stream<Item = (usize, Vec<Applied>)> {
+    futures::stream::iter(batches.into_iter().enumerate())
+        .map(move |(i, batch)| {
             let inventory = inventory.clone();
-            async move { (i, inventory::apply(inventory.as_ref(), &item).await) }
+            async move {
+                let mut results: Vec<Applied> = Vec::with_capacity(batch.items.len());
+                for item in &batch.items {
+                    let applied = inventory::apply(inventory.as_ref(), item).await;
+                    let failed = applied.result.is_err();
+                    results.push(applied);
+                    if failed {
+                        break;
+                    }
+                }
+                (i, batch, results)
+            }
         })
         .buffer_unordered(concurrency.max(1))
+        .map(move |(i, batch, results)| {
+            if let Some(journal) = journal.as_mut() {
+                for line in journal_lines(&batch, &results) {
+                    if let Err(e) = journal.append(&line) {
+                        tracing::warn!(error = %e,
+                            "a tag write is not in the journal; undo cannot restore it");
+                    }
+                }
+            }
+            (i, results)
+        })
+}
+
+/// What the journal keeps of one batch: the tags before and after when a write landed, and
+/// the failure when one did not.
+fn journal_lines(batch: &Batch, results: &[Applied]) -> Vec<JournalLine> {
+    let Some(first) = batch.items.first() else {
+        return vec![];
+    };
+    let change = batch
+        .items
+        .iter()
+        .map(|i| i.change.describe())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut lines = Vec::new();
+    if let Some(after) = results.iter().rev().find_map(|a| a.result.as_ref().ok()) {
+        lines.push(JournalLine::Written {
+            arn: first.arn.clone(),
+            name: first.name.clone(),
+            region: first.region.clone(),
+            change: change.clone(),
+            before: batch.before.clone(),
+            after: after.clone(),
+        });
+    }
+    if let Some(Err(e)) = results.last().map(|a| &a.result) {
+        lines.push(JournalLine::Failed {
+            arn: first.arn.clone(),
+            name: first.name.clone(),
+            region: first.region.clone(),
+            change,
+            error: e.to_string(),
+        });
+    }
+    lines
 }

@@ -47,6 +47,15 @@ pub trait Catalog: Send + Sync {
         max: usize,
     ) -> BoxFuture<'a, Result<Vec<String>, PortError>>;
 
+    /// Every entity of `blueprint` (at most `max`) with the fields `include` names at least:
+    /// services with their titles for suggestions, repositories with their relations for drift.
+    fn all_entities<'a>(
+        &'a self,
+        blueprint: &'a str,
+        include: &'a [&'a str],
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<Value>, PortError>>;
+
     /// The existing entities among `ids`, for the diff.
     fn entities<'a>(
         &'a self,
@@ -98,6 +107,15 @@ impl Catalog for PortClient {
         max: usize,
     ) -> BoxFuture<'a, Result<Vec<String>, PortError>> {
         Box::pin(PortClient::all_identifiers(self, blueprint, max))
+    }
+
+    fn all_entities<'a>(
+        &'a self,
+        blueprint: &'a str,
+        include: &'a [&'a str],
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<Value>, PortError>> {
+        Box::pin(PortClient::all_entities(self, blueprint, include, max))
     }
 
     fn entities<'a>(

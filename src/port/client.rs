@@ -370,11 +370,26 @@ impl PortClient {
         blueprint: &str,
         max: usize,
     ) -> Result<Vec<String>, PortError> {
+        let entities = self.all_entities(blueprint, &["$identifier"], max).await?;
+        Ok(entities
+            .iter()
+            .filter_map(|e| entity_identifier(e).map(str::to_owned))
+            .collect())
+    }
+
+    /// Every entity of `blueprint` with only the fields `include` names (a search without a
+    /// query, page by page), up to `max`.
+    pub async fn all_entities(
+        &self,
+        blueprint: &str,
+        include: &[&str],
+        max: usize,
+    ) -> Result<Vec<Value>, PortError> {
         let url = self.url(&["blueprints", blueprint, "entities", "search"])?;
         let mut found = Vec::new();
         let mut from: Option<String> = None;
         while found.len() < max {
-            let mut body = json!({"include": ["$identifier"], "limit": SEARCH_PAGE_LIMIT});
+            let mut body = json!({"include": include, "limit": SEARCH_PAGE_LIMIT});
             if let Some(from) = &from {
                 body["from"] = json!(from);
             }
@@ -383,11 +398,7 @@ impl PortClient {
                 .idempotent(true);
             let page: SearchPage = self.call_json(&call).await?;
             let page_len = page.entities.len();
-            found.extend(
-                page.entities
-                    .iter()
-                    .filter_map(|e| entity_identifier(e).map(str::to_owned)),
-            );
+            found.extend(page.entities);
             match page.next {
                 Some(next) if !next.is_empty() && page_len > 0 && from.as_ref() != Some(&next) => {
                     from = Some(next)

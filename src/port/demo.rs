@@ -397,6 +397,24 @@ impl Catalog for DemoCatalog {
         Box::pin(async move { Ok(found) })
     }
 
+    /// The whole entities: the demo has no reason to trim them.
+    fn all_entities<'a>(
+        &'a self,
+        blueprint: &'a str,
+        _include: &'a [&'a str],
+        max: usize,
+    ) -> BoxFuture<'a, Result<Vec<Value>, PortError>> {
+        let found = self
+            .lock()
+            .entities
+            .iter()
+            .filter(|((bp, _), _)| bp == blueprint)
+            .map(|(_, e)| e.clone())
+            .take(max)
+            .collect();
+        Box::pin(async move { Ok(found) })
+    }
+
     fn entities<'a>(
         &'a self,
         blueprint: &'a str,

@@ -8,6 +8,7 @@ mod jq;
 mod json;
 mod list;
 mod push;
+mod review;
 mod theme;
 mod workbench;
 
@@ -44,6 +45,9 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
         Screen::Activity { scroll } => text_lines = activity::render(frame, body, state, *scroll),
         Screen::Workbench => workbench::render(frame, body, state),
         Screen::Push => push::render(frame, body, state),
+    }
+    if let Some(r) = &state.review {
+        review::render(frame, body, state, r);
     }
     if let Some(d) = &state.dialog {
         dialog::render(frame, body, state, d);

@@ -24,11 +24,15 @@ pub enum Context {
     PushFailed,
     /// The y/n question before a push or a blueprint setup.
     PushConfirm,
+    /// The suggestion review (S).
+    Review,
+    /// The review: a service typed for one repository.
+    ReviewInput,
 }
 
 impl Context {
     /// In the order the `?` help lists them.
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 20] = [
         Context::Global,
         Context::List,
         Context::Filter,
@@ -46,6 +50,8 @@ impl Context {
         Context::PushConfirm,
         Context::PushDone,
         Context::PushFailed,
+        Context::Review,
+        Context::ReviewInput,
         Context::Help,
     ];
 
@@ -67,6 +73,8 @@ impl Context {
             Context::PushSetup => "Push: blueprint setup",
             Context::Push => "Push to Port (p): the plan",
             Context::PushConfirm => "Push: the confirmation",
+            Context::Review => "Suggested services (S)",
+            Context::ReviewInput => "Suggested services: typing a service",
             Context::PushDone => "Push: results",
             Context::PushFailed => "Push: when it cannot go on",
         }
@@ -86,6 +94,7 @@ impl Context {
                 | Context::WorkbenchConfirm
                 | Context::Editor
                 | Context::PushConfirm
+                | Context::ReviewInput
         )
     }
 }
@@ -158,4 +167,11 @@ pub enum Action {
     IncludeUnchanged,
     RetryFailed,
     Retry,
+    // The suggestion review.
+    Suggest,
+    Accept,
+    Reject,
+    PickAlternative(usize),
+    ScoreFilter,
+    AcceptAll,
 }
