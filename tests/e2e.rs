@@ -26,7 +26,7 @@ fn release_bin() -> PathBuf {
                 release.display()
             )
         });
-    if let Some((newest, changed)) = newest_source()
+    if let Some((newest, changed)) = newest_source(&release)
         && changed > built
     {
         panic!(
@@ -38,20 +38,36 @@ fn release_bin() -> PathBuf {
     release
 }
 
-/// The most recently changed file the release binary is built from.
-fn newest_source() -> Option<(PathBuf, std::time::SystemTime)> {
+/// The most recently changed file the release binary is built from: the sources cargo's
+/// dep-info names for it (test-only modules are not among them), else every file under
+/// `src/` and `assets/`.
+fn newest_source(release: &std::path::Path) -> Option<(PathBuf, std::time::SystemTime)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut stack = vec![root.join("src"), root.join("assets")];
     let mut files = vec![root.join("Cargo.toml"), root.join("Cargo.lock")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(entry.path()),
-                Ok(_) => files.push(entry.path()),
-                Err(_) => {}
+    let dep_info = std::fs::read_to_string(release.with_extension("d")).unwrap_or_default();
+    let deps = dep_info
+        .split_once(": ")
+        .map(|(_, deps)| deps.replace("\\ ", "\u{0}"))
+        .unwrap_or_default();
+    let named: Vec<PathBuf> = deps
+        .split_whitespace()
+        .map(|f| PathBuf::from(f.replace('\u{0}', " ")))
+        .filter(|f| f.starts_with(&root))
+        .collect();
+    if named.is_empty() {
+        // Built in another checkout sharing the target directory, or no dep-info.
+        let mut stack = vec![root.join("src"), root.join("assets")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(entry.path()),
+                    Ok(_) => files.push(entry.path()),
+                    Err(_) => {}
+                }
             }
         }
     }
+    files.extend(named);
     files
         .into_iter()
         .filter_map(|f| Some((std::fs::metadata(&f).ok()?.modified().ok()?, f)))
