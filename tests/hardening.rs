@@ -336,8 +336,11 @@ fn every_numeric_flag_refuses_out_of_range_values() {
         "text",
         "",
     ];
+    // A score may be 0 (or next to it): every suggestion counts.
+    let in_range =
+        |flag: &str, value: &str| flag == "--min-score" && matches!(value, "0" | "1e-300");
     for (path, flag) in &flags {
-        for value in bad {
+        for value in bad.into_iter().filter(|v| !in_range(flag, v)) {
             let what = format!("{} {flag}={value}", path.join(" "));
             let out = run(env
                 .cmd()
