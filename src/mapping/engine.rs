@@ -20,6 +20,7 @@
 
 mod check;
 mod convert;
+mod json_text;
 mod literal;
 mod natives;
 mod regex;

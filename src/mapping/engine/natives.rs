@@ -2,7 +2,8 @@
 //! replacements for those whose behaviour differs from jq 1.6.
 
 use super::check::builtins;
-use super::value::{JqResult, JqVal, fail, num_f64, parse_json, read_number, utf8_lossy};
+use super::json_text::parse_json;
+use super::value::{JqResult, JqVal, fail, num_f64, read_number, utf8_lossy};
 use super::{Data, Dialect, dialect, literal};
 use jaq_core::box_iter::box_once;
 use jaq_core::native::{Filter, Fun, bome, run, unary, v};
