@@ -355,6 +355,26 @@ impl Settings {
     }
 }
 
+/// The journals in `dir` named `{prefix}….jsonl`, newest first: their names are a sortable
+/// UTC timestamp and a zero-padded counter. Push and tag journals share this rule.
+pub fn journals_newest_first(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".jsonl"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.reverse();
+    found
+}
+
 /// Writes atomically: a reader sees the old file or the new one, never a part. The temp file
 /// is in the target's directory (rename is atomic only within one file system) and fsynced
 /// before the old file is touched, so a full disk leaves it intact. A symlink is followed, so

@@ -204,22 +204,7 @@ pub fn read(path: &Path) -> Result<(Line, Vec<Written>), TagJournalError> {
 
 /// The tag journals in `dir`, newest first.
 pub fn list(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("tags-") && n.ends_with(".jsonl"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // Names are a sortable UTC timestamp and a zero-padded counter.
-    found.sort();
-    found.reverse();
-    found
+    crate::config::journals_newest_first(dir, "tags-")
 }
 
 /// Where tag journals live: the state directory's `tag-writes`.

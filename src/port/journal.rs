@@ -206,22 +206,7 @@ pub fn read(path: &Path) -> Result<Vec<Line>, JournalError> {
 
 /// The journals in `dir`, newest first.
 pub fn list(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("push-") && n.ends_with(".jsonl"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // Names are a sortable UTC timestamp and a zero-padded counter.
-    found.sort();
-    found.reverse();
-    found
+    crate::config::journals_newest_first(dir, "push-")
 }
 
 #[cfg(test)]
