@@ -474,6 +474,16 @@ fn signals_restore_the_terminal_and_keep_unsaved_edits() {
     }
 }
 
+/// The push plan, which first reads both policies of each repository from moto (the shipped
+/// mapping maps them): that can take longer than a screen wait on a busy machine.
+fn wait_for_plan(t: &Tmux) {
+    let planned = Instant::now() + Duration::from_secs(30);
+    while !t.screen().contains("Enter/p push 2 entities") {
+        assert!(Instant::now() < planned, "no push plan: {}", t.screen());
+        sleep(Duration::from_millis(100));
+    }
+}
+
 /// After the app ends, the shell's `stty -a` shows a cooked terminal.
 fn assert_cooked(t: &Tmux, what: &str) {
     let stty = std::fs::read_to_string(t.env.path("stty-after")).expect("stty ran");
@@ -602,7 +612,7 @@ fn the_tui_tags_maps_and_pushes_against_moto_and_port() {
 
     // The push plans against the fake Port and creates both.
     t.keys(&["p"]);
-    t.wait_for("Enter/p push 2 entities");
+    wait_for_plan(&t);
     t.keys(&["Enter"]);
     t.wait_for("y / n");
     t.keys(&["y"]);
@@ -641,7 +651,7 @@ fn the_tui_tags_maps_and_pushes_against_moto_and_port() {
     let t = Tmux::start_with(&args, 120, 32, &vars);
     t.wait_for("2 repositories");
     t.keys(&["p"]);
-    t.wait_for("Enter/p push 2 entities");
+    wait_for_plan(&t);
     t.keys(&["Enter"]);
     t.wait_for("y / n");
     t.keys(&["y"]);
