@@ -287,6 +287,28 @@ pub enum TagAction {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Compare each tagged repository's `port-` tags with the service its entity relates to in Port
+    Drift {
+        /// Exporter config.json or Ocean mapping YAML, which names each repository's entity
+        /// [default: as for `render`]
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// A JSON array as `ecr-port list --output json` prints it [default: the live inventory]
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Whose rules make the entity identifiers: the AWS exporter's or Ocean's
+        #[arg(long, value_enum, default_value_t = SemanticsArg::Exporter)]
+        semantics: SemanticsArg,
+        /// The input shape the mapping reads
+        #[arg(long, value_enum, default_value_t = ShapeArg::Exporter)]
+        shape: ShapeArg,
+        /// json: one array, one object per tagged repository; text: a table for people
+        #[arg(long, short, value_enum, default_value_t = Format::Json)]
+        output: Format,
+        /// Exit 1 when any repository is not in sync (for CI)
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// Put back the service tags a journaled write changed [default: the last write]
     Undo {
         /// A tag journal from the state directory's `tag-writes`

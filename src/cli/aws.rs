@@ -91,6 +91,24 @@ pub(super) async fn tag(ctx: &Context, action: TagAction) -> anyhow::Result<Exit
             return super::tags::apply(ctx, &plan, dry_run, yes).await;
         }
         TagAction::Undo { journal, yes } => return super::tags::undo(ctx, journal, yes).await,
+        TagAction::Drift {
+            mapping,
+            input,
+            semantics,
+            shape,
+            output,
+            exit_code,
+        } => {
+            let args = super::drift::DriftArgs {
+                mapping,
+                input,
+                semantics: semantics.into(),
+                shape: shape.into(),
+                output,
+                exit_code,
+            };
+            return super::drift::drift(ctx, args).await;
+        }
     };
     let inventory = ctx.open_inventory().await?;
     let (repos, failures) = crate::inventory::collect(inventory.as_ref(), false).await;

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod aws;
+mod drift;
 mod port;
 mod prompt;
 mod tags;

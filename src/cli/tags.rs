@@ -39,8 +39,11 @@ pub(super) struct Source<'a> {
 
 /// Every repository, or the load's failures as an error: half an inventory would mislead a
 /// suggestion or an undo.
-async fn read_all(inventory: &dyn Inventory) -> anyhow::Result<Vec<Repository>> {
-    let (repos, failures) = crate::inventory::collect(inventory, false).await;
+pub(super) async fn read_all(
+    inventory: &dyn Inventory,
+    policies: bool,
+) -> anyhow::Result<Vec<Repository>> {
+    let (repos, failures) = crate::inventory::collect(inventory, policies).await;
     if let Some((region, err)) = failures.first() {
         for (region, err) in &failures[1..] {
             eprintln!("error: {region}: {err}");
@@ -197,7 +200,7 @@ pub(super) async fn suggest(ctx: &Context, args: SuggestArgs) -> anyhow::Result<
     }
     let repos = match &args.input {
         Some(path) => saved_inventory(path)?,
-        None => read_all(ctx.open_inventory().await?.as_ref()).await?,
+        None => read_all(ctx.open_inventory().await?.as_ref(), false).await?,
     };
     let opts = Options {
         min_score: args.min_score,
@@ -226,7 +229,7 @@ pub(super) async fn suggest(ctx: &Context, args: SuggestArgs) -> anyhow::Result<
 }
 
 /// Repositories from a file `list --output json` wrote, for review away from AWS.
-fn saved_inventory(path: &Path) -> anyhow::Result<Vec<Repository>> {
+pub(super) fn saved_inventory(path: &Path) -> anyhow::Result<Vec<Repository>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let values: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(|| {
@@ -292,7 +295,7 @@ pub(super) async fn apply(
     let entries = suggest_plan::parse_plan(&text)
         .with_context(|| format!("the plan {} is not usable", plan_file.display()))?;
     let inventory = ctx.open_inventory().await?;
-    let repos = read_all(inventory.as_ref()).await?;
+    let repos = read_all(inventory.as_ref(), false).await?;
     let applying = suggest_plan::plan_apply(&entries, &repos, &ctx.prefix(), &ctx.tag_value());
     let mut ok = true;
     for problem in &applying.problems {
@@ -344,7 +347,7 @@ pub(super) async fn undo(
         written.len()
     );
     let inventory = ctx.open_inventory().await?;
-    let repos = read_all(inventory.as_ref()).await?;
+    let repos = read_all(inventory.as_ref(), false).await?;
     let plan = tag_undo::plan_undo(&written, &repos, &ctx.prefix());
     for (name, region, why) in &plan.refused {
         println!(

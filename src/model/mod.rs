@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod blueprint;
+pub mod drift;
 pub mod entity;
 pub mod identifier;
 pub mod inventory;

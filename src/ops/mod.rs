@@ -3,6 +3,7 @@
 //! only turn flags or keys into these calls and show what comes back.
 
 pub mod context;
+pub mod drift;
 pub mod guard;
 pub mod inventory;
 pub mod push;

@@ -176,7 +176,10 @@ pub async fn plan(
 /// The blueprint a push goes to, and the mappings it renders: `target`, else the first
 /// mapping's blueprint. A `target` that no mapping writes to is where every mapping goes (to
 /// try a mapping on another blueprint, as `--blueprint` always did).
-fn aim(mappings: &[(Origin, Mapping)], target: Option<&str>) -> (String, Vec<(Origin, Mapping)>) {
+pub(super) fn aim(
+    mappings: &[(Origin, Mapping)],
+    target: Option<&str>,
+) -> (String, Vec<(Origin, Mapping)>) {
     let mut mappings = mappings.to_vec();
     let first = mappings
         .first()
@@ -194,7 +197,7 @@ fn aim(mappings: &[(Origin, Mapping)], target: Option<&str>) -> (String, Vec<(Or
 
 /// Why the entities of a mapping are not part of a push to `blueprint`: the mapping writes to
 /// another one. A push sends to one blueprint; another push sends the rest.
-fn elsewhere(origin: Origin, mapping: &Mapping, blueprint: &str) -> Option<String> {
+pub(super) fn elsewhere(origin: Origin, mapping: &Mapping, blueprint: &str) -> Option<String> {
     let writes = mapping.static_blueprint().filter(|b| !b.is_empty())?;
     (writes != blueprint).then(|| {
         format!(
