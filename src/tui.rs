@@ -159,6 +159,7 @@ struct Runtime {
     catalog: Option<Arc<dyn Catalog>>,
     /// The running push plan; a newer request aborts it (and its mapping worker).
     prepare_task: Option<JoinHandle<()>>,
+    drift_task: Option<JoinHandle<()>>,
     /// The last push, kept for `R`.
     push: Arc<tokio::sync::Mutex<Option<Push>>>,
     push_stop: Arc<AtomicBool>,
@@ -211,6 +212,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
         written: written_tx,
         catalog: None,
         prepare_task: None,
+        drift_task: None,
         push: Arc::new(tokio::sync::Mutex::new(None)),
         push_stop: Arc::new(AtomicBool::new(false)),
         workers: Vec::new(),
@@ -403,6 +405,17 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         | Effect::Sweep { .. }
         | Effect::SaveMapping { .. } => perform_workbench(effect, rt, ctx),
         Effect::PreparePush { .. } => prepare_push(effect, rt, ctx),
+        Effect::CheckDrift { .. } => check_drift(effect, rt, ctx),
+        Effect::ReadUndoJournal => {
+            let dir = crate::ops::tag_journal::dir(ctx);
+            let read = crate::ops::tag_journal::latest(&dir)
+                .and_then(|path| {
+                    let (_, written) = crate::ops::tag_journal::read(&path)?;
+                    Ok((path, written))
+                })
+                .map_err(|e| e.to_string());
+            let _ = rt.msgs.send(Msg::UndoJournal(read));
+        }
         Effect::Quit => {}
         _ => perform_port(effect, rt, ctx),
     }
@@ -437,14 +450,11 @@ fn perform_inventory(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Cont
                 tokio::spawn(inv.fetch_policies(load, repo, rt.events.clone()));
             }
         }
-        Effect::WriteTags { items } => {
+        Effect::WriteTags { items, undoes } => {
             if let Some(inv) = rt.inventory.clone() {
                 let tx = rt.written.clone();
                 let concurrency = ctx.aws_options().concurrency;
-                let batches: Vec<crate::ops::tags::Batch> = items
-                    .into_iter()
-                    .map(|item| crate::ops::tags::Batch::of(item, &state.repos))
-                    .collect();
+                let batches = crate::ops::tags::Batch::per_repository(items, &state.repos);
                 // Journaled as the headless writes are, so `tag undo` can restore them; a
                 // write that could not be journaled is not made.
                 let journal = if ctx.read_only() {
@@ -453,8 +463,8 @@ fn perform_inventory(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Cont
                     crate::ops::tag_journal::TagJournal::create(
                         &crate::ops::tag_journal::dir(ctx),
                         crate::port::push::now_secs(),
-                        "tui",
-                        None,
+                        if undoes.is_some() { "tui undo" } else { "tui" },
+                        undoes.as_deref(),
                     )
                     .map(Some)
                 };
@@ -640,6 +650,67 @@ fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             },
         });
         let _ = tx.send(Msg::PushPrepared { generation, result });
+    }));
+}
+
+/// The tagged repositories through the mapping, then compared with Port, in a task a newer
+/// request aborts.
+fn check_drift(effect: Effect, rt: &mut Runtime, ctx: &Context) {
+    let Effect::CheckDrift {
+        generation,
+        repos,
+        mappings,
+        semantics,
+        shape,
+    } = effect
+    else {
+        return;
+    };
+    let tx = rt.msgs.clone();
+    let fail = |e: String| Msg::DriftChecked {
+        generation,
+        result: Err(e),
+    };
+    let catalog = match open_push_catalog(rt, ctx) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx.send(fail(e));
+            return;
+        }
+    };
+    let mappings = match mappings {
+        Some(m) => m,
+        None => match load_mapping(ctx, None).and_then(|file| file.mappings()) {
+            Ok(all) => all,
+            Err(e) => {
+                let _ = tx.send(fail(format!("{e:#}")));
+                return;
+            }
+        },
+    };
+    if let Some(old) = rt.drift_task.take() {
+        old.abort();
+    }
+    let prefix = ctx.prefix();
+    rt.drift_task = Some(tokio::spawn(async move {
+        let result = crate::ops::drift::check(
+            catalog.as_ref(),
+            &repos,
+            &mappings,
+            semantics,
+            shape,
+            &prefix,
+        )
+        .await
+        .map(|report| {
+            report
+                .repos
+                .into_iter()
+                .map(|r| (r.arn, r.comparison))
+                .collect()
+        })
+        .map_err(|e| e.to_string());
+        let _ = tx.send(Msg::DriftChecked { generation, result });
     }));
 }
 

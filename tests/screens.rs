@@ -300,7 +300,7 @@ async fn tagging_dialog_preview_results_and_activity() {
     let effects = update(&mut state, Msg::Key(Key::Enter));
     assert!(effects.is_empty());
     let effects = update(&mut state, Msg::Key(Key::Char('y')));
-    let ecr_port::app::Effect::WriteTags { items } = &effects[0] else {
+    let ecr_port::app::Effect::WriteTags { items, .. } = &effects[0] else {
         panic!("expected a write, got {effects:?}");
     };
     assert_eq!(items.len(), 2, "only the two that change are written");
@@ -1091,7 +1091,7 @@ async fn the_review_suggests_accepts_edits_and_previews_the_accepted_tags() {
     assert!(state.review.is_none(), "the preview replaces the review");
     insta::assert_snapshot!("review_preview", draw(&state));
     let effects = update(&mut state, Msg::Key(Key::Char('y')));
-    let ecr_port::app::Effect::WriteTags { items } = &effects[0] else {
+    let ecr_port::app::Effect::WriteTags { items, .. } = &effects[0] else {
         panic!("expected a write, got {effects:?}");
     };
     let written: Vec<(String, String)> = items
@@ -1123,4 +1123,107 @@ fn state_accepted_count(written: &[(String, String)]) -> usize {
     names.sort();
     names.dedup();
     names.len()
+}
+
+/// `D` on the demo: every tagged repository gets a DRIFT word, `/drift` keeps the drifting
+/// ones, and the column fits at 80 columns.
+#[tokio::test]
+async fn drift_column_and_filter() {
+    use ecr_port::model::drift::{PortSide, compare};
+    use ecr_port::model::tags;
+
+    let mut state = demo_state().await;
+    let effects = update(&mut state, Msg::Key(Key::Char('D')));
+    let [ecr_port::app::Effect::CheckDrift {
+        generation, repos, ..
+    }] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    // Port as a test sets it up: orders exists, and each tagged repository is one case.
+    let services = ["orders".to_owned(), "payments-api".to_owned()]
+        .into_iter()
+        .collect();
+    let result = repos
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let tagged = tags::services(r.tag_list(), "port-");
+            let side = match i % 3 {
+                0 => PortSide::Entity {
+                    identifier: r.name.clone(),
+                    related: Some(tagged.iter().map(|s| (*s).to_owned()).collect()),
+                },
+                1 => PortSide::Entity {
+                    identifier: r.name.clone(),
+                    related: Some(vec!["orders".into()]),
+                },
+                _ => PortSide::Entity {
+                    identifier: r.name.clone(),
+                    related: None,
+                },
+            };
+            (r.arn.clone(), compare(&tagged, &side, &services))
+        })
+        .collect();
+    update(
+        &mut state,
+        Msg::DriftChecked {
+            generation: *generation,
+            result: Ok(result),
+        },
+    );
+    let screen = draw_at(&mut state, 110, 24);
+    assert!(screen.contains("DRIFT"), "{screen}");
+    assert!(screen.contains("no such service"), "{screen}");
+    insta::assert_snapshot!("drift_column", screen);
+    typed(&mut state, "/drift");
+    keys(&mut state, &[Key::Enter]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(!screen.contains("in sync"), "{screen}");
+    assert!(screen.contains("DRIFT"), "{screen}");
+    insta::assert_snapshot!("drift_filter_80x24", screen);
+}
+
+/// `u` in the activity log: the journal's write undone, previewed first.
+#[tokio::test]
+async fn undo_from_the_activity_log_previews_the_restore() {
+    use ecr_port::model::Tag;
+    use ecr_port::model::tag_undo::Written;
+
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char('L')]);
+    let effects = update(&mut state, Msg::Key(Key::Char('u')));
+    assert!(matches!(
+        effects.as_slice(),
+        [ecr_port::app::Effect::ReadUndoJournal]
+    ));
+    let orders = state
+        .repos
+        .iter()
+        .find(|r| r.name == "orders/api")
+        .unwrap()
+        .clone();
+    let mut before: Vec<Tag> = orders
+        .tag_list()
+        .iter()
+        .filter(|t| t.key != "port-orders")
+        .cloned()
+        .collect();
+    before.push(Tag::new("port-checkout", "true"));
+    let written = vec![Written {
+        arn: orders.arn.clone(),
+        name: orders.name.clone(),
+        region: orders.region.clone(),
+        before,
+        after: orders.tag_list().to_vec(),
+    }];
+    let journal = std::path::PathBuf::from("/state/tag-writes/20261201T120000Z-tui.jsonl");
+    update(&mut state, Msg::UndoJournal(Ok((journal, written))));
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("Undo the last tag write"), "{screen}");
+    assert!(screen.contains("1 of 1 repository changes"), "{screen}");
+    assert!(screen.contains("- port-orders=true"), "{screen}");
+    assert!(screen.contains("+ port-checkout=true"), "{screen}");
+    insta::assert_snapshot!("undo_preview", screen);
 }

@@ -331,6 +331,13 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::List,
+        &[Char('D')],
+        Some(Action::CheckDrift),
+        "compare the service tags with Port: DRIFT column, /drift keeps what drifts",
+        None,
+    ),
+    (
+        Context::List,
         &[Char('L')],
         Some(Action::ActivityLog),
         "activity log: every write and its AWS CLI equivalent",
@@ -552,6 +559,13 @@ const SCREEN_ROWS: &[Row] = &[
         Some(Action::Up),
         "scroll up",
         None,
+    ),
+    (
+        Context::Activity,
+        &[Char('u')],
+        Some(Action::Undo),
+        "undo the last tag write: preview what it restores, y writes",
+        Some("undo"),
     ),
     (
         Context::Activity,

@@ -1,11 +1,13 @@
 //! The application as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! Keys arrive as [`Key`] values (no terminal types here) and IO comes back as [`Msg`]s.
 
+pub mod drift;
 pub mod keys;
 pub mod push;
 pub mod review;
 mod state;
 pub mod tagging;
+mod undo;
 mod update;
 pub mod workbench;
 
@@ -97,6 +99,13 @@ pub enum Msg {
     Notice(String),
     /// The service identifiers Port holds, for tag suggestions.
     PortServices(Result<Vec<String>, String>),
+    /// Each tagged repository's comparison with Port, by ARN, for the request `generation`.
+    DriftChecked {
+        generation: u64,
+        result: Result<Vec<(String, crate::model::drift::Comparison)>, String>,
+    },
+    /// The last tag write's journal, for an undo: its path and what it changed.
+    UndoJournal(Result<(PathBuf, Vec<crate::model::tag_undo::Written>), String>),
     Tick,
 }
 
@@ -117,9 +126,11 @@ pub enum Effect {
         load: u64,
         arn: String,
     },
-    /// Tag writes the user confirmed with `y`.
+    /// Tag writes the user confirmed with `y`; one repository's items run in order.
     WriteTags {
         items: Vec<PlanItem>,
+        /// The journal these writes undo, when they do.
+        undoes: Option<PathBuf>,
     },
     /// Read the mapping file for the workbench.
     LoadMapping,
@@ -172,5 +183,15 @@ pub enum Effect {
     StopPush,
     /// Read the service identifiers from Port (tag suggestions).
     LoadPortServices,
+    /// Render these repositories' entity identifiers and compare their tags with Port.
+    CheckDrift {
+        generation: u64,
+        repos: Vec<crate::model::Repository>,
+        mappings: Option<Vec<(crate::mapping::file::Origin, crate::mapping::file::Mapping)>>,
+        semantics: crate::mapping::eval::Semantics,
+        shape: crate::mapping::eval::Shape,
+    },
+    /// Read the newest tag journal, for `u` in the activity log.
+    ReadUndoJournal,
     Quit,
 }

@@ -312,6 +312,7 @@ fn preview(state: &mut State, review: Review) -> Vec<Effect> {
         remove: false,
         plan,
         scroll: 0,
+        undoes: None,
     }));
     vec![]
 }

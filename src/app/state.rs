@@ -16,10 +16,12 @@ pub enum Column {
     Mutability,
     Scan,
     Created,
+    /// Shown once tags have been compared with Port (`D`).
+    Drift,
 }
 
 impl Column {
-    pub const ALL: [Column; 7] = [
+    pub const ALL: [Column; 8] = [
         Column::Name,
         Column::Region,
         Column::Services,
@@ -27,6 +29,7 @@ impl Column {
         Column::Mutability,
         Column::Scan,
         Column::Created,
+        Column::Drift,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Column {
             Column::Mutability => "TAG MUTABILITY",
             Column::Scan => "SCAN",
             Column::Created => "CREATED",
+            Column::Drift => "DRIFT",
         }
     }
 
@@ -161,6 +165,8 @@ pub struct State {
     /// when Port is not configured).
     pub port_services: Option<BTreeSet<String>>,
     pub port_services_requested: bool,
+    /// The tags compared with Port (`D`).
+    pub drift: super::drift::DriftView,
     pub activity: Vec<crate::model::activity::Activity>,
     /// The value written with new service tags.
     pub tag_value: String,
@@ -207,6 +213,7 @@ impl State {
             push_generation: 0,
             port_services: None,
             port_services_requested: false,
+            drift: Default::default(),
             activity: Vec::new(),
             tag_value: "true".to_owned(),
             status: None,
@@ -346,13 +353,23 @@ impl State {
         let keep = self.current().map(|r| r.arn.clone());
         let filter = Filter::parse(&self.filter);
         let mut view: Vec<usize> = (0..self.repos.len())
-            .filter(|&i| filter.matches(&self.repos[i]))
+            .filter(|&i| filter.matches(&self.repos[i], &self.drift))
             .collect();
         let sort = self.sort;
         let prefix = self.prefix.as_str();
         view.sort_by(|&a, &b| {
             let (ra, rb) = (&self.repos[a], &self.repos[b]);
-            let ord = compare(ra, rb, sort.column, prefix);
+            let ord = match sort.column {
+                Column::Drift => {
+                    // Most urgent first; rows not compared after every state.
+                    let key = |r: &Repository| {
+                        let state = self.drift.of(&r.arn).map(|c| c.state);
+                        (state.is_none(), state)
+                    };
+                    key(ra).cmp(&key(rb))
+                }
+                column => compare(ra, rb, column, prefix),
+            };
             let ord = if sort.descending { ord.reverse() } else { ord };
             ord.then_with(|| ra.name.cmp(&rb.name))
                 .then_with(|| ra.region.cmp(&rb.region))
@@ -384,11 +401,12 @@ fn compare(a: &Repository, b: &Repository, column: Column, prefix: &str) -> Orde
         Column::Mutability => a.image_tag_mutability.cmp(&b.image_tag_mutability),
         Column::Scan => a.scan_on_push.cmp(&b.scan_on_push),
         Column::Created => a.created_at.cmp(&b.created_at),
+        Column::Drift => Ordering::Equal,
     }
 }
 
 /// `/text` keeps rows containing `text` (any case) in the name, region or a tag `key=value`;
-/// `/!text` keeps the others.
+/// `/!text` keeps the others. The word `drift` keeps the rows whose tags drift from Port.
 struct Filter {
     needle: String,
     invert: bool,
@@ -406,9 +424,12 @@ impl Filter {
         }
     }
 
-    fn matches(&self, repo: &Repository) -> bool {
+    fn matches(&self, repo: &Repository, drift: &super::drift::DriftView) -> bool {
         if self.needle.is_empty() {
             return true;
+        }
+        if self.needle == super::drift::FILTER_WORD {
+            return drift.drifts(&repo.arn) != self.invert;
         }
         let hit = repo.name.to_lowercase().contains(&self.needle)
             || repo.region.contains(&self.needle)

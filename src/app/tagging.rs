@@ -37,6 +37,8 @@ pub struct Preview {
     pub remove: bool,
     pub plan: Vec<PlanItem>,
     pub scroll: u16,
+    /// The journal this preview undoes (`u` in the activity log).
+    pub undoes: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +228,7 @@ fn service_key(
                         remove: d.remove,
                         plan,
                         scroll: 0,
+                        undoes: None,
                     })),
                     vec![],
                 );
@@ -260,7 +263,10 @@ fn preview_key(mut p: Preview, action: Option<Action>) -> (Option<Dialog>, Vec<E
             let effects = if writes.is_empty() {
                 vec![]
             } else {
-                vec![Effect::WriteTags { items: writes }]
+                vec![Effect::WriteTags {
+                    items: writes,
+                    undoes: p.undoes,
+                }]
             };
             (Some(Dialog::Results(Results { items, scroll: 0 })), effects)
         }
@@ -301,7 +307,7 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
         Some(Dialog::Results(r)) => r
             .items
             .iter()
-            .find(|(i, _)| i.arn == applied.arn)
+            .find(|(i, s)| i.arn == applied.arn && *s == WriteState::Running)
             .map(|(i, _)| i.clone()),
         _ => None,
     };
@@ -318,12 +324,17 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
             if let Some(repo) = state.repo_mut(&applied.arn) {
                 repo.tags = Fetched::Present(tags.clone());
             }
+            super::drift::forget(state, &applied.arn);
             Ok(())
         }
         Err(e) => Err(e.to_string()),
     };
     if let Some(Dialog::Results(r)) = &mut state.dialog
-        && let Some((_, s)) = r.items.iter_mut().find(|(i, _)| i.arn == applied.arn)
+        // An undo may write two keys of one repository: each result settles the next one.
+        && let Some((_, s)) = r
+            .items
+            .iter_mut()
+            .find(|(i, s)| i.arn == applied.arn && *s == WriteState::Running)
     {
         *s = match &outcome {
             Ok(()) => WriteState::Done,
@@ -352,6 +363,7 @@ pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> V
         Some(Action::QuitWithoutSaving) => return super::update::quit(state),
         Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+        Some(Action::Undo) => return super::undo::start(state),
         _ => {}
     }
     vec![]

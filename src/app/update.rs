@@ -117,6 +117,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::review::services_known(state);
             vec![]
         }
+        Msg::DriftChecked { generation, result } => {
+            super::drift::checked(state, generation, result);
+            vec![]
+        }
+        Msg::UndoJournal(result) => {
+            super::undo::journal_read(state, result);
+            vec![]
+        }
         Msg::Tick => {
             state.tick = state.tick.wrapping_add(1);
             vec![]
@@ -143,6 +151,7 @@ fn standing_status(state: &State) -> Option<Status> {
 
 fn start_load(state: &mut State) -> Vec<Effect> {
     state.load += 1;
+    super::drift::clear(state);
     state.repos.clear();
     state.reindex();
     state.refresh_view();
@@ -379,15 +388,21 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.selected.extend(visible);
             }
         }
-        Action::SortNext => set_sort(state, state.sort.column.next(), false),
-        Action::SortPrevious => {
-            let prev = Column::ALL
-                .iter()
-                .position(|c| *c == state.sort.column)
-                .map_or(Column::Name, |i| {
-                    Column::ALL[(i + Column::ALL.len() - 1) % Column::ALL.len()]
-                });
-            set_sort(state, prev, false);
+        Action::SortNext | Action::SortPrevious => {
+            let step = match action {
+                Action::SortNext => 1,
+                _ => Column::ALL.len() - 1,
+            };
+            let mut column = state.sort.column;
+            // DRIFT is a column (and a sort) once the tags were compared with Port.
+            loop {
+                let at = Column::ALL.iter().position(|c| *c == column).unwrap_or(0);
+                column = Column::ALL[(at + step) % Column::ALL.len()];
+                if column != Column::Drift || state.drift.checked {
+                    break;
+                }
+            }
+            set_sort(state, column, false);
         }
         Action::SortReverse => {
             state.sort.descending = !state.sort.descending;
@@ -423,6 +438,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Untag => super::tagging::open(state, true),
         Action::Suggest => return super::review::open(state),
+        Action::CheckDrift => return super::drift::check(state),
         Action::ActivityLog => state.screen = Screen::Activity { scroll: 0 },
         Action::Push => return super::push::open(state),
         Action::Workbench => {

@@ -71,6 +71,31 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// One batch per repository, its items in order (an undo may restore two keys of one),
+    /// with its tags as `repos` has them.
+    pub fn per_repository(items: Vec<PlanItem>, repos: &[Repository]) -> Vec<Batch> {
+        let tags: std::collections::HashMap<&str, &[Tag]> = repos
+            .iter()
+            .map(|r| (r.arn.as_str(), r.tag_list()))
+            .collect();
+        let mut batches: Vec<Batch> = Vec::new();
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for item in items {
+            match at.get(&item.arn) {
+                Some(&i) => batches[i].items.push(item),
+                None => {
+                    at.insert(item.arn.clone(), batches.len());
+                    let before = tags.get(item.arn.as_str()).map(|t| t.to_vec());
+                    batches.push(Batch {
+                        items: vec![item],
+                        before: before.unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        batches
+    }
+
     /// A batch of one write, its tags as `repos` has them.
     pub fn of(item: PlanItem, repos: &[Repository]) -> Batch {
         let before = repos

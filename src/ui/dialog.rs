@@ -131,18 +131,41 @@ fn service(frame: &mut Frame, area: Rect, state: &State, d: &ServiceDialog) {
 }
 
 fn preview(frame: &mut Frame, area: Rect, _state: &State, p: &Preview) {
-    let writes = p.plan.iter().filter(|i| i.change.writes()).count();
+    // An undo may write two keys of one repository: repositories are counted once.
+    let distinct = |writes_only: bool| {
+        p.plan
+            .iter()
+            .filter(|i| !writes_only || i.change.writes())
+            .map(|i| (&i.name, &i.region))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let (writes, repos) = (distinct(true), distinct(false));
+    let requests = p.plan.iter().filter(|i| i.change.writes()).count();
     let mut lines = vec![
         Line::styled(
             format!(
                 "{writes} of {} {}; nothing is written until you press y.",
-                crate::model::text::counted(p.plan.len(), "repository", "repositories"),
+                crate::model::text::counted(repos, "repository", "repositories"),
                 if writes == 1 { "changes" } else { "change" }
             ),
             theme::header(),
         ),
         Line::raw(""),
     ];
+    if let Some(journal) = &p.undoes {
+        let file = journal.file_name().unwrap_or(journal.as_os_str());
+        lines.insert(
+            1,
+            Line::styled(
+                format!(
+                    "Puts back the service tags from before {}.",
+                    file.to_string_lossy()
+                ),
+                theme::dim(),
+            ),
+        );
+    }
     for item in &p.plan {
         let style = if refused(&item.change) {
             theme::error()
@@ -162,13 +185,15 @@ fn preview(frame: &mut Frame, area: Rect, _state: &State, p: &Preview) {
             ));
         }
     }
-    let title = if p.remove {
+    let title = if p.undoes.is_some() {
+        " Undo the last tag write: preview "
+    } else if p.remove {
         " Remove tag: preview "
     } else {
         " Add tag: preview "
     };
-    let footer = if writes > 0 {
-        format!(" y write {writes} · n cancel · j/k scroll ")
+    let footer = if requests > 0 {
+        format!(" y write {requests} · n cancel · j/k scroll ")
     } else {
         " nothing to write · n close ".to_owned()
     };

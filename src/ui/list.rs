@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{centered, theme, thousands};
 use crate::app::{Column, Phase, State};
+use crate::model::drift::DriftState;
 use crate::model::text::{cut_end, cut_middle};
 use crate::model::{Fetched, Repository, tags, time};
 
@@ -33,6 +34,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(&block, area);
         let (headline, detail) = if state.loading() {
             ("Loading…", "Rows appear as ECR answers.".to_owned())
+        } else if !state.repos.is_empty() && is_drift_filter(state) && !state.drift.checked {
+            (
+                "Drift is not compared yet",
+                "D compares the service tags with Port; Esc clears the filter.".to_owned(),
+            )
         } else if !state.repos.is_empty() {
             (
                 "No repository matches the filter",
@@ -113,6 +119,8 @@ fn wants(state: &State, shown: &[&Repository]) -> Vec<(Column, u16)> {
     );
     Column::ALL
         .iter()
+        // The comparison with Port is a column once there is one.
+        .filter(|&&c| c != Column::Drift || state.drift.checked)
         .map(|&c| {
             let value = match c {
                 Column::Name => name.min(MAX_NAME),
@@ -122,6 +130,7 @@ fn wants(state: &State, shown: &[&Repository]) -> Vec<(Column, u16)> {
                 Column::Mutability => "IMMUTABLE".len(),
                 Column::Scan => 3,
                 Column::Created => 10,
+                Column::Drift => DriftState::NoSuchService.label().len(),
             };
             let title = c.title().len() + 1;
             (c, u16::try_from(value.max(title)).unwrap_or(u16::MAX))
@@ -136,14 +145,15 @@ const MIN_NAME: u16 = 12;
 const MIN_SERVICES: u16 = 10;
 
 /// Which columns are shown and how wide, in `width` cells: the least needed ones leave first
-/// (`CREATED`, `SCAN`, `TAG MUTABILITY`, `OTHER TAGS`, then `REGION`); the name and the services
+/// (`CREATED`, `SCAN`, `TAG MUTABILITY`, `OTHER TAGS`, `DRIFT`, then `REGION`); the name and the services
 /// keep their width as long as they can, then share what is left.
 fn fit_columns(width: u16, wants: &[(Column, u16)]) -> Vec<(Column, u16)> {
-    const DROP_ORDER: [Column; 5] = [
+    const DROP_ORDER: [Column; 6] = [
         Column::Created,
         Column::Scan,
         Column::Mutability,
         Column::OtherTags,
+        Column::Drift,
         Column::Region,
     ];
     let mut shown: Vec<(Column, u16)> = wants.to_vec();
@@ -151,8 +161,28 @@ fn fit_columns(width: u16, wants: &[(Column, u16)]) -> Vec<(Column, u16)> {
     let needed = |cols: &[(Column, u16)]| -> u32 {
         2 + cols.iter().map(|(_, w)| u32::from(*w) + 1).sum::<u32>()
     };
+    // The name and the services at their narrowest: DRIFT, asked for with `D`, stays while
+    // it fits beside them cut.
+    let needed_cut = |cols: &[(Column, u16)]| -> u32 {
+        2 + cols
+            .iter()
+            .map(|(c, w)| {
+                let floor = match c {
+                    Column::Name => MIN_NAME.min(*w),
+                    Column::Services => MIN_SERVICES.min(*w),
+                    _ => *w,
+                };
+                u32::from(floor) + 1
+            })
+            .sum::<u32>()
+    };
     for drop in DROP_ORDER {
-        if needed(&shown) <= u32::from(width) {
+        let has_drift = shown.iter().any(|(c, _)| *c == Column::Drift);
+        let fits = match drop {
+            Column::Drift if has_drift => needed_cut(&shown),
+            _ => needed(&shown),
+        } <= u32::from(width);
+        if fits {
             break;
         }
         shown.retain(|(c, _)| *c != drop);
@@ -161,17 +191,27 @@ fn fit_columns(width: u16, wants: &[(Column, u16)]) -> Vec<(Column, u16)> {
     let used = needed(&shown);
     let is_flex = |c: Column| matches!(c, Column::Name | Column::Services);
     if used > total {
-        // Shrink the name and the services in proportion, not below their minimum.
-        let mut over = used - total;
-        for (c, w) in shown.iter_mut().filter(|(c, _)| is_flex(*c)) {
-            let floor = if *c == Column::Name {
-                MIN_NAME
-            } else {
-                MIN_SERVICES
+        // Shrink the name and the services in proportion to what each can give, not below
+        // their minimum.
+        let over = used - total;
+        let floor = |c: Column| if c == Column::Name { MIN_NAME } else { MIN_SERVICES };
+        let slack = |c: Column, w: u16| u32::from(w.saturating_sub(floor(c)));
+        let total_slack: u32 = shown
+            .iter()
+            .filter(|(c, _)| is_flex(*c))
+            .map(|&(c, w)| slack(c, w))
+            .sum();
+        let mut left = over.min(total_slack);
+        let mut flex = shown.iter_mut().filter(|(c, _)| is_flex(*c)).peekable();
+        while let Some((c, w)) = flex.next() {
+            let share = match flex.peek() {
+                // The last one takes what rounding left over.
+                None => left,
+                Some(_) => (over * slack(*c, *w)).div_ceil(total_slack.max(1)).min(left),
             };
-            let give = u32::from(w.saturating_sub(floor)).min(over);
+            let give = share.min(slack(*c, *w));
             *w -= u16::try_from(give).unwrap_or(0);
-            over -= give;
+            left -= give;
         }
     } else {
         // Room to spare goes to the services, whose list is cut first.
@@ -246,6 +286,7 @@ fn row<'a>(repo: &'a Repository, state: &State, columns: &[(Column, u16)]) -> Ro
             Column::Created => {
                 Cell::from(repo.created_at.map(time::format_date).unwrap_or_default())
             }
+            Column::Drift => drift_cell(repo, state),
         }
     });
     let style = if selected {
@@ -259,6 +300,29 @@ fn row<'a>(repo: &'a Repository, state: &State, columns: &[(Column, u16)]) -> Ro
             .collect::<Vec<_>>(),
     )
     .style(style)
+}
+
+fn is_drift_filter(state: &State) -> bool {
+    let word = state.filter.strip_prefix('!').unwrap_or(&state.filter);
+    word.eq_ignore_ascii_case(crate::app::drift::FILTER_WORD)
+}
+
+/// The comparison's word, coloured by how much it asks of the user; blank for an untagged
+/// repository, `?` for one written to since the comparison.
+fn drift_cell<'a>(repo: &Repository, state: &State) -> Cell<'a> {
+    match state.drift.of(&repo.arn) {
+        Some(c) => {
+            let style = match c.state {
+                DriftState::InSync => Style::new().fg(theme::OK),
+                DriftState::NotInPort | DriftState::Unmapped => theme::dim(),
+                DriftState::Differs => Style::new().fg(theme::WARN),
+                DriftState::NoSuchService => theme::error(),
+            };
+            Cell::from(Span::styled(c.state.label(), style))
+        }
+        None if tags::services(repo.tag_list(), &state.prefix).is_empty() => Cell::from(""),
+        None => Cell::from(Span::styled("?", theme::dim())),
+    }
 }
 
 fn render_message(
@@ -297,7 +361,15 @@ fn render_message(
 mod tests {
     use super::*;
 
+    /// Before any comparison with Port: no DRIFT column.
     fn wants() -> Vec<(Column, u16)> {
+        with_drift()
+            .into_iter()
+            .filter(|(c, _)| *c != Column::Drift)
+            .collect()
+    }
+
+    fn with_drift() -> Vec<(Column, u16)> {
         Column::ALL
             .iter()
             .map(|&c| {
@@ -309,6 +381,7 @@ mod tests {
                     Column::Mutability => 15,
                     Column::Scan => 5,
                     Column::Created => 10,
+                    Column::Drift => 15,
                 };
                 (c, w)
             })
@@ -321,7 +394,7 @@ mod tests {
 
     #[test]
     fn wide_terminals_show_every_column_and_give_the_services_the_rest() {
-        let cols = fit_columns(140, &wants());
+        let cols = fit_columns(140, &with_drift());
         assert_eq!(names(&cols), Column::ALL);
         let used: u16 = cols.iter().map(|(_, w)| w + 1).sum::<u16>() + 2;
         assert_eq!(used, 140);
@@ -347,5 +420,24 @@ mod tests {
         let used: u16 = cols.iter().map(|(_, w)| w + 1).sum::<u16>() + 2;
         assert!(used <= 38, "{cols:?}");
         assert!(cols[0].1 >= MIN_NAME && cols[1].1 >= MIN_SERVICES);
+    }
+
+    #[test]
+    fn the_drift_column_outlasts_the_tag_count() {
+        let cols = fit_columns(78, &with_drift());
+        assert_eq!(
+            names(&cols),
+            [
+                Column::Name,
+                Column::Region,
+                Column::Services,
+                Column::Drift
+            ]
+        );
+        let cols = fit_columns(62, &with_drift());
+        assert_eq!(names(&cols).last(), Some(&Column::Drift), "{cols:?}");
+        assert!(cols[0].1 >= MIN_NAME && cols[2].1 >= MIN_SERVICES, "{cols:?}");
+        let cols = fit_columns(45, &with_drift());
+        assert_eq!(names(&cols), [Column::Name, Column::Services]);
     }
 }

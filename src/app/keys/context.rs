@@ -132,6 +132,10 @@ pub enum Action {
     Untag,
     Workbench,
     ActivityLog,
+    /// Compare the service tags with Port.
+    CheckDrift,
+    /// Undo the last tag write (the activity log).
+    Undo,
     // Text boxes.
     KeepText,
     /// Leave the box and move the list cursor.
