@@ -791,8 +791,18 @@ fn perform_port(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             };
             tokio::spawn(async move {
                 let result = catalog
-                    .all_identifiers(crate::port::blueprint::SERVICE_TARGET, MAX_PORT_SERVICES)
+                    .all_entities(
+                        crate::port::blueprint::SERVICE_TARGET,
+                        &["$identifier", "$title"],
+                        MAX_PORT_SERVICES,
+                    )
                     .await
+                    .map(|entities| {
+                        entities
+                            .iter()
+                            .filter_map(crate::model::suggest::Service::from_entity)
+                            .collect()
+                    })
                     .map_err(|e| e.to_string());
                 if let Err(e) = &result {
                     tracing::warn!(error = %e, "cannot read Port's services for suggestions");

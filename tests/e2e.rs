@@ -407,7 +407,111 @@ fn the_demo_sets_up_the_blueprint_and_pushes_to_the_in_memory_catalog() {
     t.keys(&["p"]);
     let again = t.wait_for("38 unchanged");
     assert!(again.contains("0 create"), "{again}");
+
+    // Drift: the pushed entities carry one service each; a repository tagged with two, or
+    // with a service the catalog lacks, drifts.
+    t.keys(&["Escape"]);
+    t.wait_for("48 repositories");
+    t.keys(&["D"]);
+    let drift = t.wait_for("tagged repositories drift from Port");
+    assert!(drift.contains("DRIFT"), "{drift}");
+    assert!(
+        drift.contains("14 of 30 tagged repositories drift from Port"),
+        "{drift}"
+    );
+    t.text("/drift");
+    t.keys(&["Enter"]);
+    let only = t.wait_for("14 shown");
+    assert!(!only.contains("in sync"), "{only}");
+    assert!(
+        only.contains("no such service") && only.contains("differs"),
+        "{only}"
+    );
     t.keys(&["Escape", "q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+}
+
+/// Issue 13's tour in the demo: `S` reviews suggestions; three are accepted, one is typed;
+/// the write goes through the preview, `L` shows it, and `u` undoes it from the journal.
+#[test]
+fn suggestions_are_reviewed_applied_and_undone_in_the_tui() {
+    let t = Tmux::start("--demo", 110, 34);
+    t.wait_for("48 repositories");
+    t.keys(&["S"]);
+    t.wait_for("Suggested services");
+    // Rows in the review's order; the three with a pick are accepted by name.
+    let rows: Vec<String> = t
+        .screen()
+        .lines()
+        .filter(|l| l.contains("(eu-west-1)") || l.contains("(us-east-1)"))
+        .map(str::to_owned)
+        .collect();
+    let at = |name: &str| {
+        rows.iter()
+            .position(|l| l.contains(&format!(" {name} (")))
+            .unwrap_or_else(|| panic!("{name} is not a review row: {rows:#?}"))
+    };
+    let mut cursor = 0;
+    let mut go = |row: usize| {
+        let (key, n) = match row >= cursor {
+            true => ("j", row - cursor),
+            false => ("k", cursor - row),
+        };
+        for _ in 0..n {
+            t.keys(&[key]);
+        }
+        cursor = row;
+    };
+    for name in ["web/static-assets", "ml/inference-gpu", "web/cdn-edge"] {
+        go(at(name));
+        t.keys(&["a"]);
+    }
+    t.wait_for("3 accepted");
+    go(at("data/airflow"));
+    t.keys(&["e"]);
+    t.wait_for("another service");
+    t.text("ord");
+    t.keys(&["Tab", "Enter"]);
+    let review = t.wait_for("4 accepted");
+    assert!(
+        review
+            .lines()
+            .any(|l| l.contains("✓ data/airflow") && l.contains("orders")),
+        "{review}"
+    );
+    t.keys(&["w"]);
+    let preview = t.wait_for("4 of 4 repositories change");
+    assert!(preview.contains("+ port-orders=true"), "{preview}");
+    t.keys(&["y"]);
+    t.wait_until("the four written", |s| {
+        s.matches("✓ ").count() >= 4 && s.contains("done")
+    });
+    t.keys(&["L"]);
+    let log = t.wait_for("activity log [4]");
+    assert!(log.contains("aws ecr tag-resource"), "{log}");
+    t.keys(&["u"]);
+    let undo = t.wait_for("Undo the last tag write");
+    assert!(undo.contains("4 of 4 repositories change"), "{undo}");
+    assert!(
+        undo.contains("data/airflow (eu-west-1)  - port-orders=true"),
+        "{undo}"
+    );
+    t.keys(&["y"]);
+    t.wait_until("the undo written", |s| {
+        s.contains("done") && s.matches("- port-").count() >= 4
+    });
+    t.keys(&["Escape", "Escape"]);
+    let list = t.wait_for("48 repositories");
+    let airflow = list
+        .lines()
+        .find(|l| l.contains("data/airflow"))
+        .unwrap_or_default();
+    assert!(!airflow.contains("orders"), "the tag is gone again: {list}");
+    let journals = std::fs::read_dir(t.env.path("state").join("tag-writes"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(journals, 2, "the write and its undo are both journaled");
+    t.keys(&["q"]);
     assert_eq!(t.exit_status().as_deref(), Some("0"));
 }
 

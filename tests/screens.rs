@@ -762,7 +762,9 @@ async fn tag_suggestions_include_ports_services_and_warn_about_unknown_ones() {
     assert_eq!(fx, vec![Effect::LoadPortServices], "asked once per session");
     update(
         &mut state,
-        Msg::PortServices(Ok(vec!["payments-api".into(), "payroll".into()])),
+        Msg::PortServices(Ok(["payments-api", "payroll"]
+            .map(|id| ecr_port::model::suggest::Service::new(id, None))
+            .to_vec())),
     );
     typed(&mut state, "pay");
     insta::assert_snapshot!("tag_dialog_port_services", draw(&state));
@@ -1059,7 +1061,7 @@ async fn the_review_suggests_accepts_edits_and_previews_the_accepted_tags() {
             "inventory",
             "gateway",
         ]
-        .map(String::from)
+        .map(|id| ecr_port::model::suggest::Service::new(id, None))
         .to_vec())),
     );
     insta::assert_snapshot!("review", draw(&state));
@@ -1134,9 +1136,11 @@ async fn drift_column_and_filter() {
 
     let mut state = demo_state().await;
     let effects = update(&mut state, Msg::Key(Key::Char('D')));
-    let [ecr_port::app::Effect::CheckDrift {
-        generation, repos, ..
-    }] = effects.as_slice()
+    let [
+        ecr_port::app::Effect::CheckDrift {
+            generation, repos, ..
+        },
+    ] = effects.as_slice()
     else {
         panic!("{effects:?}");
     };

@@ -97,8 +97,8 @@ pub enum Msg {
     PushFinished(Result<push::Finished, String>),
     /// Something worth a line in the status bar, found in the background.
     Notice(String),
-    /// The service identifiers Port holds, for tag suggestions.
-    PortServices(Result<Vec<String>, String>),
+    /// The services Port holds (identifiers and titles), for tag suggestions.
+    PortServices(Result<Vec<crate::model::suggest::Service>, String>),
     /// Each tagged repository's comparison with Port, by ARN, for the request `generation`.
     DriftChecked {
         generation: u64,

@@ -83,7 +83,12 @@ fn suggestions(state: &State) -> Vec<Row> {
         .port_services
         .iter()
         .flatten()
-        .map(|id| Service::new(id.clone(), None))
+        .map(|id| {
+            Service::new(
+                id.clone(),
+                state.port_service_titles.get(id).map(String::as_str),
+            )
+        })
         .collect();
     let opts = Options {
         prefix: state.prefix.clone(),
@@ -315,4 +320,39 @@ fn preview(state: &mut State, review: Review) -> Vec<Effect> {
         undoes: None,
     }));
     vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Msg, update};
+    use crate::model::repository::sample;
+
+    /// Port's titles are a signal in the TUI as in `tag suggest`: a service whose identifier
+    /// says nothing is found by its title.
+    #[test]
+    fn services_are_matched_by_their_titles_too() {
+        let mut state = State::new("test", false, false);
+        state.connecting = false;
+        state.repos = vec![sample("web/checkout", "eu-west-1", &[])];
+        assert_eq!(open(&mut state), [Effect::LoadPortServices]);
+        let services = vec![
+            Service::new("svc-0017", Some("Checkout")),
+            Service::new("svc-0018", Some("Billing")),
+        ];
+        update(&mut state, Msg::PortServices(Ok(services)));
+        let review = state.review.as_ref().expect("the review is open");
+        let row = &review.rows.as_ref().expect("rows")[0];
+        assert_eq!(row.suggestion.service.as_deref(), Some("svc-0017"));
+
+        // The same services without their titles name nothing the repository says.
+        let mut untitled = State::new("test", false, false);
+        untitled.connecting = false;
+        untitled.repos = state.repos.clone();
+        open(&mut untitled);
+        let bare = vec![Service::new("svc-0017", None), Service::new("svc-0018", None)];
+        update(&mut untitled, Msg::PortServices(Ok(bare)));
+        let rows = untitled.review.as_ref().and_then(|r| r.rows.as_ref());
+        assert_eq!(rows.expect("rows")[0].suggestion.service, None);
+    }
 }

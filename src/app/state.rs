@@ -165,6 +165,8 @@ pub struct State {
     /// when Port is not configured).
     pub port_services: Option<BTreeSet<String>>,
     pub port_services_requested: bool,
+    /// Port's titles of those services, which suggestions match too.
+    pub port_service_titles: HashMap<String, String>,
     /// The tags compared with Port (`D`).
     pub drift: super::drift::DriftView,
     pub activity: Vec<crate::model::activity::Activity>,
@@ -213,6 +215,7 @@ impl State {
             push_generation: 0,
             port_services: None,
             port_services_requested: false,
+            port_service_titles: HashMap::new(),
             drift: Default::default(),
             activity: Vec::new(),
             tag_value: "true".to_owned(),

@@ -113,7 +113,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::PortServices(result) => {
-            state.port_services = result.ok().map(|ids| ids.into_iter().collect());
+            let services = result.ok();
+            state.port_service_titles = services
+                .iter()
+                .flatten()
+                .filter_map(|s| Some((s.identifier.clone(), s.title.clone()?)))
+                .collect();
+            state.port_services =
+                services.map(|all| all.into_iter().map(|s| s.identifier).collect());
             super::review::services_known(state);
             vec![]
         }

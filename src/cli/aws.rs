@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::args::{Output, TagAction};
 use super::exit;
 use crate::mapping::eval::{Semantics, Shape};
-use crate::mapping::file::Origin;
+use crate::mapping::file::{Format, Origin};
 use crate::model::text::printable;
 use crate::model::{Repository, tags, time};
 use crate::ops::context::{Context, load_mapping};
@@ -149,7 +149,11 @@ pub(super) struct RenderArgs {
 }
 
 pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<ExitCode> {
-    let mappings = load_mapping(ctx, args.mapping)?.mappings()?;
+    let file = load_mapping(ctx, args.mapping)?;
+    if let Some(hint) = ocean_hint(file.format(), args.shape, args.semantics) {
+        eprintln!("note: {hint}");
+    }
+    let mappings = file.mappings()?;
     let policies = inventory::reads_policies(&mappings);
     let records = Records::open(ctx, args.input.as_deref(), args.shape, policies).await?;
     let deadline = Duration::from_secs_f64(args.timeout);
@@ -199,6 +203,27 @@ pub(super) async fn render(ctx: &Context, args: RenderArgs) -> anyhow::Result<Ex
         }
     }
     Ok(exit(ok))
+}
+
+/// An Ocean mapping read as the exporter would read it: Ocean gives it other records (the
+/// `Properties` wrapper) and other rules, so the output would mislead without a word.
+fn ocean_hint(format: Format, shape: Shape, semantics: Semantics) -> Option<String> {
+    if format != Format::OceanYaml {
+        return None;
+    }
+    let mut flags = Vec::new();
+    if shape == Shape::Exporter {
+        flags.push("--shape ocean-aws");
+    }
+    if semantics == Semantics::Exporter {
+        flags.push("--semantics ocean");
+    }
+    (!flags.is_empty()).then(|| {
+        format!(
+            "this is an Ocean mapping (YAML); Ocean's AWS integration runs it with {}",
+            flags.join(" ")
+        )
+    })
 }
 
 /// One entity per line. With several mappings, a `mapping` key first names the one it came
@@ -312,6 +337,28 @@ fn table(repos: &[Repository], prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ocean_mapping_read_the_exporters_way_gets_a_hint() {
+        let hint = ocean_hint(Format::OceanYaml, Shape::Exporter, Semantics::Exporter);
+        assert_eq!(
+            hint.as_deref(),
+            Some(
+                "this is an Ocean mapping (YAML); Ocean's AWS integration runs it with \
+                 --shape ocean-aws --semantics ocean"
+            )
+        );
+        let half = ocean_hint(Format::OceanYaml, Shape::OceanAws, Semantics::Exporter);
+        assert!(half.is_some_and(|h| h.ends_with("with --semantics ocean")));
+        assert_eq!(
+            ocean_hint(Format::OceanYaml, Shape::OceanAws, Semantics::Ocean),
+            None
+        );
+        assert_eq!(
+            ocean_hint(Format::ExporterJson, Shape::Exporter, Semantics::Exporter),
+            None
+        );
+    }
 
     #[test]
     fn a_labelled_entity_names_its_mapping_first_and_stays_one_json_object() {

@@ -184,13 +184,7 @@ async fn load_services(ctx: &Context, file: Option<&Path>) -> anyhow::Result<Vec
         )
         .await
         .context("cannot read the services from Port (or pass --services FILE)")?;
-    Ok(entities
-        .iter()
-        .filter_map(|e| {
-            let id = e.get("identifier")?.as_str()?;
-            Some(Service::new(id, e.get("title").and_then(|t| t.as_str())))
-        })
-        .collect())
+    Ok(entities.iter().filter_map(Service::from_entity).collect())
 }
 
 pub(super) async fn suggest(ctx: &Context, args: SuggestArgs) -> anyhow::Result<ExitCode> {

@@ -194,7 +194,13 @@ fn fit_columns(width: u16, wants: &[(Column, u16)]) -> Vec<(Column, u16)> {
         // Shrink the name and the services in proportion to what each can give, not below
         // their minimum.
         let over = used - total;
-        let floor = |c: Column| if c == Column::Name { MIN_NAME } else { MIN_SERVICES };
+        let floor = |c: Column| {
+            if c == Column::Name {
+                MIN_NAME
+            } else {
+                MIN_SERVICES
+            }
+        };
         let slack = |c: Column, w: u16| u32::from(w.saturating_sub(floor(c)));
         let total_slack: u32 = shown
             .iter()
@@ -207,7 +213,9 @@ fn fit_columns(width: u16, wants: &[(Column, u16)]) -> Vec<(Column, u16)> {
             let share = match flex.peek() {
                 // The last one takes what rounding left over.
                 None => left,
-                Some(_) => (over * slack(*c, *w)).div_ceil(total_slack.max(1)).min(left),
+                Some(_) => (over * slack(*c, *w))
+                    .div_ceil(total_slack.max(1))
+                    .min(left),
             };
             let give = share.min(slack(*c, *w));
             *w -= u16::try_from(give).unwrap_or(0);
@@ -436,7 +444,10 @@ mod tests {
         );
         let cols = fit_columns(62, &with_drift());
         assert_eq!(names(&cols).last(), Some(&Column::Drift), "{cols:?}");
-        assert!(cols[0].1 >= MIN_NAME && cols[2].1 >= MIN_SERVICES, "{cols:?}");
+        assert!(
+            cols[0].1 >= MIN_NAME && cols[2].1 >= MIN_SERVICES,
+            "{cols:?}"
+        );
         let cols = fit_columns(45, &with_drift());
         assert_eq!(names(&cols), [Column::Name, Column::Services]);
     }

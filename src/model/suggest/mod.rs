@@ -36,6 +36,15 @@ impl Service {
             title: title.map(str::to_owned),
         }
     }
+
+    /// A `service` entity as Port's search returns it with `$identifier` and `$title`.
+    pub fn from_entity(entity: &serde_json::Value) -> Option<Service> {
+        let id = entity.get("identifier")?.as_str()?;
+        Some(Service::new(
+            id,
+            entity.get("title").and_then(|t| t.as_str()),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -341,6 +341,12 @@ impl Push {
                 }
             };
             for (&n, outcome) in entries.iter().zip(outcomes) {
+                // Sent with `u` though Port held the same values: Port answers "updated",
+                // yet nothing changed.
+                let outcome = match (outcome, &self.plan.entries[n].verdict) {
+                    (Outcome::Updated, Verdict::Unchanged) => Outcome::Unchanged,
+                    (outcome, _) => outcome,
+                };
                 if let Err(e) = self.record(n, outcome) {
                     // Without a journal a cut-off could not be resumed: start nothing more,
                     // but keep every answer of the batches already out.
@@ -686,12 +692,21 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(again.entries[0].verdict, Verdict::Unchanged);
-        let push = Push::start(again, true, "demo", dir.path()).unwrap();
+        let push = Push::start(again.clone(), true, "demo", dir.path()).unwrap();
         assert_eq!(push.pending(), [0]);
         let path = push.journal_path().to_owned();
         drop(push);
         assert_eq!(latest_unfinished(dir.path()), Some((path.clone(), 1)));
         assert_eq!(Push::resume(&path).unwrap().pending(), [0]);
+
+        // Sent to the end, Port answers "updated"; it is counted unchanged, as it was.
+        let mut push = Push::resume(&path).unwrap();
+        let pending = push.pending();
+        push.send(&demo, &pending, 1, &AtomicBool::new(false), |_, _| {})
+            .await
+            .unwrap();
+        let c = push.counts();
+        assert_eq!((c.updated, c.unchanged), (0, 1), "{c:?}");
     }
 
     #[tokio::test]
