@@ -1,0 +1,112 @@
+//! The mouse: a click moves the highlight to the row under it, the wheel scrolls. Rows are
+//! found in what the views last drew (`Viewport::rows`), and scrolling goes through the keys
+//! the binding table gives the context, so the wheel does what `j`/`k` do there.
+
+use super::keys::{self, Action, Context};
+use super::state::{Screen, State};
+use super::{Effect, Msg};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseKind {
+    /// The left button went down.
+    Click,
+    WheelUp,
+    WheelDown,
+}
+
+/// A mouse event at a cell of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+/// Rows one notch of the wheel moves, as in most terminal programs.
+pub const WHEEL_STEP: u16 = 3;
+
+pub(super) fn on_mouse(state: &mut State, mouse: Mouse) -> Vec<Effect> {
+    let context = state.key_context();
+    match mouse.kind {
+        MouseKind::WheelUp | MouseKind::WheelDown => wheel(state, context, mouse),
+        MouseKind::Click => {
+            click(state, context, mouse);
+            vec![]
+        }
+    }
+}
+
+fn wheel(state: &mut State, context: Context, mouse: Mouse) -> Vec<Effect> {
+    let down = mouse.kind == MouseKind::WheelDown;
+    // Over the workbench's input pane the wheel scrolls the pane, not the fields.
+    let over_pane = state
+        .viewport
+        .and_then(|v| v.pane)
+        .is_some_and(|a| a.contains(mouse.column, mouse.row));
+    if context == Context::Workbench && over_pane {
+        if let Some(wb) = state.workbench.as_mut() {
+            let end = state.viewport.map_or(u16::MAX, |v| v.pane_end);
+            wb.input_scroll = if down {
+                wb.input_scroll.saturating_add(WHEEL_STEP).min(end)
+            } else {
+                wb.input_scroll.saturating_sub(WHEEL_STEP)
+            };
+        }
+        return vec![];
+    }
+    let action = if down { Action::Down } else { Action::Up };
+    let Some(key) = keys::key_for(context, action) else {
+        return vec![];
+    };
+    (0..WHEEL_STEP)
+        .flat_map(|_| super::update(state, Msg::Key(key)))
+        .collect()
+}
+
+fn click(state: &mut State, context: Context, mouse: Mouse) {
+    let Some(item) = state
+        .viewport
+        .and_then(|v| v.rows)
+        .and_then(|r| r.item_at(mouse.column, mouse.row))
+    else {
+        return;
+    };
+    match context {
+        Context::List => {
+            if item < state.view.len() {
+                state.cursor = item;
+                state.keep_cursor = None;
+                state.follow_cursor();
+            }
+        }
+        Context::Review => {
+            if let Some(review) = state.review.as_mut() {
+                if item < review.shown().len() {
+                    review.cursor = item;
+                }
+            }
+        }
+        Context::Push | Context::PushDone => {
+            if let Some(push) = state.push.as_mut() {
+                if item < push.rows() {
+                    push.cursor = item;
+                }
+            }
+        }
+        Context::Workbench => {
+            if let Some(wb) = state.workbench.as_mut() {
+                if item <= wb.last_row() {
+                    wb.focus = item;
+                }
+            }
+        }
+        Context::Activity => {
+            // A click brings the entry under it to the top, where `y` copies it.
+            let end = state.viewport.map_or(u16::MAX, |v| v.text_end());
+            if let Screen::Activity { scroll } = &mut state.screen {
+                *scroll = u16::try_from(item).unwrap_or(u16::MAX).min(end);
+            }
+        }
+        _ => {}
+    }
+}
