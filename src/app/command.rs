@@ -388,3 +388,165 @@ fn screen(state: &mut State, name: &str) -> Vec<Effect> {
     state.screen = Screen::List;
     super::update::on_list_action(state, action)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::{keys, loaded, typed};
+    use crate::app::{Msg, update};
+
+    #[test]
+    fn tab_completes_command_names_and_their_arguments() {
+        let mut s = loaded(3, 10);
+        s.known_profiles = vec!["default".into(), "dev".into(), "prod".into()];
+        assert_eq!(completions(&s, "re"), ["region ", "review"]);
+        assert!(completions(&s, "region eu-w").contains(&"region eu-west-1".to_owned()));
+        // The loaded region comes first; one already listed is not offered again.
+        assert_eq!(completions(&s, "region ")[0], "region eu-west-1");
+        let after = completions(&s, "region eu-west-1,us-east");
+        assert_eq!(
+            after,
+            ["region eu-west-1,us-east-1", "region eu-west-1,us-east-2"]
+        );
+        assert_eq!(
+            completions(&s, "profile d"),
+            ["profile default", "profile dev"]
+        );
+        assert_eq!(completions(&s, "semantics o"), ["semantics ocean"]);
+        assert_eq!(
+            completions(&s, "shape "),
+            ["shape exporter", "shape ocean-aws", "shape aws-v3"]
+        );
+
+        keys(&mut s, &[Key::Char(':')]);
+        typed(&mut s, "pro");
+        keys(&mut s, &[Key::Tab]);
+        typed(&mut s, "d");
+        keys(&mut s, &[Key::Down, Key::Tab]);
+        assert_eq!(s.command.as_ref().unwrap().text, "profile dev");
+    }
+
+    #[test]
+    fn region_reloads_and_an_unknown_command_keeps_the_line() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Char(':')]);
+        assert_eq!(s.key_context(), crate::app::keys::Context::Command);
+        typed(&mut s, "region eu-west-1, us-east-1");
+        let fx = keys(&mut s, &[Key::Enter]);
+        assert_eq!(
+            fx,
+            vec![Effect::Reconnect {
+                profile: None,
+                regions: Some(vec!["eu-west-1".into(), "us-east-1".into()]),
+            }]
+        );
+        assert!(s.command.is_none() && s.connecting);
+
+        keys(&mut s, &[Key::Char(':')]);
+        typed(&mut s, "region us-east1");
+        assert!(keys(&mut s, &[Key::Enter]).is_empty());
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("not a region name")
+        );
+
+        keys(&mut s, &[Key::Ctrl('u')]);
+        assert_eq!(s.command.as_ref().unwrap().text, "", "Ctrl-u erases");
+        typed(&mut s, "frob");
+        assert!(keys(&mut s, &[Key::Enter]).is_empty());
+        assert_eq!(
+            s.command.as_ref().unwrap().text,
+            "frob",
+            "nothing typed is lost"
+        );
+        let status = s.status.clone().unwrap();
+        assert_eq!(status.level, StatusLevel::Error);
+        assert!(status.text.contains("unknown command :frob"), "{status:?}");
+        keys(&mut s, &[Key::Esc]);
+        assert!(s.command.is_none(), "Esc cancels");
+        assert!(!s.quit);
+    }
+
+    #[test]
+    fn screens_by_name_and_quit() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Char(':')]);
+        typed(&mut s, "log");
+        keys(&mut s, &[Key::Enter]);
+        assert!(matches!(s.screen, Screen::Activity { .. }));
+        keys(&mut s, &[Key::Char(':')]);
+        typed(&mut s, "help");
+        keys(&mut s, &[Key::Enter]);
+        assert_eq!(s.help, Some(0));
+        keys(&mut s, &[Key::Esc, Key::Char(':')]);
+        typed(&mut s, "workbench");
+        assert_eq!(keys(&mut s, &[Key::Enter]), vec![Effect::LoadMapping]);
+        keys(&mut s, &[Key::Char(':')]);
+        typed(&mut s, "q");
+        assert_eq!(keys(&mut s, &[Key::Enter]), vec![Effect::Quit]);
+    }
+
+    #[test]
+    fn mapping_completes_files_from_a_listing_and_loads_the_file() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Char(':')]);
+        let fx = typed(&mut s, "mapping ");
+        assert_eq!(fx, vec![Effect::ListDir { dir: String::new() }]);
+        update(
+            &mut s,
+            Msg::Listed(Listing {
+                dir: String::new(),
+                names: vec!["conf/".into(), "port-mapping.json".into()],
+            }),
+        );
+        typed(&mut s, "p");
+        keys(&mut s, &[Key::Tab]);
+        assert_eq!(
+            s.command.as_ref().unwrap().text,
+            "mapping port-mapping.json"
+        );
+        let fx = keys(&mut s, &[Key::Enter]);
+        assert_eq!(
+            fx,
+            vec![Effect::LoadMappingFrom {
+                path: "port-mapping.json".into()
+            }]
+        );
+        // Another directory is listed when it is typed.
+        keys(&mut s, &[Key::Char(':')]);
+        assert_eq!(
+            typed(&mut s, "mapping conf/"),
+            vec![Effect::ListDir {
+                dir: "conf/".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn semantics_and_shape_need_the_workbench() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Char(':')]);
+        typed(&mut s, "semantics ocean");
+        assert!(keys(&mut s, &[Key::Enter]).is_empty());
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("no mapping is open")
+        );
+        keys(&mut s, &[Key::Ctrl('u')]);
+        typed(&mut s, "semantics jq");
+        keys(&mut s, &[Key::Enter]);
+        assert!(
+            s.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("exporter or ocean")
+        );
+    }
+}

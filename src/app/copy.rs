@@ -96,3 +96,77 @@ pub(super) fn copied(state: &mut State, result: Result<String, String>) {
         },
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::{keys, loaded};
+    use crate::app::{Key, Msg, update};
+
+    #[test]
+    fn y_copies_the_arn_and_shift_y_the_uri_and_the_status_names_but_never_shows_it() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Down]);
+        let repo = s.current().unwrap().clone();
+        let fx = keys(&mut s, &[Key::Char('y')]);
+        assert_eq!(
+            fx,
+            vec![Effect::Copy {
+                text: repo.arn.clone(),
+                what: format!("the ARN of {}", repo.name),
+            }]
+        );
+        let fx = keys(&mut s, &[Key::Char('Y')]);
+        assert!(matches!(&fx[..], [Effect::Copy { text, .. }] if *text == repo.uri));
+        update(&mut s, Msg::Copied(Ok(format!("the URI of {}", repo.name))));
+        let status = s.status.clone().unwrap();
+        assert!(
+            status.text.starts_with("copied the URI of r01"),
+            "{status:?}"
+        );
+        assert!(!status.text.contains(&repo.uri));
+        update(&mut s, Msg::Copied(Err("stdout is closed".into())));
+        assert_eq!(s.status.as_ref().unwrap().level, StatusLevel::Error);
+    }
+
+    #[test]
+    fn the_detail_copies_the_exporter_record_and_an_empty_log_says_so() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Enter]);
+        let fx = keys(&mut s, &[Key::Char('y')]);
+        let [Effect::Copy { text, .. }] = &fx[..] else {
+            panic!("{fx:?}")
+        };
+        let record: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(record, s.repos[0].exporter_json());
+        keys(&mut s, &[Key::Esc, Key::Char('L')]);
+        assert!(keys(&mut s, &[Key::Char('y')]).is_empty());
+        assert!(s.status.as_ref().unwrap().text.contains("empty"));
+    }
+
+    #[test]
+    fn the_log_copies_the_marked_entry_with_its_command() {
+        let mut s = loaded(3, 10);
+        for (i, target) in ["a (eu-west-1)", "b (eu-west-1)"].iter().enumerate() {
+            s.activity.push(crate::model::activity::Activity {
+                at: i as i64,
+                target: (*target).into(),
+                action: "add port-x=true".into(),
+                outcome: Ok(()),
+                command: Some(format!("aws ecr tag-resource --n {i}")),
+            });
+        }
+        keys(&mut s, &[Key::Char('L')]);
+        let mut v = s.viewport.unwrap();
+        v.activity_top = 1;
+        update(&mut s, Msg::Viewport(v));
+        let fx = keys(&mut s, &[Key::Char('y')]);
+        assert_eq!(
+            fx,
+            vec![Effect::Copy {
+                text: "a (eu-west-1)  add port-x=true\naws ecr tag-resource --n 0".into(),
+                what: "the log entry for a (eu-west-1) with its AWS CLI command".into(),
+            }]
+        );
+    }
+}

@@ -210,7 +210,7 @@ const GLOBAL_ROWS: &[Row] = &[
         &[Char(':')],
         Some(Action::CommandLine),
         "command line: :region, :profile, :mapping, :semantics, :shape, :q, screens by name",
-        Some("command"),
+        None,
     ),
     (
         Context::Help,

@@ -3,6 +3,8 @@
 
 pub mod command;
 mod copy;
+#[cfg(test)]
+mod fixtures;
 pub mod keys;
 pub mod mouse;
 pub mod push;

@@ -110,3 +110,84 @@ fn click(state: &mut State, context: Context, mouse: Mouse) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixtures::{keys, loaded};
+    use crate::app::{Area, Key, Rows, Viewport, update};
+
+    fn at(kind: MouseKind, column: u16, row: u16) -> Msg {
+        Msg::Mouse(Mouse { kind, column, row })
+    }
+
+    /// The list's rows drawn from screen row 5, item `first` on it.
+    fn drawn(s: &mut State, first: usize) {
+        let v = Viewport {
+            list_rows: 10,
+            text_rows: 10,
+            text_lines: 40,
+            help_rows: 10,
+            help_lines: 40,
+            rows: Some(Rows {
+                area: Area {
+                    x: 1,
+                    y: 5,
+                    width: 60,
+                    height: 10,
+                },
+                first,
+            }),
+            ..Default::default()
+        };
+        update(s, Msg::Viewport(v));
+    }
+
+    #[test]
+    fn a_click_moves_the_highlight_to_the_row_under_it() {
+        let mut s = loaded(30, 10);
+        drawn(&mut s, 0);
+        update(&mut s, at(MouseKind::Click, 10, 7));
+        assert_eq!(s.cursor, 2);
+        // Scrolled: the first row shows item 12.
+        keys(&mut s, &[Key::Char('G')]);
+        let first = s.offset;
+        drawn(&mut s, first);
+        update(&mut s, at(MouseKind::Click, 3, 5));
+        assert_eq!(s.cursor, s.offset);
+        // Outside the rows (the header, the border): nothing moves.
+        let before = s.cursor;
+        update(&mut s, at(MouseKind::Click, 10, 4));
+        update(&mut s, at(MouseKind::Click, 0, 8));
+        assert_eq!(s.cursor, before);
+    }
+
+    #[test]
+    fn the_wheel_scrolls_as_j_and_k_do() {
+        let mut s = loaded(30, 10);
+        drawn(&mut s, 0);
+        update(&mut s, at(MouseKind::WheelDown, 10, 7));
+        assert_eq!(s.cursor, usize::from(WHEEL_STEP));
+        update(&mut s, at(MouseKind::WheelUp, 10, 7));
+        assert_eq!(s.cursor, 0);
+        // In the help, the help scrolls and the list stays.
+        keys(&mut s, &[Key::Char('?')]);
+        update(&mut s, at(MouseKind::WheelDown, 10, 7));
+        assert_eq!(s.help, Some(WHEEL_STEP));
+        assert_eq!(s.cursor, 0);
+        // In a text box the wheel does nothing (↓ there leaves the box).
+        keys(&mut s, &[Key::Esc, Key::Char('/')]);
+        update(&mut s, at(MouseKind::WheelDown, 10, 7));
+        assert!(s.filter_editing);
+        assert_eq!(s.cursor, 0);
+    }
+
+    #[test]
+    fn a_click_in_the_log_brings_its_line_to_the_top() {
+        let mut s = loaded(3, 10);
+        keys(&mut s, &[Key::Char('L')]);
+        drawn(&mut s, 0);
+        update(&mut s, at(MouseKind::Click, 10, 8));
+        assert!(matches!(s.screen, Screen::Activity { scroll: 3 }));
+    }
+}

@@ -875,4 +875,45 @@ mod tests {
         );
         assert_eq!(s.current().unwrap().name, "web/shop");
     }
+
+    #[test]
+    fn ctrl_d_and_ctrl_u_move_half_a_page_and_g_shift_g_the_ends() {
+        use crate::app::fixtures::loaded;
+        let mut s = loaded(50, 10);
+        keys(&mut s, &[Key::Ctrl('d')]);
+        assert_eq!(s.cursor, 5);
+        keys(&mut s, &[Key::Ctrl('d'), Key::Ctrl('u')]);
+        assert_eq!(s.cursor, 5);
+        keys(&mut s, &[Key::PageDown]);
+        assert_eq!(s.cursor, 15);
+        keys(&mut s, &[Key::Char('G')]);
+        assert_eq!(s.cursor, 49);
+        keys(&mut s, &[Key::PageUp, Key::Char('g')]);
+        assert_eq!(s.cursor, 0);
+        // The same keys in a text pane; the help lists them for it.
+        keys(&mut s, &[Key::Enter]);
+        let mut v = s.viewport.unwrap();
+        v.text_lines = 40;
+        update(&mut s, Msg::Viewport(v));
+        keys(&mut s, &[Key::Ctrl('d')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 5, .. }));
+        keys(&mut s, &[Key::Char('G')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 30, .. }));
+        keys(&mut s, &[Key::Ctrl('u'), Key::Char(' ')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 30, .. }));
+        for context in [
+            keys::Context::Detail,
+            keys::Context::Activity,
+            keys::Context::Help,
+        ] {
+            let helps: Vec<&str> = keys::bindings(context).map(|b| b.what).collect();
+            assert!(helps.contains(&"half a page down"), "{context:?}");
+        }
+        // In a text box Ctrl-u keeps erasing.
+        keys(
+            &mut s,
+            &[Key::Esc, Key::Char('/'), Key::Char('r'), Key::Ctrl('u')],
+        );
+        assert!(s.filter_editing && s.filter.is_empty());
+    }
 }

@@ -36,7 +36,6 @@ impl Context {
     /// In the order the `?` help lists them.
     pub const ALL: [Context; 21] = [
         Context::Global,
-        Context::Command,
         Context::List,
         Context::Filter,
         Context::Detail,
@@ -55,6 +54,7 @@ impl Context {
         Context::PushFailed,
         Context::Review,
         Context::ReviewInput,
+        Context::Command,
         Context::Help,
     ];
 
