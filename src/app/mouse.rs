@@ -72,32 +72,30 @@ fn click(state: &mut State, context: Context, mouse: Mouse) {
         return;
     };
     match context {
-        Context::List => {
-            if item < state.view.len() {
-                state.cursor = item;
-                state.keep_cursor = None;
-                state.follow_cursor();
-            }
+        Context::List if item < state.view.len() => {
+            state.cursor = item;
+            state.keep_cursor = None;
+            state.follow_cursor();
         }
         Context::Review => {
-            if let Some(review) = state.review.as_mut() {
-                if item < review.shown().len() {
-                    review.cursor = item;
-                }
+            if let Some(review) = state.review.as_mut()
+                && item < review.shown().len()
+            {
+                review.cursor = item;
             }
         }
         Context::Push | Context::PushDone => {
-            if let Some(push) = state.push.as_mut() {
-                if item < push.rows() {
-                    push.cursor = item;
-                }
+            if let Some(push) = state.push.as_mut()
+                && item < push.rows()
+            {
+                push.cursor = item;
             }
         }
         Context::Workbench => {
-            if let Some(wb) = state.workbench.as_mut() {
-                if item <= wb.last_row() {
-                    wb.focus = item;
-                }
+            if let Some(wb) = state.workbench.as_mut()
+                && item <= wb.last_row()
+            {
+                wb.focus = item;
             }
         }
         Context::Activity => {
