@@ -1,6 +1,7 @@
 //! Settings: where files live, what the settings file says, and how it is written.
 
 use std::fmt;
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -616,5 +617,54 @@ mod tests {
         let text = include_str!("../config.example.json");
         let s: Settings = serde_json::from_str(text).unwrap();
         assert_eq!(s.tags.prefix.as_deref(), Some("port-"));
+    }
+}
+
+/// The profile names of the AWS config and credentials files (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`), for completion. Only section names are
+/// read: the files hold keys, and nothing else of them is kept.
+pub fn aws_profiles() -> Vec<String> {
+    let home = directories::BaseDirs::new().map(|d| d.home_dir().join(".aws"));
+    let file = |var: &str, name: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(name)))
+    };
+    let mut names = std::collections::BTreeSet::new();
+    if let Some(text) = file("AWS_CONFIG_FILE", "config").and_then(|p| fs::read_to_string(p).ok()) {
+        names.extend(profile_sections(&text, true));
+    }
+    if let Some(text) =
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials").and_then(|p| fs::read_to_string(p).ok())
+    {
+        names.extend(profile_sections(&text, false));
+    }
+    names.into_iter().collect()
+}
+
+/// `[default]` and `[profile dev]` in the config file, `[dev]` in the credentials file.
+fn profile_sections(text: &str, config: bool) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']'))
+        .filter_map(|s| {
+            let s = s.trim();
+            match (config, s.strip_prefix("profile ")) {
+                (true, Some(name)) => Some(name.trim().to_owned()),
+                (true, None) if s == "default" => Some(s.to_owned()),
+                (false, _) if !s.contains(' ') => Some(s.to_owned()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod profile_tests {
+    #[test]
+    fn profile_names_from_both_files() {
+        let config = "[default]\nregion = eu-west-1\n[profile dev]\n[sso-session corp]\n";
+        assert_eq!(super::profile_sections(config, true), ["default", "dev"]);
+        let creds = "[default]\naws_access_key_id = x\n[ci]\n";
+        assert_eq!(super::profile_sections(creds, false), ["default", "ci"]);
     }
 }

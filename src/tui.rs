@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{
-    Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream, KeyCode, KeyEvent,
+    KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
@@ -42,9 +43,13 @@ pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
              (`ecr-port --help`)"
         )
     })?;
+    // Clicks and the wheel come as events; every way out turns the reporting off again.
+    if let Err(e) = crossterm::execute!(io::stdout(), EnableMouseCapture) {
+        tracing::warn!(error = %e, "the terminal does not report the mouse");
+    }
     let exit = event_loop(&mut terminal, ctx).await;
     // After SIGHUP the terminal may be gone: restoring it can fail, and nothing is lost then.
-    let restored = ratatui::try_restore();
+    let restored = restore();
     if let Some(path) = &exit.unsaved {
         eprintln!(
             "ecr-port: the mapping had unsaved edits; they are in {}",
@@ -64,6 +69,12 @@ pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
     exit.error.map_or(Ok(()), Err)?;
     restored?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The terminal as it was: mouse reporting off, raw mode off, the main screen back.
+fn restore() -> io::Result<()> {
+    let mouse = crossterm::execute!(io::stdout(), DisableMouseCapture);
+    ratatui::try_restore().and(mouse)
 }
 
 /// What the session leaves behind to tell the user about.
@@ -108,7 +119,7 @@ fn keep_unsaved(state: &State, ctx: &Context) -> Option<std::path::PathBuf> {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = ratatui::try_restore();
+        let _ = restore();
         tracing::error!("panic: {info}");
         previous(info);
         std::process::exit(101);
@@ -167,6 +178,9 @@ struct Runtime {
     workers: Vec<JoinHandle<()>>,
     /// The task sending a push; at exit it is stopped and waited for.
     push_task: Option<JoinHandle<()>>,
+    /// `:profile` and `:region` over the flags and settings, for every later connect.
+    profile: Option<String>,
+    regions: Option<Vec<String>>,
 }
 
 /// The receiving ends of the runtime's channels.
@@ -217,7 +231,10 @@ async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
         push_stop: Arc::new(AtomicBool::new(false)),
         workers: Vec::new(),
         push_task: None,
+        profile: None,
+        regions: None,
     };
+    state.known_profiles = crate::config::aws_profiles();
     {
         // Journals are read off the event loop: the first frame must not wait for them.
         let (dir, tx) = (ctx.journal_dir(), rt.msgs.clone());
@@ -336,6 +353,10 @@ async fn run_loop(
                     continue;
                 }
                 Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(TermEvent::Mouse(mouse))) => match map_mouse(mouse) {
+                    Some(mouse) => Msg::Mouse(mouse),
+                    None => continue,
+                },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => return Err(io::Error::other("the terminal closed its input").into()),
@@ -416,6 +437,10 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
                 .map_err(|e| e.to_string());
             let _ = rt.msgs.send(Msg::UndoJournal(read));
         }
+        Effect::Copy { .. }
+        | Effect::Reconnect { .. }
+        | Effect::LoadMappingFrom { .. }
+        | Effect::ListDir { .. } => perform_command(effect, rt, state, ctx),
         Effect::Quit => {}
         _ => perform_port(effect, rt, ctx),
     }
@@ -425,7 +450,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
 fn perform_inventory(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
     match effect {
         Effect::Connect => {
-            let (request, tx) = (ctx.inventory_request(), rt.connected.clone());
+            let (request, tx) = (requested(rt, ctx), rt.connected.clone());
             tokio::spawn(async move {
                 let _ = tx.send(request.open().await);
             });
@@ -503,6 +528,96 @@ fn perform_inventory(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Cont
         }
         _ => {}
     }
+}
+
+/// What to open: the flags and settings, with `:profile` and `:region` over them.
+fn requested(rt: &Runtime, ctx: &Context) -> crate::ops::context::InventoryRequest {
+    let mut request = ctx.inventory_request();
+    if let Some(profile) = &rt.profile {
+        request.aws.profile = Some(profile.clone());
+        request.accounts = vec![request.aws.clone()];
+        request.read_only =
+            ctx.global.read_only || ctx.settings.aws.read_only_profiles.contains(profile);
+    }
+    if let Some(regions) = &rt.regions {
+        request.aws.regions = regions.clone();
+        for account in &mut request.accounts {
+            account.regions = regions.clone();
+        }
+    }
+    request
+}
+
+/// The command line's effects and copying.
+fn perform_command(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
+    match effect {
+        Effect::Copy { text, what } => {
+            let result = copy_to_clipboard(&text).map(|()| what);
+            let _ = rt.msgs.send(Msg::Copied(result.map_err(|e| e.to_string())));
+        }
+        Effect::Reconnect { profile, regions } => {
+            if profile.is_some() {
+                rt.profile = profile;
+            }
+            if regions.is_some() {
+                rt.regions = regions;
+            }
+            if let Some(task) = rt.load_task.take() {
+                task.abort();
+            }
+            rt.inventory = None;
+            let read_only = requested(rt, ctx).read_only;
+            let _ = rt.msgs.send(Msg::ReadOnly(read_only));
+            perform_inventory(Effect::Connect, rt, state, ctx);
+        }
+        Effect::LoadMappingFrom { path } => {
+            let loaded = load_mapping(ctx, Some(path.clone()))
+                .map(|file| (file, Some(path)))
+                .map_err(|e| format!("{e:#}"));
+            let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
+        }
+        Effect::ListDir { dir } => {
+            let tx = rt.msgs.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Msg::Listed(crate::app::command::Listing {
+                    names: list_dir(&dir),
+                    dir,
+                }));
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The entries of a typed directory, directories marked with `/`; hidden ones only when
+/// asked for by a leading dot would be typed, so they are left out. An unreadable directory
+/// completes to nothing.
+fn list_dir(dir: &str) -> Vec<String> {
+    let path = if dir.is_empty() { "." } else { dir };
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let is_dir = e.file_type().ok()?.is_dir();
+            Some(if is_dir { format!("{name}/") } else { name })
+        })
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// OSC 52 to the terminal, which puts the text on the system clipboard, also over SSH.
+/// Inside tmux the sequence reaches tmux, which keeps it as a paste buffer and passes it on to
+/// the outer terminal when `set-clipboard` is `on` (see the README).
+fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    )
 }
 
 /// The workbench's file, editor and workers.
@@ -978,6 +1093,22 @@ fn unmerge_escape(key: KeyEvent) -> Vec<KeyEvent> {
     let mut plain = key;
     plain.modifiers.remove(KeyModifiers::ALT);
     vec![esc, plain]
+}
+
+/// Left clicks and the wheel; moves, drags and other buttons mean nothing here.
+fn map_mouse(event: MouseEvent) -> Option<crate::app::mouse::Mouse> {
+    use crate::app::mouse::{Mouse, MouseKind};
+    let kind = match event.kind {
+        MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+        MouseEventKind::ScrollUp => MouseKind::WheelUp,
+        MouseEventKind::ScrollDown => MouseKind::WheelDown,
+        _ => return None,
+    };
+    Some(Mouse {
+        kind,
+        column: event.column,
+        row: event.row,
+    })
 }
 
 fn map_key(key: KeyEvent) -> Option<Key> {

@@ -782,3 +782,92 @@ fn the_tui_tags_maps_and_pushes_against_moto_and_port() {
         "{screen}"
     );
 }
+
+impl Tmux {
+    /// Whether the pane's program asked for mouse reports (tmux tracks the modes it set).
+    fn mouse_reporting(&self) -> bool {
+        let flags = self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            "0",
+            "#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}",
+        ]);
+        flags.contains('1')
+    }
+
+    /// An SGR mouse report, as a terminal sends it (1-based cells; 0 the left button, 64/65
+    /// the wheel up/down).
+    fn mouse(&self, button: u8, column: u16, row: u16) {
+        self.text(&format!("\x1b[<{button};{};{}M", column + 1, row + 1));
+        if button < 64 {
+            self.text(&format!("\x1b[<{button};{};{}m", column + 1, row + 1));
+        }
+        sleep(Duration::from_millis(50));
+    }
+}
+
+/// A click moves the highlight, the wheel scrolls; after quitting, mouse reporting is off.
+#[test]
+fn the_mouse_clicks_and_scrolls_the_list_and_reporting_ends_with_the_app() {
+    let t = Tmux::start("--demo", 80, 24);
+    t.wait_for("48 repositories");
+    t.wait_until("mouse reporting on", |_| t.mouse_reporting());
+    // Screen row 4 holds the first repository (two header lines, the border, the titles).
+    t.mouse(0, 10, 6);
+    t.keys(&["Enter"]);
+    let detail = t.wait_for("· exporter input");
+    assert!(detail.contains(" auth-service us-east-1 ·"), "{detail}");
+    t.keys(&["Escape"]);
+    t.wait_for("[48]");
+    // One notch down: three rows, as j three times.
+    t.mouse(65, 10, 6);
+    t.keys(&["Enter"]);
+    let detail = t.wait_for("· exporter input");
+    assert!(detail.contains(" data/airflow eu-west-1 ·"), "{detail}");
+    // In the detail pane the wheel scrolls the text.
+    let top = t.screen();
+    t.mouse(65, 10, 10);
+    let scrolled = t.wait_until("the detail scrolled", |s| s != top);
+    assert!(scrolled.contains("· exporter input"), "{scrolled}");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    assert!(
+        !t.mouse_reporting(),
+        "mouse reporting is still on after quitting"
+    );
+    assert_cooked(&t, "after the mouse");
+}
+
+/// `y` puts the ARN on the clipboard through OSC 52: tmux, with `set-clipboard on`, takes the
+/// sequence as a paste buffer, so the bytes are seen to arrive.
+#[test]
+fn y_copies_the_arn_through_osc_52() {
+    let t = Tmux::start("--demo", 80, 24);
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    t.wait_for("48 repositories");
+    t.keys(&["j", "y"]);
+    let status = t.wait_for("copied the ARN of auth-service");
+    assert!(
+        !status.contains("arn:aws:ecr"),
+        "the status shows what, not the text: {status}"
+    );
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(
+        buffer, "arn:aws:ecr:eu-west-1:123456789012:repository/auth-service",
+        "tmux's buffer after OSC 52"
+    );
+    // The detail's `y` copies the exporter record itself.
+    t.keys(&["Enter"]);
+    t.wait_for("· exporter input");
+    t.keys(&["y"]);
+    t.wait_for("copied the exporter JSON record of auth-service");
+    let record = t.tmux(&["show-buffer"]);
+    let record: serde_json::Value = serde_json::from_str(&record).expect("JSON on the clipboard");
+    assert_eq!(record["RepositoryName"], "auth-service");
+    t.keys(&["Escape", "q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    assert!(!t.mouse_reporting());
+    assert_cooked(&t, "after copying");
+}

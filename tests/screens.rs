@@ -1231,3 +1231,37 @@ async fn undo_from_the_activity_log_previews_the_restore() {
     assert!(screen.contains("+ port-checkout=true"), "{screen}");
     insta::assert_snapshot!("undo_preview", screen);
 }
+
+#[tokio::test]
+async fn command_line_with_completions() {
+    let mut state = demo_state().await;
+    keys(&mut state, &[Key::Char(':')]);
+    typed(&mut state, "region eu-west-1,us-");
+    keys(&mut state, &[Key::Down]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains(":region eu-west-1,us-█"), "{screen}");
+    // us-east-1 is loaded: it comes first; the second is chosen.
+    assert!(screen.contains(" region eu-west-1,us-east-1 "), "{screen}");
+    assert!(screen.contains("2 of 4"), "{screen}");
+    insta::assert_snapshot!("command_line_region_completions", screen);
+    keys(&mut state, &[Key::Ctrl('u')]);
+    typed(&mut state, "frob");
+    keys(&mut state, &[Key::Enter]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("unknown command :frob"), "{screen}");
+    assert!(screen.contains(":frob█"), "{screen}");
+    insta::assert_snapshot!("command_line_unknown_command", screen);
+}
+
+#[tokio::test]
+async fn paging_half_a_page_and_to_the_bottom() {
+    let mut state = demo_state().await;
+    draw_at(&mut state, 80, 24);
+    keys(&mut state, &[Key::Ctrl('d')]);
+    let rows = usize::from(state.viewport.unwrap().list_rows);
+    assert_eq!(state.cursor, rows / 2);
+    keys(&mut state, &[Key::Char('G')]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert_eq!(state.cursor, state.view.len() - 1);
+    insta::assert_snapshot!("paging_list_at_the_bottom", screen);
+}

@@ -11,25 +11,19 @@ use std::sync::LazyLock;
 
 use super::Key;
 pub use context::{Action, Context};
-pub use lookup::{Binding, action, bar, bindings, key_name};
+pub use lookup::{Binding, action, bar, bindings, key_for, key_name};
 
 use Key::{Char, Ctrl};
 
-const MOVE: [(&[Key], Action, &str); 6] = [
+const MOVE: [(&[Key], Action, &str); 8] = [
     (&[Char('j'), Key::Down], Action::Down, "move down"),
     (&[Char('k'), Key::Up], Action::Up, "move up"),
-    (
-        &[Key::PageDown, Ctrl('f'), Ctrl('d')],
-        Action::PageDown,
-        "a page down",
-    ),
-    (
-        &[Key::PageUp, Ctrl('b'), Ctrl('u')],
-        Action::PageUp,
-        "a page up",
-    ),
-    (&[Char('g'), Key::Home], Action::First, "first row"),
-    (&[Char('G'), Key::End], Action::Last, "last row"),
+    (&[Key::PageDown, Ctrl('f')], Action::PageDown, "a page down"),
+    (&[Key::PageUp, Ctrl('b')], Action::PageUp, "a page up"),
+    (&[Ctrl('d')], Action::HalfPageDown, "half a page down"),
+    (&[Ctrl('u')], Action::HalfPageUp, "half a page up"),
+    (&[Char('g'), Key::Home], Action::First, "to the top"),
+    (&[Char('G'), Key::End], Action::Last, "to the bottom"),
 ];
 
 type Row = (
@@ -212,24 +206,17 @@ const GLOBAL_ROWS: &[Row] = &[
         Some("quit"),
     ),
     (
+        Context::Global,
+        &[Char(':')],
+        Some(Action::CommandLine),
+        "command line: :region, :profile, :mapping, :semantics, :shape, :q, screens by name",
+        None,
+    ),
+    (
         Context::Help,
         &[Key::Esc, Char('?'), Char('q')],
         Some(Action::Back),
         "close the help",
-        None,
-    ),
-    (
-        Context::Help,
-        &[Char('j'), Key::Down],
-        Some(Action::Down),
-        "scroll down",
-        None,
-    ),
-    (
-        Context::Help,
-        &[Char('k'), Key::Up],
-        Some(Action::Up),
-        "scroll up",
         None,
     ),
 ];
@@ -407,41 +394,6 @@ const SCREEN_ROWS: &[Row] = &[
         Some("back"),
     ),
     (
-        Context::Detail,
-        &[Char('j'), Key::Down],
-        Some(Action::Down),
-        "scroll down",
-        None,
-    ),
-    (
-        Context::Detail,
-        &[Char('k'), Key::Up],
-        Some(Action::Up),
-        "scroll up",
-        None,
-    ),
-    (
-        Context::Detail,
-        &[Key::PageDown, Char(' '), Ctrl('f'), Ctrl('d')],
-        Some(Action::PageDown),
-        "a page down",
-        None,
-    ),
-    (
-        Context::Detail,
-        &[Key::PageUp, Ctrl('b'), Ctrl('u')],
-        Some(Action::PageUp),
-        "a page up",
-        None,
-    ),
-    (
-        Context::Detail,
-        &[Char('g'), Key::Home],
-        Some(Action::First),
-        "back to the top",
-        None,
-    ),
-    (
         Context::TagInput,
         &[],
         None,
@@ -512,53 +464,11 @@ const SCREEN_ROWS: &[Row] = &[
         Some("cancel"),
     ),
     (
-        Context::TagPreview,
-        &[Char('j'), Key::Down],
-        Some(Action::Down),
-        "scroll down",
-        None,
-    ),
-    (
-        Context::TagPreview,
-        &[Char('k'), Key::Up],
-        Some(Action::Up),
-        "scroll up",
-        None,
-    ),
-    (
         Context::TagResults,
         &[Key::Esc, Key::Enter, Char('q')],
         Some(Action::Back),
         "close the results",
         Some("close"),
-    ),
-    (
-        Context::TagResults,
-        &[Char('j'), Key::Down],
-        Some(Action::Down),
-        "scroll down",
-        None,
-    ),
-    (
-        Context::TagResults,
-        &[Char('k'), Key::Up],
-        Some(Action::Up),
-        "scroll up",
-        None,
-    ),
-    (
-        Context::Activity,
-        &[Char('j'), Key::Down],
-        Some(Action::Down),
-        "scroll down",
-        None,
-    ),
-    (
-        Context::Activity,
-        &[Char('k'), Key::Up],
-        Some(Action::Up),
-        "scroll up",
-        None,
     ),
     (
         Context::Activity,
@@ -597,16 +507,44 @@ const SCREEN_ROWS: &[Row] = &[
     ),
     (
         Context::Workbench,
-        &[Key::PageDown, Ctrl('d')],
-        Some(Action::PageDown),
-        "scroll the input pane down",
+        &[Char('g'), Key::Home],
+        Some(Action::First),
+        "the first field",
         None,
     ),
     (
         Context::Workbench,
-        &[Key::PageUp, Ctrl('u')],
+        &[Char('G'), Key::End],
+        Some(Action::Last),
+        "the last field (selector.query)",
+        None,
+    ),
+    (
+        Context::Workbench,
+        &[Key::PageDown, Ctrl('f')],
+        Some(Action::PageDown),
+        "scroll the input pane a page down",
+        None,
+    ),
+    (
+        Context::Workbench,
+        &[Key::PageUp, Ctrl('b')],
         Some(Action::PageUp),
-        "scroll the input pane up",
+        "scroll the input pane a page up",
+        None,
+    ),
+    (
+        Context::Workbench,
+        &[Ctrl('d')],
+        Some(Action::HalfPageDown),
+        "scroll the input pane half a page down",
+        None,
+    ),
+    (
+        Context::Workbench,
+        &[Ctrl('u')],
+        Some(Action::HalfPageUp),
+        "scroll the input pane half a page up",
         None,
     ),
     (
@@ -802,6 +740,108 @@ const SCREEN_ROWS: &[Row] = &[
     ),
 ];
 
+// Copying (OSC 52) and the command line, in one block.
+const COPY_ROWS: &[Row] = &[
+    (
+        Context::List,
+        &[Char('y')],
+        Some(Action::Copy),
+        "copy the repository's ARN (to the terminal's clipboard)",
+        Some("copy"),
+    ),
+    (
+        Context::List,
+        &[Char('Y')],
+        Some(Action::CopySecond),
+        "copy the repository's URI",
+        None,
+    ),
+    (
+        Context::Detail,
+        &[Char('y')],
+        Some(Action::Copy),
+        "copy the exporter JSON record",
+        Some("copy"),
+    ),
+    (
+        Context::Activity,
+        &[Char('y')],
+        Some(Action::Copy),
+        "copy the marked entry with its AWS CLI command",
+        Some("copy"),
+    ),
+    (
+        Context::Workbench,
+        &[Char('y')],
+        Some(Action::Copy),
+        "copy the field's value on the repository shown",
+        Some("copy"),
+    ),
+    (
+        Context::Workbench,
+        &[Char('Y')],
+        Some(Action::CopySecond),
+        "copy the field's expression",
+        None,
+    ),
+    (
+        Context::Command,
+        &[],
+        None,
+        "type: a command; completions follow",
+        None,
+    ),
+    (
+        Context::Command,
+        &[Key::Enter],
+        Some(Action::KeepText),
+        "run the command",
+        Some("run"),
+    ),
+    (
+        Context::Command,
+        &[Key::Tab],
+        Some(Action::Complete),
+        "complete with the chosen completion",
+        Some("complete"),
+    ),
+    (
+        Context::Command,
+        &[Key::Down],
+        Some(Action::Down),
+        "choose the next completion",
+        None,
+    ),
+    (
+        Context::Command,
+        &[Key::Up],
+        Some(Action::Up),
+        "choose the previous completion",
+        None,
+    ),
+    (
+        Context::Command,
+        &[Key::Backspace],
+        Some(Action::DeleteChar),
+        "delete the last character",
+        None,
+    ),
+    (
+        Context::Command,
+        &[Ctrl('u')],
+        Some(Action::EraseText),
+        "erase the text",
+        None,
+    ),
+    (
+        Context::Command,
+        &[Key::Esc],
+        Some(Action::Back),
+        "cancel",
+        Some("cancel"),
+    ),
+];
+
 const PUSH_ROWS: &[Row] = &[
     (
         Context::PushSetup,
@@ -880,6 +920,23 @@ fn table() -> Vec<Binding> {
     let mut rows: Vec<Row> = GLOBAL_ROWS.to_vec();
     rows.extend(movement(Context::List));
     rows.extend_from_slice(LIST_ROWS);
+    // Text panes and dialogs scroll with the same keys as the lists.
+    for context in [
+        Context::Detail,
+        Context::Activity,
+        Context::TagPreview,
+        Context::TagResults,
+        Context::Help,
+    ] {
+        rows.extend(movement(context));
+    }
+    rows.push((
+        Context::Detail,
+        &[Char(' ')],
+        Some(Action::PageDown),
+        "a page down",
+        None,
+    ));
     for (i, keys) in SORT_KEYS.iter().enumerate() {
         let bar = (i == 0).then_some("sort");
         rows.push((
@@ -927,6 +984,7 @@ fn table() -> Vec<Binding> {
     rows.extend_from_slice(REVIEW_LIST_ROWS);
     rows.extend(movement(Context::Review));
     rows.extend_from_slice(REVIEW_ROWS);
+    rows.extend_from_slice(COPY_ROWS);
     rows.into_iter()
         .map(|(context, keys, action, what, bar)| {
             let (label, what) = match what.split_once(": ") {

@@ -1,8 +1,13 @@
 //! The application as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! Keys arrive as [`Key`] values (no terminal types here) and IO comes back as [`Msg`]s.
 
+pub mod command;
+mod copy;
 pub mod drift;
+#[cfg(test)]
+mod fixtures;
 pub mod keys;
+pub mod mouse;
 pub mod push;
 pub mod review;
 mod state;
@@ -11,7 +16,9 @@ mod undo;
 mod update;
 pub mod workbench;
 
-pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel, Viewport};
+pub use state::{
+    Area, Column, Phase, RegionStatus, Rows, Screen, Sort, State, Status, StatusLevel, Viewport,
+};
 pub use update::update;
 
 use crate::mapping::file::MappingFile;
@@ -43,6 +50,13 @@ pub enum Key {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(Key),
+    Mouse(mouse::Mouse),
+    /// The clipboard sequence went out (`Ok` names what was copied), or why not.
+    Copied(Result<String, String>),
+    /// A directory's entries, for the command line's file completion.
+    Listed(command::Listing),
+    /// Whether the inventory now opening refuses writes (a `:profile` may change it).
+    ReadOnly(bool),
     /// The inventory source is ready.
     Connected {
         source: String,
@@ -193,5 +207,24 @@ pub enum Effect {
     },
     /// Read the newest tag journal, for `u` in the activity log.
     ReadUndoJournal,
+    /// Put `text` on the terminal's clipboard (OSC 52); `what` names it for the status line.
+    Copy {
+        text: String,
+        what: String,
+    },
+    /// Open the inventory again with another profile or other regions (`:profile`,
+    /// `:region`); what is not given stays as it was.
+    Reconnect {
+        profile: Option<String>,
+        regions: Option<Vec<String>>,
+    },
+    /// Read this mapping file for the workbench (`:mapping FILE`).
+    LoadMappingFrom {
+        path: PathBuf,
+    },
+    /// List a directory for the command line's completion (`""` is the current one).
+    ListDir {
+        dir: String,
+    },
     Quit,
 }

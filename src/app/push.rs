@@ -97,7 +97,7 @@ impl PushScreen {
     }
 
     /// What `j`/`k` move over: the plan's entries, or the setup's lines.
-    fn rows(&self) -> usize {
+    pub(super) fn rows(&self) -> usize {
         match &self.stage {
             Stage::Blueprint { steps, .. } => steps
                 .iter()

@@ -164,14 +164,11 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
     let shown = review.shown().len();
     match action {
         Some(Action::Back) => return vec![],
-        Some(Action::Down) => review.cursor = (review.cursor + 1).min(shown.saturating_sub(1)),
-        Some(Action::Up) => review.cursor = review.cursor.saturating_sub(1),
-        Some(Action::PageDown) => {
-            review.cursor = (review.cursor + state.page_size()).min(shown.saturating_sub(1))
+        Some(a) if super::update::moved(0, 0, 0, a).is_some() => {
+            let page = state.page_size();
+            review.cursor =
+                super::update::moved(review.cursor, shown, page, a).unwrap_or(review.cursor);
         }
-        Some(Action::PageUp) => review.cursor = review.cursor.saturating_sub(state.page_size()),
-        Some(Action::First) => review.cursor = 0,
-        Some(Action::Last) => review.cursor = shown.saturating_sub(1),
         Some(Action::Accept) => {
             if let Some(row) = review.current_mut() {
                 match row.suggestion.service.clone() {
@@ -350,7 +347,10 @@ mod tests {
         untitled.connecting = false;
         untitled.repos = state.repos.clone();
         open(&mut untitled);
-        let bare = vec![Service::new("svc-0017", None), Service::new("svc-0018", None)];
+        let bare = vec![
+            Service::new("svc-0017", None),
+            Service::new("svc-0018", None),
+        ];
         update(&mut untitled, Msg::PortServices(Ok(bare)));
         let rows = untitled.review.as_ref().and_then(|r| r.rows.as_ref());
         assert_eq!(rows.expect("rows")[0].suggestion.service, None);

@@ -99,6 +99,50 @@ pub struct Viewport {
     /// Rows of the help overlay, and its line count.
     pub help_rows: u16,
     pub help_lines: u16,
+    /// Rows of the workbench's input pane, and its last scroll offset.
+    pub pane_rows: u16,
+    pub pane_end: u16,
+    /// Where the rows of the screen's list were drawn, for the mouse.
+    pub rows: Option<Rows>,
+    /// The workbench's input pane: the wheel over it scrolls it.
+    pub pane: Option<Area>,
+    /// The activity log's entry at the top of its pane (newest first): what `y` copies.
+    pub activity_top: usize,
+}
+
+/// A rectangle of the screen, in cells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Area {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Area {
+    pub fn contains(&self, column: u16, row: u16) -> bool {
+        column >= self.x
+            && column < self.x.saturating_add(self.width)
+            && row >= self.y
+            && row < self.y.saturating_add(self.height)
+    }
+}
+
+/// The rows of a list as drawn: the area of the rows (no header, no border) and the index of
+/// the item on its first row. A click on row `y` means item `first + y - area.y`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rows {
+    pub area: Area,
+    pub first: usize,
+}
+
+impl Rows {
+    /// The item under a click, if the click is on a row.
+    pub fn item_at(&self, column: u16, row: u16) -> Option<usize> {
+        self.area
+            .contains(column, row)
+            .then(|| self.first + usize::from(row - self.area.y))
+    }
 }
 
 impl Viewport {
@@ -151,6 +195,12 @@ pub struct State {
     pub sort: Sort,
     pub screen: Screen,
     pub help: Option<u16>,
+    /// The `:` command line, while it is open.
+    pub command: Option<super::command::CommandLine>,
+    /// AWS profiles from the AWS config files, for `:profile` completion.
+    pub known_profiles: Vec<String>,
+    /// The directory last listed for `:mapping` completion.
+    pub listing: Option<super::command::Listing>,
     /// What the views last had room for (`Msg::Viewport`).
     pub viewport: Option<Viewport>,
     pub dialog: Option<super::tagging::Dialog>,
@@ -207,6 +257,9 @@ impl State {
             },
             screen: Screen::List,
             help: None,
+            command: None,
+            known_profiles: Vec::new(),
+            listing: None,
             viewport: None,
             dialog: None,
             review: None,
@@ -234,6 +287,9 @@ impl State {
         use super::tagging::Dialog;
         if self.help.is_some() {
             return Context::Help;
+        }
+        if self.command.is_some() {
+            return Context::Command;
         }
         if let Some(dialog) = &self.dialog {
             return match dialog {

@@ -239,6 +239,14 @@ fn service_key(
     (Some(Dialog::Service(d)), vec![])
 }
 
+/// Rows a dialog pages by: its popups are about this tall whatever the terminal.
+const DIALOG_PAGE: u16 = 10;
+
+/// The last scroll offset of a dialog listing `rows` rows (one line each at least).
+fn dialog_end(rows: usize) -> u16 {
+    u16::try_from(rows.saturating_sub(1)).unwrap_or(u16::MAX)
+}
+
 fn preview_key(mut p: Preview, action: Option<Action>) -> (Option<Dialog>, Vec<Effect>) {
     match action {
         Some(Action::Yes) => {
@@ -271,12 +279,9 @@ fn preview_key(mut p: Preview, action: Option<Action>) -> (Option<Dialog>, Vec<E
             (Some(Dialog::Results(Results { items, scroll: 0 })), effects)
         }
         Some(Action::No) => (None, vec![]),
-        Some(Action::Down) => {
-            p.scroll = p.scroll.saturating_add(1);
-            (Some(Dialog::Preview(p)), vec![])
-        }
-        Some(Action::Up) => {
-            p.scroll = p.scroll.saturating_sub(1);
+        Some(a) if super::update::scrolled(0, 0, 0, a).is_some() => {
+            let end = dialog_end(p.plan.len());
+            p.scroll = super::update::scrolled(p.scroll, DIALOG_PAGE, end, a).unwrap_or(p.scroll);
             (Some(Dialog::Preview(p)), vec![])
         }
         // A bare Enter does not confirm a write.
@@ -288,12 +293,9 @@ fn results_key(mut r: Results, action: Option<Action>) -> (Option<Dialog>, Vec<E
     match action {
         Some(Action::Back) => (None, vec![]),
         Some(Action::ActivityLog) => (None, vec![]),
-        Some(Action::Down) => {
-            r.scroll = r.scroll.saturating_add(1);
-            (Some(Dialog::Results(r)), vec![])
-        }
-        Some(Action::Up) => {
-            r.scroll = r.scroll.saturating_sub(1);
+        Some(a) if super::update::scrolled(0, 0, 0, a).is_some() => {
+            let end = dialog_end(r.items.len());
+            r.scroll = super::update::scrolled(r.scroll, DIALOG_PAGE, end, a).unwrap_or(r.scroll);
             (Some(Dialog::Results(r)), vec![])
         }
         _ => (Some(Dialog::Results(r)), vec![]),
@@ -353,7 +355,9 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
 
 /// `L`: the activity log screen.
 pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
-    let end = state.viewport.map_or(u16::MAX, |v| v.text_end());
+    let (page, end) = state
+        .viewport
+        .map_or((10, u16::MAX), |v| (v.text_rows, v.text_end()));
     let Screen::Activity { scroll } = &mut state.screen else {
         return vec![];
     };
@@ -361,10 +365,9 @@ pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> V
         Some(Action::Back) => state.screen = Screen::List,
         Some(Action::Quit) => return super::update::quit_unless_unsaved(state),
         Some(Action::QuitWithoutSaving) => return super::update::quit(state),
-        Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
-        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         Some(Action::Undo) => return super::undo::start(state),
-        _ => {}
+        Some(a) => *scroll = super::update::scrolled(*scroll, page, end, a).unwrap_or(*scroll),
+        None => {}
     }
     vec![]
 }

@@ -9,6 +9,19 @@ use crate::model::inventory::Event;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
+        Msg::Mouse(mouse) => super::mouse::on_mouse(state, mouse),
+        Msg::Copied(result) => {
+            super::copy::copied(state, result);
+            vec![]
+        }
+        Msg::Listed(listing) => {
+            state.listing = Some(listing);
+            vec![]
+        }
+        Msg::ReadOnly(read_only) => {
+            state.read_only = read_only;
+            vec![]
+        }
         Msg::Connected { source, regions } => {
             state.connecting = false;
             state.source = source;
@@ -236,7 +249,10 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     // failed). A key that does nothing leaves it.
     let typing = matches!(
         context,
-        keys::Context::Filter | keys::Context::TagInput | keys::Context::WorkbenchName
+        keys::Context::Filter
+            | keys::Context::TagInput
+            | keys::Context::WorkbenchName
+            | keys::Context::Command
     );
     if action.is_some() || typing {
         state.status = standing_status(state);
@@ -248,6 +264,8 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
                 | Action::Up
                 | Action::PageDown
                 | Action::PageUp
+                | Action::HalfPageDown
+                | Action::HalfPageUp
                 | Action::First
                 | Action::Last
         )
@@ -256,12 +274,13 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         state.keep_cursor = None;
     }
     if let Some(scroll) = state.help {
-        let end = state.viewport.map_or(u16::MAX, |v| v.help_end());
+        let (page, end) = state
+            .viewport
+            .map_or((10, u16::MAX), |v| (v.help_rows, v.help_end()));
         match action {
             Some(Action::Back) => state.help = None,
-            Some(Action::Down) => state.help = Some(scroll.saturating_add(1).min(end)),
-            Some(Action::Up) => state.help = Some(scroll.saturating_sub(1)),
-            _ => {}
+            Some(a) => state.help = Some(scrolled(scroll, page, end, a).unwrap_or(scroll)),
+            None => {}
         }
         return vec![];
     }
@@ -269,6 +288,17 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     if action == Some(Action::Help) {
         state.help = Some(0);
         return vec![];
+    }
+    if state.command.is_some() {
+        return super::command::on_key(state, key, action);
+    }
+    match action {
+        Some(Action::CommandLine) => {
+            super::command::open(state);
+            return vec![];
+        }
+        Some(a @ (Action::Copy | Action::CopySecond)) => return super::copy::copy(state, a),
+        _ => {}
     }
     if state.dialog.is_some() {
         return super::tagging::on_key(state, key, action);
@@ -349,13 +379,33 @@ pub(super) fn moved(pos: usize, len: usize, page: usize, action: Action) -> Opti
         Action::Up => pos.saturating_sub(1),
         Action::PageDown => (pos + page).min(last),
         Action::PageUp => pos.saturating_sub(page),
+        Action::HalfPageDown => (pos + (page / 2).max(1)).min(last),
+        Action::HalfPageUp => pos.saturating_sub((page / 2).max(1)),
         Action::First => 0,
         Action::Last => last,
         _ => return None,
     })
 }
 
-fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
+/// Where a movement action takes the scroll offset of a text `page` rows high that stops at
+/// `end`.
+pub(super) fn scrolled(scroll: u16, page: u16, end: u16, action: Action) -> Option<u16> {
+    let page = page.max(1);
+    let to = match action {
+        Action::Down => scroll.saturating_add(1),
+        Action::Up => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(page),
+        Action::PageUp => scroll.saturating_sub(page),
+        Action::HalfPageDown => scroll.saturating_add((page / 2).max(1)),
+        Action::HalfPageUp => scroll.saturating_sub((page / 2).max(1)),
+        Action::First => 0,
+        Action::Last => end,
+        _ => return None,
+    };
+    Some(to.min(end))
+}
+
+pub(super) fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
     if let Some(pos) = moved(state.cursor, state.view.len(), state.page_size(), action) {
         state.cursor = pos;
         return vec![];
@@ -505,12 +555,8 @@ fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         Some(Action::Quit) => return quit_unless_unsaved(state),
         Some(Action::QuitWithoutSaving) => return quit(state),
         Some(Action::Back) => state.screen = Screen::List,
-        Some(Action::Down) => *scroll = scroll.saturating_add(1).min(end),
-        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) => *scroll = scroll.saturating_add(page).min(end),
-        Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
-        Some(Action::First) => *scroll = 0,
-        _ => {}
+        Some(a) => *scroll = scrolled(*scroll, page, end, a).unwrap_or(*scroll),
+        None => {}
     }
     vec![]
 }
@@ -851,5 +897,46 @@ mod tests {
             }]),
         );
         assert_eq!(s.current().unwrap().name, "web/shop");
+    }
+
+    #[test]
+    fn ctrl_d_and_ctrl_u_move_half_a_page_and_g_shift_g_the_ends() {
+        use crate::app::fixtures::loaded;
+        let mut s = loaded(50, 10);
+        keys(&mut s, &[Key::Ctrl('d')]);
+        assert_eq!(s.cursor, 5);
+        keys(&mut s, &[Key::Ctrl('d'), Key::Ctrl('u')]);
+        assert_eq!(s.cursor, 5);
+        keys(&mut s, &[Key::PageDown]);
+        assert_eq!(s.cursor, 15);
+        keys(&mut s, &[Key::Char('G')]);
+        assert_eq!(s.cursor, 49);
+        keys(&mut s, &[Key::PageUp, Key::Char('g')]);
+        assert_eq!(s.cursor, 0);
+        // The same keys in a text pane; the help lists them for it.
+        keys(&mut s, &[Key::Enter]);
+        let mut v = s.viewport.unwrap();
+        v.text_lines = 40;
+        update(&mut s, Msg::Viewport(v));
+        keys(&mut s, &[Key::Ctrl('d')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 5, .. }));
+        keys(&mut s, &[Key::Char('G')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 30, .. }));
+        keys(&mut s, &[Key::Ctrl('u'), Key::Char(' ')]);
+        assert!(matches!(s.screen, Screen::Detail { scroll: 30, .. }));
+        for context in [
+            keys::Context::Detail,
+            keys::Context::Activity,
+            keys::Context::Help,
+        ] {
+            let helps: Vec<&str> = keys::bindings(context).map(|b| b.what).collect();
+            assert!(helps.contains(&"half a page down"), "{context:?}");
+        }
+        // In a text box Ctrl-u keeps erasing.
+        keys(
+            &mut s,
+            &[Key::Esc, Key::Char('/'), Key::Char('r'), Key::Ctrl('u')],
+        );
+        assert!(s.filter_editing && s.filter.is_empty());
     }
 }

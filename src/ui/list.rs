@@ -7,12 +7,14 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{centered, theme, thousands};
+use crate::app::Rows;
 use crate::app::{Column, Phase, State};
 use crate::model::drift::DriftState;
 use crate::model::text::{cut_end, cut_middle};
 use crate::model::{Fetched, Repository, tags, time};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+/// Draws the list; returns where its rows went, for the mouse.
+pub fn render(frame: &mut Frame, area: Rect, state: &State) -> Option<Rows> {
     let title = Line::from(vec![
         Span::styled(" repositories ", theme::title()),
         Span::styled(format!("[{}] ", thousands(state.view.len())), theme::dim()),
@@ -28,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             "r retry · q quit",
             true,
         );
-        return;
+        return None;
     }
     if state.view.is_empty() {
         frame.render_widget(&block, area);
@@ -70,7 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             )
         };
         render_message(frame, block.inner(area), headline, &detail, "", false);
-        return;
+        return None;
     }
 
     let page = state.page_size();
@@ -81,7 +83,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         .take(page)
         .map(|&i| &state.repos[i])
         .collect();
-    let columns = fit_columns(block.inner(area).width, &wants(state, &shown));
+    let inner = block.inner(area);
+    let columns = fit_columns(inner.width, &wants(state, &shown));
     let header = Row::new(
         std::iter::once(Cell::from(" "))
             .chain(header_cells(state, &columns))
@@ -99,6 +102,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let mut table_state =
         TableState::default().with_selected(Some(state.cursor.saturating_sub(state.offset)));
     frame.render_stateful_widget(table, area, &mut table_state);
+    // Below the header row.
+    Some(super::rows_below_header(inner, state.offset))
 }
 
 /// The width each column would like: its title or its longest value, whichever is wider.

@@ -1,6 +1,7 @@
 //! Views: functions from `&State` to a frame. No IO, no state of their own.
 
 mod activity;
+mod command;
 mod detail;
 mod dialog;
 mod help;
@@ -19,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::keys;
-use crate::app::{Phase, Screen, State, StatusLevel, Viewport};
+use crate::app::{Area, Phase, Rows, Screen, State, StatusLevel, Viewport};
 use crate::model::text::printable;
 
 pub(crate) const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
@@ -37,23 +38,39 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
     render_header(frame, top, state);
     render_subheader(frame, sub, state);
     let mut text_lines = 0;
+    let mut rows = None;
+    let mut activity_top = 0;
+    let mut pane = workbench::Pane::default();
     match &state.screen {
-        Screen::List => list::render(frame, body, state),
+        Screen::List => rows = list::render(frame, body, state),
         Screen::Detail { arn, scroll } => {
             text_lines = detail::render(frame, body, state, arn, *scroll);
         }
-        Screen::Activity { scroll } => text_lines = activity::render(frame, body, state, *scroll),
-        Screen::Workbench => workbench::render(frame, body, state),
-        Screen::Push => push::render(frame, body, state),
+        Screen::Activity { scroll } => {
+            (text_lines, activity_top) = activity::render(frame, body, state, *scroll);
+            // A click on a line brings its entry to the top.
+            rows = Some(Rows {
+                area: area_of(ratatui::widgets::Block::bordered().inner(body)),
+                first: usize::from(*scroll),
+            });
+        }
+        Screen::Workbench => pane = workbench::render(frame, body, state),
+        Screen::Push => rows = push::render(frame, body, state),
+    }
+    if state.screen == Screen::Workbench {
+        rows = pane.fields;
     }
     if let Some(r) = &state.review {
-        review::render(frame, body, state, r);
+        rows = review::render(frame, body, state, r);
     }
     if let Some(d) = &state.dialog {
         dialog::render(frame, body, state, d);
     }
     render_status(frame, status, state);
-    render_keybar(frame, bar, state);
+    match &state.command {
+        Some(line) => command::render(frame, bar, frame.area(), state, line),
+        None => render_keybar(frame, bar, state),
+    }
     let (help_lines, help_rows) = match state.help {
         Some(scroll) => help::render(frame, frame.area(), scroll),
         None => (0, 0),
@@ -70,6 +87,32 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
         text_lines,
         help_rows,
         help_lines,
+        pane_rows: pane.area.map_or(0, |a| a.height),
+        pane_end: pane.end,
+        rows,
+        pane: pane.area,
+        activity_top,
+    }
+}
+
+/// The rows of a list drawn in `inner` under one header row, `first` the item on the first.
+fn rows_below_header(inner: Rect, first: usize) -> Rows {
+    Rows {
+        area: area_of(Rect {
+            y: inner.y.saturating_add(1),
+            height: inner.height.saturating_sub(1),
+            ..inner
+        }),
+        first,
+    }
+}
+
+fn area_of(r: Rect) -> Area {
+    Area {
+        x: r.x,
+        y: r.y,
+        width: r.width,
+        height: r.height,
     }
 }
 

@@ -7,12 +7,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{SPINNER, centered, json, theme, thousands};
+use crate::app::Rows;
 use crate::app::State;
 use crate::app::push::{self, PushScreen, Stage};
 use crate::model::push::{Outcome, Verdict};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let Some(push) = &state.push else { return };
+/// Draws the push screen; returns where the plan's rows went, for the mouse.
+pub fn render(frame: &mut Frame, area: Rect, state: &State) -> Option<Rows> {
+    let Some(push) = &state.push else {
+        return None;
+    };
+    let mut rows = None;
     let mut title = vec![Span::styled(" push to Port ", theme::title())];
     if !push.target.is_empty() {
         title.push(Span::styled(format!("{} ", push.target), theme::dim()));
@@ -96,7 +101,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             );
         }
         Stage::Plan { .. } | Stage::Pushing { .. } | Stage::Done { .. } => {
-            render_plan(frame, inner, state, push)
+            rows = render_plan(frame, inner, state, push);
         }
     }
     if let Some(q) = push::question(push) {
@@ -110,10 +115,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             rect,
         );
     }
+    rows
 }
 
-fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) {
-    let Some(plan) = push.plan() else { return };
+fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) -> Option<Rows> {
+    let plan = push.plan()?;
     let summary_lines = summary(state, push, plan);
     // The summary wraps on narrow terminals rather than lose its end.
     let rows = super::wrapped_rows(&summary_lines, area.width).clamp(2, 4);
@@ -127,8 +133,9 @@ fn render_plan(frame: &mut Frame, area: Rect, state: &State, push: &PushScreen) 
         Paragraph::new(summary_lines).wrap(Wrap { trim: false }),
         summary,
     );
-    render_table(frame, body, push, plan);
+    let rows = render_table(frame, body, push, plan);
     render_foot(frame, foot, state, push);
+    Some(rows)
 }
 
 /// What the plan does in counts, and the switches that change it.
@@ -192,7 +199,7 @@ fn render_table(
     body: Rect,
     push: &PushScreen,
     plan: &crate::model::push::PushPlan,
-) {
+) -> Rows {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
     let label_width = (0..plan.entries.len())
@@ -226,6 +233,8 @@ fn render_table(
     let mut ts = TableState::default().with_selected(Some(push.cursor));
     frame.render_stateful_widget(table, left, &mut ts);
     render_entry(frame, right, push);
+    let inner = Block::bordered().inner(left);
+    super::rows_below_header(inner, ts.offset())
 }
 
 fn render_foot(frame: &mut Frame, foot: Rect, state: &State, push: &PushScreen) {

@@ -8,11 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::theme;
+use crate::app::Rows;
 use crate::app::State;
 use crate::app::review::{Decision, Review, Row};
 use crate::model::text::printable;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, review: &Review) {
+/// Draws the review; returns where its rows went, for the mouse.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, review: &Review) -> Option<Rows> {
     frame.render_widget(Clear, area);
     let title = format!(
         " Suggested services · {} accepted · scores ≥ {:.1} ",
@@ -27,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, review: &Review) {
     let Some(rows) = &review.rows else {
         let waiting = Paragraph::new("reading Port's services…").style(theme::dim());
         frame.render_widget(waiting, inner);
-        return;
+        return None;
     };
     let [table, reasons] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(5)]).areas(inner);
@@ -39,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, review: &Review) {
             "no suggestion scores this high: f shows more"
         };
         frame.render_widget(Paragraph::new(text).style(theme::dim()), table);
-        return;
+        return None;
     }
     let name_width = shown
         .iter()
@@ -73,6 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, review: &Review) {
     if let Some(typing) = &review.typing {
         render_typing(frame, area, state, typing);
     }
+    Some(super::rows_below_header(table, first))
 }
 
 fn label(row: &Row) -> String {

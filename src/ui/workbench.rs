@@ -8,15 +8,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{centered, jq, json, theme, thousands};
-use crate::app::State;
 use crate::app::workbench::{Prompt, Run, Workbench};
+use crate::app::{Area, Rows, State};
 use crate::mapping::engine::Outcome;
 use crate::mapping::eval::EntityOutcome;
 use crate::mapping::file::Origin;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+/// Where the workbench drew what the mouse can reach.
+#[derive(Default)]
+pub struct Pane {
+    /// The field rows.
+    pub fields: Option<Rows>,
+    /// The input pane, and its last scroll offset.
+    pub area: Option<Area>,
+    pub end: u16,
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) -> Pane {
     let Some(wb) = &state.workbench else {
-        return;
+        return Pane::default();
     };
     let editor_lines = wb.focused_expr().lines().count().clamp(1, 6) as u16;
     let sweep_text = sweep_lines(state, wb);
@@ -37,12 +47,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Constraint::Percentage(input_share),
     ])
     .areas(top);
-    render_fields(frame, fields, state, wb);
-    render_input(frame, input, state, wb);
+    let rows = render_fields(frame, fields, state, wb);
+    let end = render_input(frame, input, state, wb);
     render_editor(frame, editor, wb);
     render_sweep(frame, sweep, sweep_text);
     if let Some(p) = &wb.prompt {
         render_prompt(frame, area, wb, p);
+    }
+    let inner = Block::bordered().inner(input);
+    Pane {
+        fields: Some(rows),
+        area: Some(Area {
+            x: inner.x,
+            y: inner.y,
+            width: inner.width,
+            height: inner.height,
+        }),
+        end,
     }
 }
 
@@ -62,7 +83,7 @@ fn outcome_span(outcome: Option<&Outcome>, last_good: Option<&serde_json::Value>
     }
 }
 
-fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) -> Rows {
     let which = match wb.origins.len() {
         0 | 1 => String::new(),
         n => format!("{} of {n} · {} · ", wb.current + 1, wb.origin()),
@@ -170,9 +191,19 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
     )
     .unwrap_or(0);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    Rows {
+        area: Area {
+            x: inner.x,
+            y: inner.y,
+            width: inner.width,
+            height: inner.height,
+        },
+        first: usize::from(scroll),
+    }
 }
 
-fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
+/// Draws the input pane; returns its last scroll offset.
+fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) -> u16 {
     let Some(repo) = state.current() else {
         frame.render_widget(
             Block::bordered()
@@ -180,7 +211,7 @@ fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
                 .border_style(theme::dim()),
             area,
         );
-        return;
+        return 0;
     };
     let mut title = vec![
         Span::styled(format!(" {} ", repo.name), theme::title()),
@@ -199,9 +230,8 @@ fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
     let text = json::highlight(&pretty);
     // Scrolling stops with the last line in view.
     let rows = super::wrapped_rows(&text, area.width.saturating_sub(2));
-    let scroll = wb
-        .input_scroll
-        .min(rows.saturating_sub(area.height.saturating_sub(2)));
+    let end = rows.saturating_sub(area.height.saturating_sub(2));
+    let scroll = wb.input_scroll.min(end);
     frame.render_widget(
         Paragraph::new(text)
             .block(block)
@@ -209,6 +239,7 @@ fn render_input(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) {
             .scroll((scroll, 0)),
         area,
     );
+    end
 }
 
 fn render_editor(frame: &mut Frame, area: Rect, wb: &Workbench) {

@@ -28,11 +28,13 @@ pub enum Context {
     Review,
     /// The review: a service typed for one repository.
     ReviewInput,
+    /// The `:` command line.
+    Command,
 }
 
 impl Context {
     /// In the order the `?` help lists them.
-    pub const ALL: [Context; 20] = [
+    pub const ALL: [Context; 21] = [
         Context::Global,
         Context::List,
         Context::Filter,
@@ -52,6 +54,7 @@ impl Context {
         Context::PushFailed,
         Context::Review,
         Context::ReviewInput,
+        Context::Command,
         Context::Help,
     ];
 
@@ -77,6 +80,7 @@ impl Context {
             Context::ReviewInput => "Suggested services: typing a service",
             Context::PushDone => "Push: results",
             Context::PushFailed => "Push: when it cannot go on",
+            Context::Command => "Command line (:)",
         }
     }
 
@@ -95,6 +99,7 @@ impl Context {
                 | Context::Editor
                 | Context::PushConfirm
                 | Context::ReviewInput
+                | Context::Command
         )
     }
 }
@@ -109,6 +114,9 @@ pub enum Action {
     Up,
     PageDown,
     PageUp,
+    /// `Ctrl-d` / `Ctrl-u` outside text boxes.
+    HalfPageDown,
+    HalfPageUp,
     First,
     Last,
     /// Leave this screen or dialog.
@@ -136,6 +144,11 @@ pub enum Action {
     CheckDrift,
     /// Undo the last tag write (the activity log).
     Undo,
+    /// Open the `:` command line.
+    CommandLine,
+    /// `y` / `Y`: copy what the screen shows (the second is the other thing it shows).
+    Copy,
+    CopySecond,
     // Text boxes.
     KeepText,
     /// Leave the box and move the list cursor.

@@ -78,6 +78,23 @@ pub fn action(context: Context, key: Key) -> Option<Action> {
     })
 }
 
+/// The first key that means `action` in `context` (the global keys outside text boxes): how
+/// the mouse wheel moves as `j`/`k` would.
+pub fn key_for(context: Context, action: Action) -> Option<Key> {
+    let first = |ctx: Context| {
+        BINDINGS
+            .iter()
+            .filter(|b| b.context == ctx && b.action == Some(action))
+            .find_map(|b| b.keys.first().copied())
+    };
+    first(context).or_else(|| {
+        context
+            .inherits_global()
+            .then(|| first(Context::Global))
+            .flatten()
+    })
+}
+
 /// The bindings of one context, in table order.
 pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
     BINDINGS.iter().filter(move |b| b.context == context)

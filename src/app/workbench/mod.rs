@@ -496,9 +496,17 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         }
         Action::Down => wb.focus = (wb.focus + 1).min(last),
         Action::Up => wb.focus = wb.focus.saturating_sub(1),
+        Action::First => wb.focus = 0,
+        Action::Last => wb.focus = last,
         Action::Edit => return vec![editing::start(wb)],
-        Action::PageDown => wb.input_scroll = wb.input_scroll.saturating_add(10),
-        Action::PageUp => wb.input_scroll = wb.input_scroll.saturating_sub(10),
+        // The pages are the input pane's; the fields have j/k and g/G.
+        Action::PageDown | Action::PageUp | Action::HalfPageDown | Action::HalfPageUp => {
+            let (page, end) = state
+                .viewport
+                .map_or((10, u16::MAX), |v| (v.pane_rows, v.pane_end));
+            wb.input_scroll = super::update::scrolled(wb.input_scroll, page, end, action)
+                .unwrap_or(wb.input_scroll);
+        }
         Action::AddProperty => wb.prompt = Some(Prompt::AddProperty(String::new())),
         Action::AddRelation => wb.prompt = Some(Prompt::AddRelation(String::new())),
         Action::Rename => {
