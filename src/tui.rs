@@ -350,7 +350,7 @@ async fn run_loop(
             }
             Some(result) = connected.recv() => match result {
                 Ok(inv) => {
-                    let msg = Msg::Connected { source: inv.describe(), regions: inv.regions() };
+                    let msg = Msg::Connected { source: inv.describe(), regions: inv.scopes() };
                     rt.inventory = Some(inv);
                     msg
                 }

@@ -2,7 +2,7 @@
 
 use ecr_port::app::{Key, Msg, State, update};
 use ecr_port::inventory::demo::DemoInventory;
-use ecr_port::inventory::{self, Event, InventoryError};
+use ecr_port::inventory::{self, Event, InventoryError, Scope};
 use ecr_port::model::Fetched;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -47,7 +47,7 @@ fn connected(source: &str, read_only: bool, regions: &[&str]) -> State {
             &mut state,
             Msg::Connected {
                 source: source.into(),
-                regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+                regions: regions.iter().map(|r| Scope::region(*r)).collect(),
             },
         );
     }
@@ -1123,4 +1123,85 @@ fn state_accepted_count(written: &[(String, String)]) -> usize {
     names.sort();
     names.dedup();
     names.len()
+}
+
+/// Three accounts at 80×24: `prod` loaded in two regions, `staging` still listing, `dev`
+/// refused with an expired session. The list names each row's account, the header each
+/// account's load.
+#[tokio::test]
+async fn several_accounts() {
+    let demo = DemoInventory::new(&[]).unwrap();
+    let (repos, _) = inventory::collect(&demo, true).await;
+    let mut state = State::new("connecting", false, false);
+    let scope = |account: &str, region: &str| Scope {
+        account: Some(account.into()),
+        region: region.into(),
+    };
+    update(
+        &mut state,
+        Msg::Connected {
+            source: "3 accounts".into(),
+            regions: vec![
+                scope("prod", "eu-west-1"),
+                scope("prod", "us-east-1"),
+                scope("staging", "eu-west-1"),
+                scope("dev", "eu-west-1"),
+            ],
+        },
+    );
+    let moved = |account: &str, r: &ecr_port::model::Repository| {
+        let mut r = r.clone();
+        r.arn = r.arn.replace(&r.registry_id, account);
+        r.registry_id = account.into();
+        r
+    };
+    let mut events = vec![];
+    for region in ["eu-west-1", "us-east-1"] {
+        let key = format!("prod · {region}");
+        events.push(Event::RegionStarted {
+            load: 1,
+            region: key.clone(),
+        });
+        events.push(Event::Page {
+            load: 1,
+            region: key.clone(),
+            repos: repos
+                .iter()
+                .filter(|r| r.region == region)
+                .cloned()
+                .collect(),
+        });
+        events.push(Event::RegionListed {
+            load: 1,
+            region: key,
+        });
+    }
+    events.push(Event::RegionStarted {
+        load: 1,
+        region: "staging · eu-west-1".into(),
+    });
+    events.push(Event::Page {
+        load: 1,
+        region: "staging · eu-west-1".into(),
+        repos: repos
+            .iter()
+            .filter(|r| r.region == "eu-west-1")
+            .take(3)
+            .map(|r| moved("444455556666", r))
+            .collect(),
+    });
+    events.push(Event::RegionFailed {
+        load: 1,
+        region: "dev · eu-west-1".into(),
+        error: InventoryError::BadCredentials {
+            profile: "dev".into(),
+            code: "ExpiredToken".into(),
+        },
+    });
+    update(&mut state, Msg::Inventory(events));
+    insta::assert_snapshot!("several_accounts", draw_at(&mut state, 80, 24));
+    // `/@stag` keeps the one account's rows.
+    update(&mut state, Msg::Key(Key::Char('/')));
+    typed(&mut state, "@stag");
+    insta::assert_snapshot!("several_accounts_filtered", draw_at(&mut state, 80, 24));
 }

@@ -9,7 +9,9 @@ pub mod tagging;
 mod update;
 pub mod workbench;
 
-pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel, Viewport};
+pub use state::{
+    AccountStatus, Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel, Viewport,
+};
 pub use update::update;
 
 use crate::mapping::file::MappingFile;
@@ -44,7 +46,8 @@ pub enum Msg {
     /// The inventory source is ready.
     Connected {
         source: String,
-        regions: Vec<String>,
+        /// The accounts × regions the load reads.
+        regions: Vec<crate::model::inventory::Scope>,
     },
     /// The inventory source could not be set up (credentials, region, ...).
     ConnectFailed(InventoryError),

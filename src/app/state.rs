@@ -16,10 +16,13 @@ pub enum Column {
     Mutability,
     Scan,
     Created,
+    /// Shown only when several accounts are loaded; last here so that `1`–`7` keep their
+    /// columns, though it is drawn first (see `ui::list`).
+    Account,
 }
 
 impl Column {
-    pub const ALL: [Column; 7] = [
+    pub const ALL: [Column; 8] = [
         Column::Name,
         Column::Region,
         Column::Services,
@@ -27,6 +30,7 @@ impl Column {
         Column::Mutability,
         Column::Scan,
         Column::Created,
+        Column::Account,
     ];
 
     pub fn title(self) -> &'static str {
@@ -38,6 +42,7 @@ impl Column {
             Column::Mutability => "TAG MUTABILITY",
             Column::Scan => "SCAN",
             Column::Created => "CREATED",
+            Column::Account => "ACCOUNT",
         }
     }
 
@@ -45,8 +50,24 @@ impl Column {
         Column::ALL.iter().position(|c| *c == self).unwrap_or(0)
     }
 
-    pub fn next(self) -> Column {
-        Column::ALL[(self.position() + 1) % Column::ALL.len()]
+    /// The next column in sort order; `several` says whether ACCOUNT is on screen.
+    pub fn next(self, several: bool) -> Column {
+        self.step(several, 1)
+    }
+
+    pub fn previous(self, several: bool) -> Column {
+        self.step(several, Column::ALL.len() - 1)
+    }
+
+    fn step(self, several: bool, by: usize) -> Column {
+        let mut at = self.position();
+        loop {
+            at = (at + by) % Column::ALL.len();
+            let column = Column::ALL[at];
+            if several || column != Column::Account {
+                return column;
+            }
+        }
     }
 }
 
@@ -65,10 +86,47 @@ pub enum Phase {
     Failed(InventoryError),
 }
 
+/// One account × region of the load (one region when a single account is loaded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionStatus {
+    /// The account's alias when several accounts are loaded.
+    pub account: Option<String>,
     pub region: String,
     pub phase: Phase,
+    /// Repositories listed so far.
+    pub listed: usize,
+}
+
+impl RegionStatus {
+    pub fn new(scope: crate::model::inventory::Scope) -> RegionStatus {
+        RegionStatus {
+            account: scope.account,
+            region: scope.region,
+            phase: Phase::Waiting,
+            listed: 0,
+        }
+    }
+
+    /// What the load's events call this scope.
+    pub fn key(&self) -> String {
+        crate::model::inventory::Scope {
+            account: self.account.clone(),
+            region: self.region.clone(),
+        }
+        .key()
+    }
+}
+
+/// One account's load, summed over its regions, for the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStatus<'a> {
+    pub alias: &'a str,
+    pub listed: usize,
+    /// Some region is still waiting or listing.
+    pub loading: bool,
+    /// Regions that failed, with why; all of them failing means the account did.
+    pub failed: Vec<(&'a str, &'a InventoryError)>,
+    pub regions: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +189,8 @@ pub struct State {
     /// Set when the source could not be opened at all.
     pub fatal: Option<InventoryError>,
     pub regions: Vec<RegionStatus>,
+    /// Account id → alias, learnt as pages arrive, when several accounts are loaded.
+    pub account_names: HashMap<String, String>,
     pub load: u64,
     pub repos: Vec<Repository>,
     pub(super) index: HashMap<String, usize>,
@@ -183,6 +243,7 @@ impl State {
             connecting: true,
             fatal: None,
             regions: Vec::new(),
+            account_names: HashMap::new(),
             load: 0,
             repos: Vec::new(),
             index: HashMap::new(),
@@ -261,6 +322,50 @@ impl State {
                 None => Context::Push,
             },
         }
+    }
+
+    /// Several accounts are loaded side by side: the list shows whose each repository is.
+    pub fn several_accounts(&self) -> bool {
+        self.regions.iter().any(|r| r.account.is_some())
+    }
+
+    /// How the list names a repository's account: its alias, or its id when none is known.
+    pub fn account_of<'a>(&'a self, repo: &'a Repository) -> &'a str {
+        self.account_names
+            .get(&repo.registry_id)
+            .map_or(repo.registry_id.as_str(), String::as_str)
+    }
+
+    /// Each account's load in the order the accounts were given.
+    pub fn account_statuses(&self) -> Vec<AccountStatus<'_>> {
+        let mut out: Vec<AccountStatus<'_>> = Vec::new();
+        for scope in &self.regions {
+            let Some(alias) = scope.account.as_deref() else {
+                continue;
+            };
+            let at = match out.iter().position(|a| a.alias == alias) {
+                Some(at) => at,
+                None => {
+                    out.push(AccountStatus {
+                        alias,
+                        listed: 0,
+                        loading: false,
+                        failed: Vec::new(),
+                        regions: 0,
+                    });
+                    out.len() - 1
+                }
+            };
+            let account = &mut out[at];
+            account.regions += 1;
+            account.listed += scope.listed;
+            match &scope.phase {
+                Phase::Waiting | Phase::Listing => account.loading = true,
+                Phase::Failed(e) => account.failed.push((scope.region.as_str(), e)),
+                Phase::Policies | Phase::Done => {}
+            }
+        }
+        out
     }
 
     pub fn current(&self) -> Option<&Repository> {
@@ -345,17 +450,25 @@ impl State {
     pub(super) fn refresh_view(&mut self) {
         let keep = self.current().map(|r| r.arn.clone());
         let filter = Filter::parse(&self.filter);
+        let several = self.several_accounts();
         let mut view: Vec<usize> = (0..self.repos.len())
-            .filter(|&i| filter.matches(&self.repos[i]))
+            .filter(|&i| {
+                let repo = &self.repos[i];
+                filter.matches(repo, several.then(|| self.account_of(repo)))
+            })
             .collect();
         let sort = self.sort;
         let prefix = self.prefix.as_str();
         view.sort_by(|&a, &b| {
             let (ra, rb) = (&self.repos[a], &self.repos[b]);
-            let ord = compare(ra, rb, sort.column, prefix);
+            let ord = match sort.column {
+                Column::Account => self.account_of(ra).cmp(self.account_of(rb)),
+                column => compare(ra, rb, column, prefix),
+            };
             let ord = if sort.descending { ord.reverse() } else { ord };
             ord.then_with(|| ra.name.cmp(&rb.name))
                 .then_with(|| ra.region.cmp(&rb.region))
+                .then_with(|| self.account_of(ra).cmp(self.account_of(rb)))
         });
         self.view = view;
         let position = |arn: &str| self.view.iter().position(|&i| self.repos[i].arn == arn);
@@ -384,33 +497,48 @@ fn compare(a: &Repository, b: &Repository, column: Column, prefix: &str) -> Orde
         Column::Mutability => a.image_tag_mutability.cmp(&b.image_tag_mutability),
         Column::Scan => a.scan_on_push.cmp(&b.scan_on_push),
         Column::Created => a.created_at.cmp(&b.created_at),
+        Column::Account => a.registry_id.cmp(&b.registry_id),
     }
 }
 
-/// `/text` keeps rows containing `text` (any case) in the name, region or a tag `key=value`;
-/// `/!text` keeps the others.
+/// `/text` keeps rows containing `text` (any case) in the name, region, account (alias or
+/// id) or a tag `key=value`; `/@text` only in the account; `/!text` and `/!@text` keep the
+/// others.
 struct Filter {
     needle: String,
     invert: bool,
+    account_only: bool,
 }
 
 impl Filter {
     fn parse(text: &str) -> Filter {
-        let (invert, needle) = match text.strip_prefix('!') {
+        let (invert, rest) = match text.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, text),
+        };
+        let (account_only, needle) = match rest.strip_prefix('@') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
         };
         Filter {
             needle: needle.to_lowercase(),
             invert,
+            account_only,
         }
     }
 
-    fn matches(&self, repo: &Repository) -> bool {
+    /// `account` is the alias when several accounts are loaded: only then does plain text
+    /// look in it (one account's id would match every row).
+    fn matches(&self, repo: &Repository, account: Option<&str>) -> bool {
         if self.needle.is_empty() {
             return true;
         }
-        let hit = repo.name.to_lowercase().contains(&self.needle)
+        let in_alias = account.is_some_and(|a| a.to_lowercase().contains(&self.needle));
+        if self.account_only {
+            return (in_alias || repo.registry_id.contains(&self.needle)) != self.invert;
+        }
+        let hit = in_alias
+            || repo.name.to_lowercase().contains(&self.needle)
             || repo.region.contains(&self.needle)
             || match &repo.tags {
                 Fetched::Present(tags) => tags.iter().any(|t| {

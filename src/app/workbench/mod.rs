@@ -780,7 +780,7 @@ mod tests {
             &mut state,
             Msg::Connected {
                 source: "test".into(),
-                regions: vec!["eu-west-1".into()],
+                regions: vec![crate::model::inventory::Scope::region("eu-west-1")],
             },
         );
         update(
