@@ -1205,3 +1205,40 @@ async fn several_accounts() {
     typed(&mut state, "@stag");
     insta::assert_snapshot!("several_accounts_filtered", draw_at(&mut state, 80, 24));
 }
+
+/// A field that reads a policy not loaded yet says so instead of showing `null` as its value,
+/// and its count waits for the policies.
+#[tokio::test]
+async fn workbench_says_when_a_policy_is_not_loaded() {
+    let mut state = workbench_on("properties.lifecyclePolicy").await;
+    let arn = state.current().unwrap().arn.clone();
+    let loaded = draw(&state);
+    assert!(!loaded.contains("policy not loaded"), "{loaded}");
+    let effects = update(
+        &mut state,
+        Msg::Inventory(vec![Event::Policies {
+            load: 1,
+            arn: arn.clone(),
+            lifecycle: Fetched::Pending,
+            repository: Fetched::Pending,
+        }]),
+    );
+    perform(&mut state, effects);
+    let screen = draw(&state);
+    assert!(screen.contains("policy not loaded"), "{screen}");
+    assert!(screen.contains("policies 47/48"), "{screen}");
+    insta::assert_snapshot!("workbench_policy_not_loaded", screen);
+    // An unreadable policy says why (cut at the pane's edge here).
+    let effects = update(
+        &mut state,
+        Msg::Inventory(vec![Event::Policies {
+            load: 1,
+            arn,
+            lifecycle: Fetched::Failed("AccessDenied".into()),
+            repository: Fetched::Absent,
+        }]),
+    );
+    perform(&mut state, effects);
+    let screen = draw(&state);
+    assert!(screen.contains("policy unreadable: AccessDe"), "{screen}");
+}
