@@ -7,6 +7,7 @@ pub mod review;
 mod state;
 pub mod tagging;
 mod update;
+mod view;
 pub mod workbench;
 
 pub use state::{

@@ -1,11 +1,10 @@
 //! Everything the screens show, and the derived list view (filtered, sorted).
 
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
 use super::keys::Context;
 use crate::model::inventory::InventoryError;
-use crate::model::{Fetched, Repository, tags};
+use crate::model::{Repository, tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -178,6 +177,13 @@ pub struct Status {
     pub text: String,
 }
 
+/// Rows whose tags, and whose policies, have arrived.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    tags: usize,
+    policies: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     /// Where the data comes from, e.g. `profile dev` or `demo data`.
@@ -196,6 +202,16 @@ pub struct State {
     pub(super) index: HashMap<String, usize>,
     /// Indices into `repos` that pass the filter, in sort order.
     pub view: Vec<usize>,
+    /// Every index into `repos` in sort order, kept until the rows or the sort change.
+    pub(super) order: Vec<usize>,
+    /// The filter `view` was computed with; `None` after the order changed.
+    pub(super) view_filter: Option<String>,
+    /// The longest name in `view`, in characters: the NAME column's width holds while
+    /// scrolling, and is not measured again at every frame.
+    pub name_width: usize,
+    /// Per row, what the filter looks in (`view::haystack`), built when the rows change.
+    pub(super) haystacks: Vec<String>,
+    progress: Progress,
     pub cursor: usize,
     /// The repository the cursor was on when `r` reloaded, until it is back or the user moves.
     pub keep_cursor: Option<String>,
@@ -248,6 +264,11 @@ impl State {
             repos: Vec::new(),
             index: HashMap::new(),
             view: Vec::new(),
+            order: Vec::new(),
+            view_filter: None,
+            name_width: 0,
+            haystacks: Vec::new(),
+            progress: Progress::default(),
             cursor: 0,
             keep_cursor: None,
             offset: 0,
@@ -380,19 +401,24 @@ impl State {
         self.index.get(arn).map(|&i| &mut self.repos[i])
     }
 
-    /// `(done, total)` of tag fetches, for the progress line.
+    /// `(done, total)` of tag fetches, for the progress line: counted when the rows change,
+    /// not at every frame (a pass over 50,000 rows is most of a frame's budget).
     pub fn tag_progress(&self) -> (usize, usize) {
-        let done = self.repos.iter().filter(|r| !r.tags.is_pending()).count();
-        (done, self.repos.len())
+        (self.progress.tags, self.repos.len())
     }
 
     pub fn policy_progress(&self) -> (usize, usize) {
-        let done = self
-            .repos
-            .iter()
-            .filter(|r| !r.lifecycle_policy.is_pending() && !r.repository_policy.is_pending())
-            .count();
-        (done, self.repos.len())
+        (self.progress.policies, self.repos.len())
+    }
+
+    fn count_progress(&mut self) {
+        let mut progress = Progress::default();
+        for r in &self.repos {
+            progress.tags += usize::from(!r.tags.is_pending());
+            progress.policies +=
+                usize::from(!r.lifecycle_policy.is_pending() && !r.repository_policy.is_pending());
+        }
+        self.progress = progress;
     }
 
     /// Whether something on screen moves by itself (spinners, progress), so the loop keeps
@@ -446,31 +472,51 @@ impl State {
             .collect();
     }
 
-    /// Recomputes the filtered, sorted view, keeping the cursor on the same repository.
+    /// Sorts every repository again and filters them: the rows or the sort changed.
     pub(super) fn refresh_view(&mut self) {
+        self.count_progress();
+        self.haystacks = self.repos.iter().map(super::view::haystack).collect();
+        self.order = super::view::sorted(self);
+        self.view_filter = None;
+        self.refilter();
+    }
+
+    /// Filters the sorted rows again, keeping the cursor on the same repository: one pass,
+    /// no sort, so each key typed in the filter box costs little however long the list. A
+    /// filter that narrows the last one (a letter added) looks only at the rows shown.
+    pub(super) fn refilter(&mut self) {
+        if self.order.len() != self.repos.len() || self.haystacks.len() != self.repos.len() {
+            // Rows came or went without a refresh: the order no longer covers them.
+            self.refresh_view();
+            return;
+        }
         let keep = self.current().map(|r| r.arn.clone());
-        let filter = Filter::parse(&self.filter);
+        let filter = super::view::Filter::parse(&self.filter);
         let several = self.several_accounts();
-        let mut view: Vec<usize> = (0..self.repos.len())
-            .filter(|&i| {
-                let repo = &self.repos[i];
-                filter.matches(repo, several.then(|| self.account_of(repo)))
-            })
-            .collect();
-        let sort = self.sort;
-        let prefix = self.prefix.as_str();
-        view.sort_by(|&a, &b| {
-            let (ra, rb) = (&self.repos[a], &self.repos[b]);
-            let ord = match sort.column {
-                Column::Account => self.account_of(ra).cmp(self.account_of(rb)),
-                column => compare(ra, rb, column, prefix),
-            };
-            let ord = if sort.descending { ord.reverse() } else { ord };
-            ord.then_with(|| ra.name.cmp(&rb.name))
-                .then_with(|| ra.region.cmp(&rb.region))
-                .then_with(|| self.account_of(ra).cmp(self.account_of(rb)))
-        });
+        let keeps = |i: &usize| {
+            let repo = &self.repos[*i];
+            filter.matches(
+                repo,
+                &self.haystacks[*i],
+                several.then(|| self.account_of(repo)),
+            )
+        };
+        let narrows = self
+            .view_filter
+            .as_deref()
+            .is_some_and(|last| filter.narrows(&super::view::Filter::parse(last)));
+        let view: Vec<usize> = if narrows {
+            self.view.iter().filter(|i| keeps(i)).copied().collect()
+        } else {
+            self.order.iter().filter(|i| keeps(i)).copied().collect()
+        };
+        self.name_width = view
+            .iter()
+            .map(|&i| self.repos[i].name.chars().count())
+            .max()
+            .unwrap_or(0);
         self.view = view;
+        self.view_filter = Some(self.filter.clone());
         let position = |arn: &str| self.view.iter().position(|&i| self.repos[i].arn == arn);
         let back = self.keep_cursor.as_deref().and_then(position);
         if back.is_some() {
@@ -481,73 +527,5 @@ impl State {
             .unwrap_or(self.cursor)
             .min(self.view.len().saturating_sub(1));
         self.follow_cursor();
-    }
-}
-
-fn compare(a: &Repository, b: &Repository, column: Column, prefix: &str) -> Ordering {
-    match column {
-        Column::Name => a.name.cmp(&b.name),
-        Column::Region => a.region.cmp(&b.region),
-        Column::Services => {
-            tags::services(a.tag_list(), prefix).cmp(&tags::services(b.tag_list(), prefix))
-        }
-        Column::OtherTags => {
-            tags::other_count(a.tag_list(), prefix).cmp(&tags::other_count(b.tag_list(), prefix))
-        }
-        Column::Mutability => a.image_tag_mutability.cmp(&b.image_tag_mutability),
-        Column::Scan => a.scan_on_push.cmp(&b.scan_on_push),
-        Column::Created => a.created_at.cmp(&b.created_at),
-        Column::Account => a.registry_id.cmp(&b.registry_id),
-    }
-}
-
-/// `/text` keeps rows containing `text` (any case) in the name, region, account (alias or
-/// id) or a tag `key=value`; `/@text` only in the account; `/!text` and `/!@text` keep the
-/// others.
-struct Filter {
-    needle: String,
-    invert: bool,
-    account_only: bool,
-}
-
-impl Filter {
-    fn parse(text: &str) -> Filter {
-        let (invert, rest) = match text.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let (account_only, needle) = match rest.strip_prefix('@') {
-            Some(rest) => (true, rest),
-            None => (false, rest),
-        };
-        Filter {
-            needle: needle.to_lowercase(),
-            invert,
-            account_only,
-        }
-    }
-
-    /// `account` is the alias when several accounts are loaded: only then does plain text
-    /// look in it (one account's id would match every row).
-    fn matches(&self, repo: &Repository, account: Option<&str>) -> bool {
-        if self.needle.is_empty() {
-            return true;
-        }
-        let in_alias = account.is_some_and(|a| a.to_lowercase().contains(&self.needle));
-        if self.account_only {
-            return (in_alias || repo.registry_id.contains(&self.needle)) != self.invert;
-        }
-        let hit = in_alias
-            || repo.name.to_lowercase().contains(&self.needle)
-            || repo.region.contains(&self.needle)
-            || match &repo.tags {
-                Fetched::Present(tags) => tags.iter().any(|t| {
-                    format!("{}={}", t.key, t.value)
-                        .to_lowercase()
-                        .contains(&self.needle)
-                }),
-                _ => false,
-            };
-        hit != self.invert
     }
 }

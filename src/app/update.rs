@@ -332,7 +332,7 @@ fn on_filter_key(state: &mut State, key: Key, action: Option<Action>) -> Vec<Eff
         },
     }
     state.cursor = 0;
-    state.refresh_view();
+    state.refilter();
     vec![]
 }
 
@@ -363,7 +363,7 @@ fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ClearFilterOrSelection => {
             if !state.filter.is_empty() {
                 state.filter.clear();
-                state.refresh_view();
+                state.refilter();
             } else {
                 state.selected.clear();
             }
@@ -787,6 +787,49 @@ mod tests {
         let status = s.status.as_ref().unwrap().text.clone();
         assert!(status.starts_with("dev · us-east-1: "), "{status}");
         assert_eq!(expired.short(), "session expired");
+    }
+
+    #[test]
+    fn a_narrowing_filter_and_rows_arriving_give_what_a_fresh_filter_would() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Char('/'), Key::Char('a')]);
+        let wide = names(&s).into_iter().map(String::from).collect::<Vec<_>>();
+        keys(&mut s, &[Key::Char('t')]);
+        let narrow = names(&s).into_iter().map(String::from).collect::<Vec<_>>();
+        assert!(narrow.len() < wide.len(), "{wide:?} then {narrow:?}");
+        // A row that matches arrives while the filter is on: it is shown, in order.
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos: vec![sample("aaa/at", "eu-west-1", &[])],
+            }]),
+        );
+        assert_eq!(names(&s)[0], "aaa/at");
+        keys(&mut s, &[Key::Backspace]);
+        let mut fresh = loaded(three());
+        update(
+            &mut fresh,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos: vec![sample("aaa/at", "eu-west-1", &[])],
+            }]),
+        );
+        keys(&mut fresh, &[Key::Char('/'), Key::Char('a')]);
+        assert_eq!(names(&s), names(&fresh));
+        // Inverted filters widen as they grow: never narrowed from the rows shown. Every
+        // region has an `e`, so `!e` keeps nothing and `!et` all but data/etl.
+        keys(&mut s, &[Key::Ctrl('u'), Key::Char('!'), Key::Char('e')]);
+        assert!(names(&s).is_empty());
+        keys(&mut s, &[Key::Char('t')]);
+        assert!(!names(&s).is_empty());
+        keys(&mut fresh, &[Key::Ctrl('u')]);
+        for c in "!et".chars() {
+            keys(&mut fresh, &[Key::Char(c)]);
+        }
+        assert_eq!(names(&s), names(&fresh));
     }
 
     #[test]

@@ -149,7 +149,11 @@ impl InventoryRequest {
     /// open; errors are about configuration (region, profile).
     pub async fn open(self) -> Result<Arc<dyn Inventory>, InventoryError> {
         let inner: Box<dyn Inventory> = if self.demo {
-            Box::new(DemoInventory::new(&self.aws.regions)?)
+            // For benchmarks of big lists: the demo repeated to that many repositories.
+            match env_var("ECR_PORT_DEMO_SCALE").and_then(|n| n.parse::<usize>().ok()) {
+                Some(total) => Box::new(DemoInventory::scaled(&self.aws.regions, total)?),
+                None => Box::new(DemoInventory::new(&self.aws.regions)?),
+            }
         } else if self.accounts.len() > 1 {
             let opened = futures::future::join_all(self.accounts.iter().map(open_account)).await;
             Box::new(Accounts::new(opened))

@@ -99,12 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
 fn wants(state: &State, shown: &[&Repository]) -> Vec<(Column, u16)> {
     let longest = |it: &mut dyn Iterator<Item = usize>| it.max().unwrap_or(0);
     // Names over the whole view, so scrolling does not move the columns.
-    let name = longest(
-        &mut state
-            .view
-            .iter()
-            .map(|&i| state.repos[i].name.chars().count()),
-    );
+    let name = state.name_width;
     let region = longest(&mut shown.iter().map(|r| r.region.chars().count()));
     // Every alias, few however many rows: the column does not move while rows arrive.
     let account = longest(
