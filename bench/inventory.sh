@@ -8,9 +8,11 @@
 #   bench/inventory.sh --repos 500        # smaller N
 #   bench/inventory.sh --baseline-only    # no ecr-port binary needed
 #   bench/inventory.sh --no-rss-10k       # skip the 10,000-repository RSS run
+#   bench/inventory.sh --no-accounts      # skip (d), three accounts x two regions
 #   ECR_PORT_ARGS="--concurrency 16" ECR_PORT_BIN=./target/release/ecr-port bench/inventory.sh
 #
 # Options: --repos N (2000)  --delay-ms MS (25)  --rss-10k / --no-rss-10k (on)
+#          --accounts-repos N (1000 per account and region for (d))  --no-accounts
 #          --baseline-only  --stock-moto (plain moto_server instead of
 #          bench/moto_server_fast.py)  --strict (exit 3 when a target is missed)
 #          --keep (keep the work dir with outputs and logs)
@@ -18,7 +20,9 @@
 # ecr), the same 2,001 calls as the baseline; (b) tags through the Resource
 # Groups Tagging API (bench/moto_server_fast.py serves it for ECR); (c) the full
 # exporter record with both policies at the default settings, against a
-# baseline fetching the same data sequentially (3 calls per repository).
+# baseline fetching the same data sequentially (3 calls per repository); (d) three
+# accounts (roles assumed through moto's STS, behind the same proxy) x two regions x
+# 1,000 repositories at the default settings: time, peak RSS and calls.
 # Targets: (a) >= 10x, (b) >= 50x and <= 60 calls at N=2000, (c) >= 10x;
 # ecr-port peak RSS < 100 MB at 10,000 repositories.  Everything started here (moto, proxies) is stopped
 # on exit.  Needs python3 with boto3 + moto[server] (installed if missing),
@@ -39,6 +43,8 @@ STOCK_MOTO=0
 STRICT=0
 KEEP=0
 BIG=10000
+ACCOUNTS=1
+ACCOUNT_REPOS=1000
 
 die() { echo "inventory.sh: ERROR: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -52,6 +58,8 @@ while [[ $# -gt 0 ]]; do
     --rss-10k) RSS_10K=1; shift ;;
     --no-rss-10k) RSS_10K=0; shift ;;
     --baseline-only) BASELINE_ONLY=1; shift ;;
+    --no-accounts) ACCOUNTS=0; shift ;;
+    --accounts-repos) ACCOUNT_REPOS=${2:?--accounts-repos needs a number}; shift 2 ;;
     --stock-moto) STOCK_MOTO=1; shift ;;
     --strict) STRICT=1; shift ;;
     --keep) KEEP=1; shift ;;
@@ -150,11 +158,15 @@ start_moto() {
   die "could not start moto_server"
 }
 
-seed() { # seed START COUNT
-  log "seeding repositories $1..$(($1 + $2 - 1)) into moto (direct, thread pool) ..."
+seed() { # seed START COUNT [seed_moto.py options: --region R --role-arn ARN]
+  log "seeding repositories $1..$(($1 + $2 - 1)) into moto (direct, thread pool) ${*:3} ..."
   run_child "$PY" "$BENCH_DIR/seed_moto.py" --endpoint "http://127.0.0.1:$MOTO_PORT" \
-    --start "$1" --count "$2" || die "seeding failed"
+    --start "$1" --count "$2" "${@:3}" || die "seeding failed"
 }
+
+# (d)'s accounts: roles in three accounts other than moto's default.
+D_ACCOUNTS=(111111111111 222222222222 333333333333)
+D_REGIONS=(us-east-1 eu-west-1)
 
 # ---- latency proxy -------------------------------------------------------------
 start_proxy() { # start_proxy NAME  -> sets PROXY_PORT, PROXY_PID
@@ -262,6 +274,24 @@ if [[ $BASELINE_ONLY == 0 ]]; then
   check ecr-port "$REPOS" "$WORK/full.json"
 fi
 
+if [[ $BASELINE_ONLY == 0 && $ACCOUNTS == 1 ]]; then
+  # (d) three accounts x two regions, each account through a role assumed on moto's STS.
+  for account in "${D_ACCOUNTS[@]}"; do
+    for region in "${D_REGIONS[@]}"; do
+      seed 0 "$ACCOUNT_REPOS" --region "$region" --role-arn "arn:aws:iam::$account:role/bench"
+    done
+  done
+  "$PY" "$BENCH_DIR/accounts_check.py" settings "$WORK/accounts.settings.json" "${D_ACCOUNTS[@]}"
+  start_proxy accounts
+  log "(d) ecr-port, ${#D_ACCOUNTS[@]} accounts x ${#D_REGIONS[@]} regions x $ACCOUNT_REPOS repositories (defaults) ..."
+  timed accounts timeout -k 5 "$ECR_PORT_TIMEOUT" "$ECR_PORT_BIN" list --output json \
+    --endpoint-url "http://127.0.0.1:$PROXY_PORT" --config "$WORK/accounts.settings.json" "${EXTRA_ARGS[@]}"
+  stop_proxy
+  D_SECS=$ELAPSED; D_RSS=$RSS_KB
+  "$PY" "$BENCH_DIR/accounts_check.py" check "$WORK/accounts.json" "$ACCOUNT_REPOS" "${D_ACCOUNTS[@]}" \
+    || die "(d) output check failed"
+fi
+
 start_proxy baseline
 log "baseline: sequential boto3 via proxy 127.0.0.1:$PROXY_PORT (expect ~$(awk -v n="$REPOS" -v d="$DELAY_MS" 'BEGIN{printf "%.0f", n*(d+4)/1000}')s) ..."
 timed baseline "$PY" "$BENCH_DIR/baseline_boto3.py" --endpoint-url "http://127.0.0.1:$PROXY_PORT" --region us-east-1
@@ -297,7 +327,12 @@ if [[ $BASELINE_ONLY == 0 ]]; then
   printf '(c) ecr-port, full record:    %8.2f s   %s\n' "$F_SECS" "$(requests_summary full)"
   F_RATIO=$(ratio "$BF_SECS" "$F_SECS")
   verdict "$F_RATIO" 10; echo "(c) ratio: ${F_RATIO}x (target >= 10x) -- $VERDICT"
-  echo "(d) three accounts x two regions: not measured (several accounts are not built yet)"
+  if [[ $ACCOUNTS == 1 ]]; then
+    printf '(d) %d accounts x %d regions:  %8.2f s   %s\n' "${#D_ACCOUNTS[@]}" "${#D_REGIONS[@]}" "$D_SECS" "$(requests_summary accounts)"
+    printf '                              %s repositories, peak RSS %s MB\n' "$(( ${#D_ACCOUNTS[@]} * ${#D_REGIONS[@]} * ACCOUNT_REPOS ))" "$(mb "$D_RSS")"
+  else
+    echo "(d) several accounts: skipped (--no-accounts)"
+  fi
 else
   echo "ecr-port: skipped (--baseline-only)"
 fi

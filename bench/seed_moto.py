@@ -26,13 +26,23 @@ def main() -> int:
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--count", type=int, required=True)
     ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument("--region", default=REGION)
+    ap.add_argument("--role-arn", help="seed in the account of this role (moto keeps an "
+                    "assumed role's resources in the role's account)")
     args = ap.parse_args()
 
+    keys = {}
+    if args.role_arn:
+        sts = boto3.client("sts", region_name=args.region, endpoint_url=args.endpoint)
+        c = sts.assume_role(RoleArn=args.role_arn, RoleSessionName="seed")["Credentials"]
+        keys = dict(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                    aws_session_token=c["SessionToken"])
     client = boto3.client(
         "ecr",
-        region_name=REGION,
+        region_name=args.region,
         endpoint_url=args.endpoint,
         config=Config(max_pool_connections=args.workers, retries={"max_attempts": 5, "mode": "standard"}),
+        **keys,
     )
 
     def create(i: int) -> None:

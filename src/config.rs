@@ -119,6 +119,9 @@ pub struct AwsSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct AccountSettings {
+    /// The account's name in the list and the header (default: the role's account id, else
+    /// the profile).
+    pub alias: Option<String>,
     pub profile: Option<String>,
     pub role_arn: Option<String>,
     pub external_id: Option<String>,

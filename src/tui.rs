@@ -332,6 +332,7 @@ async fn run_loop(
             event = terminal_events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => {
                     panic_if_asked();
+                    let started = std::time::Instant::now();
                     // Each key against the state the one before it left (an Esc that ends
                     // editing changes where the next key goes).
                     for key in unmerge_escape(key) {
@@ -350,6 +351,8 @@ async fn run_loop(
                         return Ok(None);
                     }
                     draw(terminal, state)?;
+                    // Key to drawn frame, for bench/tui_keys.sh (ECR_PORT_LOG=latency=debug).
+                    tracing::debug!(target: "latency", micros = started.elapsed().as_micros() as u64, rows = state.repos.len(), "key drawn");
                     continue;
                 }
                 Some(Ok(TermEvent::Resize(width, height))) => Msg::Resize { width, height },
@@ -373,7 +376,7 @@ async fn run_loop(
             }
             Some(result) = connected.recv() => match result {
                 Ok(inv) => {
-                    let msg = Msg::Connected { source: inv.describe(), regions: inv.regions() };
+                    let msg = Msg::Connected { source: inv.describe(), regions: inv.scopes() };
                     rt.inventory = Some(inv);
                     msg
                 }

@@ -286,11 +286,11 @@ fn several_accounts_load_side_by_side_and_one_failing_is_named() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains("profile nowhere") && err.contains("eu-west-1"),
+        err.contains("nowhere · eu-west-1") && err.contains("profile `nowhere`"),
         "{err}"
     );
     assert!(
-        !err.contains("profile base"),
+        !err.contains("base · eu-west-1"),
         "the working account loaded: {err}"
     );
 }

@@ -2,7 +2,7 @@
 
 use ecr_port::app::{Key, Msg, State, update};
 use ecr_port::inventory::demo::DemoInventory;
-use ecr_port::inventory::{self, Event, InventoryError};
+use ecr_port::inventory::{self, Event, InventoryError, Scope};
 use ecr_port::model::Fetched;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -47,7 +47,7 @@ fn connected(source: &str, read_only: bool, regions: &[&str]) -> State {
             &mut state,
             Msg::Connected {
                 source: source.into(),
-                regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+                regions: regions.iter().map(|r| Scope::region(*r)).collect(),
             },
         );
     }
@@ -1264,4 +1264,122 @@ async fn paging_half_a_page_and_to_the_bottom() {
     let screen = draw_at(&mut state, 80, 24);
     assert_eq!(state.cursor, state.view.len() - 1);
     insta::assert_snapshot!("paging_list_at_the_bottom", screen);
+}
+
+/// Three accounts at 80×24: `prod` loaded in two regions, `staging` still listing, `dev`
+/// refused with an expired session. The list names each row's account, the header each
+/// account's load.
+#[tokio::test]
+async fn several_accounts() {
+    let demo = DemoInventory::new(&[]).unwrap();
+    let (repos, _) = inventory::collect(&demo, true).await;
+    let mut state = State::new("connecting", false, false);
+    let scope = |account: &str, region: &str| Scope {
+        account: Some(account.into()),
+        region: region.into(),
+    };
+    update(
+        &mut state,
+        Msg::Connected {
+            source: "3 accounts".into(),
+            regions: vec![
+                scope("prod", "eu-west-1"),
+                scope("prod", "us-east-1"),
+                scope("staging", "eu-west-1"),
+                scope("dev", "eu-west-1"),
+            ],
+        },
+    );
+    let moved = |account: &str, r: &ecr_port::model::Repository| {
+        let mut r = r.clone();
+        r.arn = r.arn.replace(&r.registry_id, account);
+        r.registry_id = account.into();
+        r
+    };
+    let mut events = vec![];
+    for region in ["eu-west-1", "us-east-1"] {
+        let key = format!("prod · {region}");
+        events.push(Event::RegionStarted {
+            load: 1,
+            region: key.clone(),
+        });
+        events.push(Event::Page {
+            load: 1,
+            region: key.clone(),
+            repos: repos
+                .iter()
+                .filter(|r| r.region == region)
+                .cloned()
+                .collect(),
+        });
+        events.push(Event::RegionListed {
+            load: 1,
+            region: key,
+        });
+    }
+    events.push(Event::RegionStarted {
+        load: 1,
+        region: "staging · eu-west-1".into(),
+    });
+    events.push(Event::Page {
+        load: 1,
+        region: "staging · eu-west-1".into(),
+        repos: repos
+            .iter()
+            .filter(|r| r.region == "eu-west-1")
+            .take(3)
+            .map(|r| moved("444455556666", r))
+            .collect(),
+    });
+    events.push(Event::RegionFailed {
+        load: 1,
+        region: "dev · eu-west-1".into(),
+        error: InventoryError::BadCredentials {
+            profile: "dev".into(),
+            code: "ExpiredToken".into(),
+        },
+    });
+    update(&mut state, Msg::Inventory(events));
+    insta::assert_snapshot!("several_accounts", draw_at(&mut state, 80, 24));
+    // `/@stag` keeps the one account's rows.
+    update(&mut state, Msg::Key(Key::Char('/')));
+    typed(&mut state, "@stag");
+    insta::assert_snapshot!("several_accounts_filtered", draw_at(&mut state, 80, 24));
+}
+
+/// A field that reads a policy not loaded yet says so instead of showing `null` as its value,
+/// and its count waits for the policies.
+#[tokio::test]
+async fn workbench_says_when_a_policy_is_not_loaded() {
+    let mut state = workbench_on("properties.lifecyclePolicy").await;
+    let arn = state.current().unwrap().arn.clone();
+    let loaded = draw(&state);
+    assert!(!loaded.contains("policy not loaded"), "{loaded}");
+    let effects = update(
+        &mut state,
+        Msg::Inventory(vec![Event::Policies {
+            load: 1,
+            arn: arn.clone(),
+            lifecycle: Fetched::Pending,
+            repository: Fetched::Pending,
+        }]),
+    );
+    perform(&mut state, effects);
+    let screen = draw(&state);
+    assert!(screen.contains("policy not loaded"), "{screen}");
+    assert!(screen.contains("policies 47/48"), "{screen}");
+    insta::assert_snapshot!("workbench_policy_not_loaded", screen);
+    // An unreadable policy says why (cut at the pane's edge here).
+    let effects = update(
+        &mut state,
+        Msg::Inventory(vec![Event::Policies {
+            load: 1,
+            arn,
+            lifecycle: Fetched::Failed("AccessDenied".into()),
+            repository: Fetched::Absent,
+        }]),
+    );
+    perform(&mut state, effects);
+    let screen = draw(&state);
+    assert!(screen.contains("policy unreadable: AccessDe"), "{screen}");
 }

@@ -11,7 +11,7 @@ pub fn loaded(n: usize, rows: u16) -> State {
         &mut s,
         Msg::Connected {
             source: "profile test".into(),
-            regions: vec!["eu-west-1".into()],
+            regions: vec![crate::model::inventory::Scope::region("eu-west-1")],
         },
     );
     let repos = (0..n)

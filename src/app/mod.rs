@@ -14,10 +14,12 @@ mod state;
 pub mod tagging;
 mod undo;
 mod update;
+mod view;
 pub mod workbench;
 
 pub use state::{
-    Area, Column, Phase, RegionStatus, Rows, Screen, Sort, State, Status, StatusLevel, Viewport,
+    AccountStatus, Area, Column, Phase, RegionStatus, Rows, Screen, Sort, State, Status,
+    StatusLevel, Viewport,
 };
 pub use update::update;
 
@@ -60,7 +62,8 @@ pub enum Msg {
     /// The inventory source is ready.
     Connected {
         source: String,
-        regions: Vec<String>,
+        /// The accounts × regions the load reads.
+        regions: Vec<crate::model::inventory::Scope>,
     },
     /// The inventory source could not be set up (credentials, region, ...).
     ConnectFailed(InventoryError),

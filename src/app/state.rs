@@ -1,11 +1,10 @@
 //! Everything the screens show, and the derived list view (filtered, sorted).
 
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 
 use super::keys::Context;
 use crate::model::inventory::InventoryError;
-use crate::model::{Fetched, Repository, tags};
+use crate::model::{Repository, tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -18,10 +17,13 @@ pub enum Column {
     Created,
     /// Shown once tags have been compared with Port (`D`).
     Drift,
+    /// Shown only when several accounts are loaded; last here so that `1`–`7` keep their
+    /// columns, though it is drawn first (see `ui::list`).
+    Account,
 }
 
 impl Column {
-    pub const ALL: [Column; 8] = [
+    pub const ALL: [Column; 9] = [
         Column::Name,
         Column::Region,
         Column::Services,
@@ -30,6 +32,7 @@ impl Column {
         Column::Scan,
         Column::Created,
         Column::Drift,
+        Column::Account,
     ];
 
     pub fn title(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Column {
             Column::Scan => "SCAN",
             Column::Created => "CREATED",
             Column::Drift => "DRIFT",
+            Column::Account => "ACCOUNT",
         }
     }
 
@@ -49,8 +53,25 @@ impl Column {
         Column::ALL.iter().position(|c| *c == self).unwrap_or(0)
     }
 
-    pub fn next(self) -> Column {
-        Column::ALL[(self.position() + 1) % Column::ALL.len()]
+    /// The next column in sort order among those `shown` (ACCOUNT with several accounts,
+    /// DRIFT once compared with Port).
+    pub fn next(self, shown: impl Fn(Column) -> bool) -> Column {
+        self.step(shown, 1)
+    }
+
+    pub fn previous(self, shown: impl Fn(Column) -> bool) -> Column {
+        self.step(shown, Column::ALL.len() - 1)
+    }
+
+    fn step(self, shown: impl Fn(Column) -> bool, by: usize) -> Column {
+        let mut at = self.position();
+        for _ in 0..Column::ALL.len() {
+            at = (at + by) % Column::ALL.len();
+            if shown(Column::ALL[at]) {
+                return Column::ALL[at];
+            }
+        }
+        self
     }
 }
 
@@ -69,10 +90,47 @@ pub enum Phase {
     Failed(InventoryError),
 }
 
+/// One account × region of the load (one region when a single account is loaded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionStatus {
+    /// The account's alias when several accounts are loaded.
+    pub account: Option<String>,
     pub region: String,
     pub phase: Phase,
+    /// Repositories listed so far.
+    pub listed: usize,
+}
+
+impl RegionStatus {
+    pub fn new(scope: crate::model::inventory::Scope) -> RegionStatus {
+        RegionStatus {
+            account: scope.account,
+            region: scope.region,
+            phase: Phase::Waiting,
+            listed: 0,
+        }
+    }
+
+    /// What the load's events call this scope.
+    pub fn key(&self) -> String {
+        crate::model::inventory::Scope {
+            account: self.account.clone(),
+            region: self.region.clone(),
+        }
+        .key()
+    }
+}
+
+/// One account's load, summed over its regions, for the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStatus<'a> {
+    pub alias: &'a str,
+    pub listed: usize,
+    /// Some region is still waiting or listing.
+    pub loading: bool,
+    /// Regions that failed, with why; all of them failing means the account did.
+    pub failed: Vec<(&'a str, &'a InventoryError)>,
+    pub regions: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +226,13 @@ pub struct Status {
     pub text: String,
 }
 
+/// Rows whose tags, and whose policies, have arrived.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    tags: usize,
+    policies: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     /// Where the data comes from, e.g. `profile dev` or `demo data`.
@@ -179,11 +244,23 @@ pub struct State {
     /// Set when the source could not be opened at all.
     pub fatal: Option<InventoryError>,
     pub regions: Vec<RegionStatus>,
+    /// Account id → alias, learnt as pages arrive, when several accounts are loaded.
+    pub account_names: HashMap<String, String>,
     pub load: u64,
     pub repos: Vec<Repository>,
     pub(super) index: HashMap<String, usize>,
     /// Indices into `repos` that pass the filter, in sort order.
     pub view: Vec<usize>,
+    /// Every index into `repos` in sort order, kept until the rows or the sort change.
+    pub(super) order: Vec<usize>,
+    /// The filter `view` was computed with; `None` after the order changed.
+    pub(super) view_filter: Option<String>,
+    /// The longest name in `view`, in characters: the NAME column's width holds while
+    /// scrolling, and is not measured again at every frame.
+    pub name_width: usize,
+    /// Per row, what the filter looks in (`view::haystack`), built when the rows change.
+    pub(super) haystacks: Vec<String>,
+    progress: Progress,
     pub cursor: usize,
     /// The repository the cursor was on when `r` reloaded, until it is back or the user moves.
     pub keep_cursor: Option<String>,
@@ -241,10 +318,16 @@ impl State {
             connecting: true,
             fatal: None,
             regions: Vec::new(),
+            account_names: HashMap::new(),
             load: 0,
             repos: Vec::new(),
             index: HashMap::new(),
             view: Vec::new(),
+            order: Vec::new(),
+            view_filter: None,
+            name_width: 0,
+            haystacks: Vec::new(),
+            progress: Progress::default(),
             cursor: 0,
             keep_cursor: None,
             offset: 0,
@@ -329,6 +412,60 @@ impl State {
         }
     }
 
+    /// Several accounts are loaded side by side: the list shows whose each repository is.
+    pub fn several_accounts(&self) -> bool {
+        self.regions.iter().any(|r| r.account.is_some())
+    }
+
+    /// Whether the list draws (and sorts by) a column: ACCOUNT with several accounts, DRIFT
+    /// once the tags were compared with Port.
+    pub fn column_shown(&self, column: Column) -> bool {
+        match column {
+            Column::Account => self.several_accounts(),
+            Column::Drift => self.drift.checked,
+            _ => true,
+        }
+    }
+
+    /// How the list names a repository's account: its alias, or its id when none is known.
+    pub fn account_of<'a>(&'a self, repo: &'a Repository) -> &'a str {
+        self.account_names
+            .get(&repo.registry_id)
+            .map_or(repo.registry_id.as_str(), String::as_str)
+    }
+
+    /// Each account's load in the order the accounts were given.
+    pub fn account_statuses(&self) -> Vec<AccountStatus<'_>> {
+        let mut out: Vec<AccountStatus<'_>> = Vec::new();
+        for scope in &self.regions {
+            let Some(alias) = scope.account.as_deref() else {
+                continue;
+            };
+            let at = match out.iter().position(|a| a.alias == alias) {
+                Some(at) => at,
+                None => {
+                    out.push(AccountStatus {
+                        alias,
+                        listed: 0,
+                        loading: false,
+                        failed: Vec::new(),
+                        regions: 0,
+                    });
+                    out.len() - 1
+                }
+            };
+            let account = &mut out[at];
+            account.regions += 1;
+            account.listed += scope.listed;
+            match &scope.phase {
+                Phase::Waiting | Phase::Listing => account.loading = true,
+                Phase::Failed(e) => account.failed.push((scope.region.as_str(), e)),
+                Phase::Policies | Phase::Done => {}
+            }
+        }
+        out
+    }
+
     pub fn current(&self) -> Option<&Repository> {
         self.view.get(self.cursor).and_then(|&i| self.repos.get(i))
     }
@@ -341,19 +478,24 @@ impl State {
         self.index.get(arn).map(|&i| &mut self.repos[i])
     }
 
-    /// `(done, total)` of tag fetches, for the progress line.
+    /// `(done, total)` of tag fetches, for the progress line: counted when the rows change,
+    /// not at every frame (a pass over 50,000 rows is most of a frame's budget).
     pub fn tag_progress(&self) -> (usize, usize) {
-        let done = self.repos.iter().filter(|r| !r.tags.is_pending()).count();
-        (done, self.repos.len())
+        (self.progress.tags, self.repos.len())
     }
 
     pub fn policy_progress(&self) -> (usize, usize) {
-        let done = self
-            .repos
-            .iter()
-            .filter(|r| !r.lifecycle_policy.is_pending() && !r.repository_policy.is_pending())
-            .count();
-        (done, self.repos.len())
+        (self.progress.policies, self.repos.len())
+    }
+
+    fn count_progress(&mut self) {
+        let mut progress = Progress::default();
+        for r in &self.repos {
+            progress.tags += usize::from(!r.tags.is_pending());
+            progress.policies +=
+                usize::from(!r.lifecycle_policy.is_pending() && !r.repository_policy.is_pending());
+        }
+        self.progress = progress;
     }
 
     /// Whether something on screen moves by itself (spinners, progress), so the loop keeps
@@ -407,33 +549,52 @@ impl State {
             .collect();
     }
 
-    /// Recomputes the filtered, sorted view, keeping the cursor on the same repository.
+    /// Sorts every repository again and filters them: the rows or the sort changed.
     pub(super) fn refresh_view(&mut self) {
+        self.count_progress();
+        self.haystacks = self.repos.iter().map(super::view::haystack).collect();
+        self.order = super::view::sorted(self);
+        self.view_filter = None;
+        self.refilter();
+    }
+
+    /// Filters the sorted rows again, keeping the cursor on the same repository: one pass,
+    /// no sort, so each key typed in the filter box costs little however long the list. A
+    /// filter that narrows the last one (a letter added) looks only at the rows shown.
+    pub(super) fn refilter(&mut self) {
+        if self.order.len() != self.repos.len() || self.haystacks.len() != self.repos.len() {
+            // Rows came or went without a refresh: the order no longer covers them.
+            self.refresh_view();
+            return;
+        }
         let keep = self.current().map(|r| r.arn.clone());
-        let filter = Filter::parse(&self.filter);
-        let mut view: Vec<usize> = (0..self.repos.len())
-            .filter(|&i| filter.matches(&self.repos[i], &self.drift))
-            .collect();
-        let sort = self.sort;
-        let prefix = self.prefix.as_str();
-        view.sort_by(|&a, &b| {
-            let (ra, rb) = (&self.repos[a], &self.repos[b]);
-            let ord = match sort.column {
-                Column::Drift => {
-                    // Most urgent first; rows not compared after every state.
-                    let key = |r: &Repository| {
-                        let state = self.drift.of(&r.arn).map(|c| c.state);
-                        (state.is_none(), state)
-                    };
-                    key(ra).cmp(&key(rb))
-                }
-                column => compare(ra, rb, column, prefix),
-            };
-            let ord = if sort.descending { ord.reverse() } else { ord };
-            ord.then_with(|| ra.name.cmp(&rb.name))
-                .then_with(|| ra.region.cmp(&rb.region))
-        });
+        let filter = super::view::Filter::parse(&self.filter);
+        let several = self.several_accounts();
+        let keeps = |i: &usize| {
+            let repo = &self.repos[*i];
+            filter.matches(
+                repo,
+                &self.haystacks[*i],
+                several.then(|| self.account_of(repo)),
+                || self.drift.drifts(&repo.arn),
+            )
+        };
+        let narrows = self
+            .view_filter
+            .as_deref()
+            .is_some_and(|last| filter.narrows(&super::view::Filter::parse(last)));
+        let view: Vec<usize> = if narrows {
+            self.view.iter().filter(|i| keeps(i)).copied().collect()
+        } else {
+            self.order.iter().filter(|i| keeps(i)).copied().collect()
+        };
+        self.name_width = view
+            .iter()
+            .map(|&i| self.repos[i].name.chars().count())
+            .max()
+            .unwrap_or(0);
         self.view = view;
+        self.view_filter = Some(self.filter.clone());
         let position = |arn: &str| self.view.iter().position(|&i| self.repos[i].arn == arn);
         let back = self.keep_cursor.as_deref().and_then(position);
         if back.is_some() {
@@ -444,62 +605,5 @@ impl State {
             .unwrap_or(self.cursor)
             .min(self.view.len().saturating_sub(1));
         self.follow_cursor();
-    }
-}
-
-fn compare(a: &Repository, b: &Repository, column: Column, prefix: &str) -> Ordering {
-    match column {
-        Column::Name => a.name.cmp(&b.name),
-        Column::Region => a.region.cmp(&b.region),
-        Column::Services => {
-            tags::services(a.tag_list(), prefix).cmp(&tags::services(b.tag_list(), prefix))
-        }
-        Column::OtherTags => {
-            tags::other_count(a.tag_list(), prefix).cmp(&tags::other_count(b.tag_list(), prefix))
-        }
-        Column::Mutability => a.image_tag_mutability.cmp(&b.image_tag_mutability),
-        Column::Scan => a.scan_on_push.cmp(&b.scan_on_push),
-        Column::Created => a.created_at.cmp(&b.created_at),
-        Column::Drift => Ordering::Equal,
-    }
-}
-
-/// `/text` keeps rows containing `text` (any case) in the name, region or a tag `key=value`;
-/// `/!text` keeps the others. The word `drift` keeps the rows whose tags drift from Port.
-struct Filter {
-    needle: String,
-    invert: bool,
-}
-
-impl Filter {
-    fn parse(text: &str) -> Filter {
-        let (invert, needle) = match text.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        Filter {
-            needle: needle.to_lowercase(),
-            invert,
-        }
-    }
-
-    fn matches(&self, repo: &Repository, drift: &super::drift::DriftView) -> bool {
-        if self.needle.is_empty() {
-            return true;
-        }
-        if self.needle == super::drift::FILTER_WORD {
-            return drift.drifts(&repo.arn) != self.invert;
-        }
-        let hit = repo.name.to_lowercase().contains(&self.needle)
-            || repo.region.contains(&self.needle)
-            || match &repo.tags {
-                Fetched::Present(tags) => tags.iter().any(|t| {
-                    format!("{}={}", t.key, t.value)
-                        .to_lowercase()
-                        .contains(&self.needle)
-                }),
-                _ => false,
-            };
-        hit != self.invert
     }
 }

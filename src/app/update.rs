@@ -25,13 +25,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Connected { source, regions } => {
             state.connecting = false;
             state.source = source;
-            state.regions = regions
-                .into_iter()
-                .map(|region| RegionStatus {
-                    region,
-                    phase: Phase::Waiting,
-                })
-                .collect();
+            state.regions = regions.into_iter().map(RegionStatus::new).collect();
             start_load(state)
         }
         Msg::ConnectFailed(error) => {
@@ -159,7 +153,7 @@ fn standing_status(state: &State) -> Option<Status> {
         .regions
         .iter()
         .filter_map(|r| match &r.phase {
-            Phase::Failed(e) => Some(format!("{}: {e}", r.region)),
+            Phase::Failed(e) => Some(format!("{}: {e}", r.key())),
             _ => None,
         })
         .collect();
@@ -177,6 +171,7 @@ fn start_load(state: &mut State) -> Vec<Effect> {
     state.refresh_view();
     for region in &mut state.regions {
         region.phase = Phase::Waiting;
+        region.listed = 0;
     }
     vec![Effect::Load { load: state.load }]
 }
@@ -184,7 +179,7 @@ fn start_load(state: &mut State) -> Vec<Effect> {
 fn on_inventory(state: &mut State, event: Event) {
     let current = state.load;
     let set_phase = |state: &mut State, region: &str, phase: Phase| {
-        if let Some(r) = state.regions.iter_mut().find(|r| r.region == region) {
+        if let Some(r) = state.regions.iter_mut().find(|r| r.key() == region) {
             r.phase = phase;
         }
     };
@@ -192,7 +187,23 @@ fn on_inventory(state: &mut State, event: Event) {
         Event::RegionStarted { load, region } if load == current => {
             set_phase(state, &region, Phase::Listing);
         }
-        Event::Page { load, repos, .. } if load == current => {
+        Event::Page {
+            load,
+            region,
+            repos,
+        } if load == current => {
+            if let Some(scope) = state.regions.iter_mut().find(|r| r.key() == region) {
+                scope.listed += repos.len();
+                if let Some(alias) = &scope.account {
+                    for repo in &repos {
+                        if !state.account_names.contains_key(&repo.registry_id) {
+                            state
+                                .account_names
+                                .insert(repo.registry_id.clone(), alias.clone());
+                        }
+                    }
+                }
+            }
             for repo in repos {
                 if let Some(existing) = state.repo_mut(&repo.arn) {
                     *existing = repo;
@@ -367,7 +378,7 @@ fn on_filter_key(state: &mut State, key: Key, action: Option<Action>) -> Vec<Eff
         },
     }
     state.cursor = 0;
-    state.refresh_view();
+    state.refilter();
     vec![]
 }
 
@@ -418,7 +429,7 @@ pub(super) fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ClearFilterOrSelection => {
             if !state.filter.is_empty() {
                 state.filter.clear();
-                state.refresh_view();
+                state.refilter();
             } else {
                 state.selected.clear();
             }
@@ -445,21 +456,13 @@ pub(super) fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.selected.extend(visible);
             }
         }
-        Action::SortNext | Action::SortPrevious => {
-            let step = match action {
-                Action::SortNext => 1,
-                _ => Column::ALL.len() - 1,
-            };
-            let mut column = state.sort.column;
-            // DRIFT is a column (and a sort) once the tags were compared with Port.
-            loop {
-                let at = Column::ALL.iter().position(|c| *c == column).unwrap_or(0);
-                column = Column::ALL[(at + step) % Column::ALL.len()];
-                if column != Column::Drift || state.drift.checked {
-                    break;
-                }
-            }
-            set_sort(state, column, false);
+        Action::SortNext => {
+            let next = state.sort.column.next(|c| state.column_shown(c));
+            set_sort(state, next, false);
+        }
+        Action::SortPrevious => {
+            let prev = state.sort.column.previous(|c| state.column_shown(c));
+            set_sort(state, prev, false);
         }
         Action::SortReverse => {
             state.sort.descending = !state.sort.descending;
@@ -564,13 +567,13 @@ fn on_detail_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::inventory::InventoryError;
+    use crate::model::inventory::{InventoryError, Scope};
     use crate::model::repository::sample;
     use crate::model::{Fetched, Tag};
 
     fn loaded(repos: Vec<crate::model::Repository>) -> State {
         let mut s = State::new("test", false, false);
-        let regions: Vec<String> = vec!["eu-west-1".into(), "us-east-1".into()];
+        let regions = vec![Scope::region("eu-west-1"), Scope::region("us-east-1")];
         let fx = update(
             &mut s,
             Msg::Connected {
@@ -748,6 +751,194 @@ mod tests {
         update(&mut s, Msg::ConnectFailed(InventoryError::NoRegion));
         assert!(s.fatal.is_some());
         assert_eq!(keys(&mut s, &[Key::Char('r')]), vec![Effect::Connect]);
+    }
+
+    fn in_account(name: &str, account: &str) -> crate::model::Repository {
+        let mut repo = sample(name, "eu-west-1", &[]);
+        repo.registry_id = account.into();
+        repo.arn = format!("arn:aws:ecr:eu-west-1:{account}:repository/{name}");
+        repo
+    }
+
+    /// Accounts `prod` and `dev` in eu-west-1 and us-east-1; prod lists two repositories, dev
+    /// one, and `dev · us-east-1` is still listing.
+    fn two_accounts() -> State {
+        let mut s = State::new("test", false, false);
+        let scope = |account: &str, region: &str| Scope {
+            account: Some(account.into()),
+            region: region.into(),
+        };
+        update(
+            &mut s,
+            Msg::Connected {
+                source: "profile prod + profile dev".into(),
+                regions: vec![
+                    scope("prod", "eu-west-1"),
+                    scope("prod", "us-east-1"),
+                    scope("dev", "eu-west-1"),
+                    scope("dev", "us-east-1"),
+                ],
+            },
+        );
+        let page = |region: &str, repos| Event::Page {
+            load: 1,
+            region: region.into(),
+            repos,
+        };
+        let started = |region: &str| Event::RegionStarted {
+            load: 1,
+            region: region.into(),
+        };
+        let listed = |region: &str| Event::RegionListed {
+            load: 1,
+            region: region.into(),
+        };
+        update(
+            &mut s,
+            Msg::Inventory(vec![
+                started("prod · eu-west-1"),
+                started("dev · us-east-1"),
+                page(
+                    "prod · eu-west-1",
+                    vec![
+                        in_account("shop", "111111111111"),
+                        in_account("auth", "111111111111"),
+                    ],
+                ),
+                listed("prod · eu-west-1"),
+                listed("prod · us-east-1"),
+                page("dev · eu-west-1", vec![in_account("shop", "222222222222")]),
+                listed("dev · eu-west-1"),
+            ]),
+        );
+        s
+    }
+
+    #[test]
+    fn several_accounts_name_their_rows_and_report_each_load() {
+        let mut s = two_accounts();
+        assert!(s.several_accounts());
+        let accounts: Vec<&str> = s.view.iter().map(|&i| s.account_of(&s.repos[i])).collect();
+        assert_eq!(names(&s), ["auth", "shop", "shop"]);
+        assert_eq!(accounts, ["prod", "dev", "prod"]);
+        let statuses = s.account_statuses();
+        assert_eq!(
+            statuses
+                .iter()
+                .map(|a| (a.alias, a.listed, a.loading))
+                .collect::<Vec<_>>(),
+            [("prod", 2, false), ("dev", 1, true)]
+        );
+
+        // One account failing is its own: the other keeps its rows and its status.
+        let expired = InventoryError::BadCredentials {
+            profile: "dev".into(),
+            code: "ExpiredToken".into(),
+        };
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::RegionFailed {
+                load: 1,
+                region: "dev · us-east-1".into(),
+                error: expired.clone(),
+            }]),
+        );
+        let dev = &s.account_statuses()[1];
+        assert_eq!(dev.failed, [("us-east-1", &expired)]);
+        assert!(!dev.loading);
+        assert_eq!(s.repos.len(), 3);
+        let status = s.status.as_ref().unwrap().text.clone();
+        assert!(status.starts_with("dev · us-east-1: "), "{status}");
+        assert_eq!(expired.short(), "session expired");
+    }
+
+    #[test]
+    fn a_narrowing_filter_and_rows_arriving_give_what_a_fresh_filter_would() {
+        let mut s = loaded(three());
+        keys(&mut s, &[Key::Char('/'), Key::Char('a')]);
+        let wide = names(&s).into_iter().map(String::from).collect::<Vec<_>>();
+        keys(&mut s, &[Key::Char('t')]);
+        let narrow = names(&s).into_iter().map(String::from).collect::<Vec<_>>();
+        assert!(narrow.len() < wide.len(), "{wide:?} then {narrow:?}");
+        // A row that matches arrives while the filter is on: it is shown, in order.
+        update(
+            &mut s,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos: vec![sample("aaa/at", "eu-west-1", &[])],
+            }]),
+        );
+        assert_eq!(names(&s)[0], "aaa/at");
+        keys(&mut s, &[Key::Backspace]);
+        let mut fresh = loaded(three());
+        update(
+            &mut fresh,
+            Msg::Inventory(vec![Event::Page {
+                load: 1,
+                region: "eu-west-1".into(),
+                repos: vec![sample("aaa/at", "eu-west-1", &[])],
+            }]),
+        );
+        keys(&mut fresh, &[Key::Char('/'), Key::Char('a')]);
+        assert_eq!(names(&s), names(&fresh));
+        // Inverted filters widen as they grow: never narrowed from the rows shown. Every
+        // region has an `e`, so `!e` keeps nothing and `!et` all but data/etl.
+        keys(&mut s, &[Key::Ctrl('u'), Key::Char('!'), Key::Char('e')]);
+        assert!(names(&s).is_empty());
+        keys(&mut s, &[Key::Char('t')]);
+        assert!(!names(&s).is_empty());
+        keys(&mut fresh, &[Key::Ctrl('u')]);
+        for c in "!et".chars() {
+            keys(&mut fresh, &[Key::Char(c)]);
+        }
+        assert_eq!(names(&s), names(&fresh));
+    }
+
+    #[test]
+    fn the_account_filter_and_sort() {
+        let mut s = two_accounts();
+        keys(
+            &mut s,
+            &[
+                Key::Char('/'),
+                Key::Char('@'),
+                Key::Char('d'),
+                Key::Char('e'),
+            ],
+        );
+        assert_eq!(names(&s), ["shop"]);
+        assert_eq!(s.account_of(s.current().unwrap()), "dev");
+        // By id too, and inverted.
+        keys(&mut s, &[Key::Ctrl('u')]);
+        for c in "!@1111".chars() {
+            keys(&mut s, &[Key::Char(c)]);
+        }
+        assert_eq!(names(&s), ["shop"]);
+        keys(&mut s, &[Key::Esc]);
+        // Plain text finds the alias as it finds the region.
+        keys(&mut s, &[Key::Char('/')]);
+        for c in "prod".chars() {
+            keys(&mut s, &[Key::Char(c)]);
+        }
+        assert_eq!(names(&s), ["auth", "shop"]);
+        keys(&mut s, &[Key::Esc]);
+        // `←` from NAME wraps to ACCOUNT, shown only with several accounts.
+        keys(&mut s, &[Key::Left]);
+        assert_eq!(s.sort.column, Column::Account);
+        let accounts: Vec<&str> = s.view.iter().map(|&i| s.account_of(&s.repos[i])).collect();
+        assert_eq!(accounts, ["dev", "prod", "prod"]);
+        let mut one = loaded(three());
+        keys(&mut one, &[Key::Left]);
+        assert_eq!(one.sort.column, Column::Created);
+        // With one account, `@` looks at the id and plain text does not.
+        keys(&mut one, &[Key::Char('/')]);
+        for c in "1234".chars() {
+            keys(&mut one, &[Key::Char(c)]);
+        }
+        assert!(names(&one).is_empty());
+        keys(&mut one, &[Key::Ctrl('u'), Key::Char('@'), Key::Char('1')]);
+        assert_eq!(names(&one).len(), 3);
     }
 
     #[test]

@@ -8,14 +8,20 @@ use std::sync::{Arc, Mutex};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::{Event, Inventory, InventoryError, LoadOptions, Sink};
+use super::{Event, Inventory, InventoryError, LoadOptions, Scope, Sink};
+use crate::model::inventory::scope_key;
 use crate::model::tag_rules::PlanItem;
 use crate::model::{Repository, Tag};
 
-/// One account's inventory, or why it could not be opened.
+/// One account's inventory, or why it could not be opened. The alias names the account in
+/// the list's ACCOUNT column and the header.
 pub enum Account {
-    Open(Box<dyn Inventory>),
+    Open {
+        alias: String,
+        inventory: Box<dyn Inventory>,
+    },
     Failed {
+        alias: String,
         label: String,
         regions: Vec<String>,
         error: InventoryError,
@@ -45,14 +51,20 @@ impl Accounts {
 impl Account {
     fn label(&self) -> String {
         match self {
-            Account::Open(inv) => inv.describe(),
+            Account::Open { inventory, .. } => inventory.describe(),
             Account::Failed { label, .. } => label.clone(),
+        }
+    }
+
+    fn alias(&self) -> &str {
+        match self {
+            Account::Open { alias, .. } | Account::Failed { alias, .. } => alias,
         }
     }
 
     fn regions(&self) -> Vec<String> {
         match self {
-            Account::Open(inv) => inv.regions(),
+            Account::Open { inventory, .. } => inventory.regions(),
             Account::Failed { regions, .. } => regions.clone(),
         }
     }
@@ -74,6 +86,18 @@ impl Inventory for Accounts {
         all
     }
 
+    fn scopes(&self) -> Vec<Scope> {
+        self.accounts
+            .iter()
+            .flat_map(|a| {
+                a.regions().into_iter().map(|region| Scope {
+                    account: Some(a.alias().to_owned()),
+                    region,
+                })
+            })
+            .collect()
+    }
+
     fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()> {
         let loads: Vec<BoxFuture<'static, ()>> = self
             .accounts
@@ -91,7 +115,7 @@ impl Inventory for Accounts {
 
     fn fetch_policies(&self, load: u64, repo: &Repository, sink: Sink) -> BoxFuture<'static, ()> {
         match self.owner_of(&repo.arn).as_deref() {
-            Some(Account::Open(inv)) => inv.fetch_policies(load, repo, sink),
+            Some(Account::Open { inventory, .. }) => inventory.fetch_policies(load, repo, sink),
             _ => async {}.boxed(),
         }
     }
@@ -101,7 +125,7 @@ impl Inventory for Accounts {
         target: &PlanItem,
     ) -> BoxFuture<'static, Result<Vec<Tag>, InventoryError>> {
         match self.owner_of(&target.arn).as_deref() {
-            Some(Account::Open(inv)) => inv.write_tags(target),
+            Some(Account::Open { inventory, .. }) => inventory.write_tags(target),
             Some(Account::Failed { error, .. }) => {
                 let error = error.clone();
                 async move { Err(error) }.boxed()
@@ -115,14 +139,15 @@ impl Inventory for Accounts {
 
     fn cli_context(&self) -> (Option<String>, Option<String>) {
         match self.accounts.first().map(|a| a.as_ref()) {
-            Some(Account::Open(inv)) => inv.cli_context(),
+            Some(Account::Open { inventory, .. }) => inventory.cli_context(),
             _ => (None, None),
         }
     }
 }
 
 /// One account's load, its events passed on as they come and its repositories remembered.
-/// A failed region is named with its account, since the same region appears in several.
+/// Region-level events are named with the account's scope key, since the same region
+/// appears in several accounts.
 fn load_one(
     index: usize,
     account: Arc<Account>,
@@ -131,39 +156,43 @@ fn load_one(
     owner: Arc<Mutex<HashMap<String, usize>>>,
 ) -> BoxFuture<'static, ()> {
     async move {
-        let inv = match account.as_ref() {
-            Account::Open(inv) => inv,
+        let (alias, inv) = match account.as_ref() {
+            Account::Open { alias, inventory } => (alias, inventory),
             Account::Failed {
-                label,
+                alias,
                 regions,
                 error,
+                ..
             } => {
                 for region in regions {
                     let _ = sink.send(Event::RegionFailed {
                         load: opts.load,
-                        region: format!("{label} · {region}"),
+                        region: scope_key(alias, region),
                         error: error.clone(),
                     });
                 }
                 return;
             }
         };
-        let label = inv.describe();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let run = inv.load(opts, tx);
         let pass = async {
             while let Some(mut event) = rx.recv().await {
                 match &mut event {
-                    Event::Page { repos, .. } => {
+                    Event::Page { repos, region, .. } => {
                         let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
                         for repo in repos.iter() {
                             owner.insert(repo.arn.clone(), index);
                         }
+                        *region = scope_key(alias, region);
                     }
-                    Event::RegionFailed { region, .. } => {
-                        *region = format!("{label} · {region}");
+                    Event::RegionStarted { region, .. }
+                    | Event::RegionListed { region, .. }
+                    | Event::PoliciesDone { region, .. }
+                    | Event::RegionFailed { region, .. } => {
+                        *region = scope_key(alias, region);
                     }
-                    _ => {}
+                    Event::Tags { .. } | Event::Policies { .. } => {}
                 }
                 if sink.send(event).is_err() {
                     return;

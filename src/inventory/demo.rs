@@ -52,6 +52,35 @@ impl DemoInventory {
         })
     }
 
+    /// The demo repeated to `total` repositories, for benchmarks of big lists
+    /// (`ECR_PORT_DEMO_SCALE`): copies take a numbered suffix, keeping their tags.
+    pub fn scaled(regions: &[String], total: usize) -> Result<Self, InventoryError> {
+        let demo = DemoInventory::new(regions)?;
+        let base = demo.snapshot();
+        if base.is_empty() || total <= base.len() {
+            return Ok(demo);
+        }
+        let repos: Vec<Repository> = (0..total)
+            .map(|i| {
+                let mut repo = base[i % base.len()].clone();
+                let copy = i / base.len();
+                if copy > 0 {
+                    repo.name = format!("{}-{copy:05}", repo.name);
+                    (repo.arn, repo.uri) = crate::model::repository::arn_and_uri(
+                        &repo.region,
+                        &repo.registry_id,
+                        &repo.name,
+                    );
+                }
+                repo
+            })
+            .collect();
+        Ok(DemoInventory {
+            repos: Arc::new(Mutex::new(repos)),
+            regions: demo.regions,
+        })
+    }
+
     fn snapshot(&self) -> Vec<Repository> {
         self.repos.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -153,6 +182,20 @@ impl Inventory for DemoInventory {
 mod tests {
     use super::*;
     use crate::model::tags;
+
+    #[tokio::test]
+    async fn scaled_demo_has_as_many_distinct_repositories_as_asked() {
+        let demo = DemoInventory::scaled(&[], 1_000).unwrap();
+        let (repos, _) = super::super::collect(&demo, false).await;
+        assert_eq!(repos.len(), 1_000);
+        let arns: std::collections::BTreeSet<&str> = repos.iter().map(|r| r.arn.as_str()).collect();
+        assert_eq!(arns.len(), 1_000);
+        assert!(
+            repos
+                .iter()
+                .all(|r| r.arn.ends_with(&format!("/{}", r.name)))
+        );
+    }
 
     #[tokio::test]
     async fn demo_has_the_promised_variety() {

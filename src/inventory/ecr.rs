@@ -35,6 +35,8 @@ pub struct AwsOptions {
     /// A role assumed on top of the profile's (or the default chain's) credentials.
     pub role: Option<Role>,
     pub tag_source: TagSource,
+    /// How the list and the header name the account when several are loaded.
+    pub alias: Option<String>,
 }
 
 /// The cap on calls in flight per account and region; the window adapts below it.

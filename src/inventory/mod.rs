@@ -13,7 +13,7 @@ pub mod tagging;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use crate::model::inventory::{Applied, Event, InventoryError};
+pub use crate::model::inventory::{Applied, Event, InventoryError, Scope};
 
 use crate::model::tag_rules::{Change, PlanItem, cli_equivalent};
 use crate::model::{Repository, Tag};
@@ -34,6 +34,12 @@ pub trait Inventory: Send + Sync {
 
     /// The regions this inventory reads.
     fn regions(&self) -> Vec<String>;
+
+    /// What the header shows progress for: each region, or each account × region. The
+    /// region-level events of a load carry each scope's [`Scope::key`].
+    fn scopes(&self) -> Vec<Scope> {
+        self.regions().into_iter().map(Scope::region).collect()
+    }
 
     /// Lists every region, sending events until all are done or failed.
     fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()>;

@@ -42,6 +42,36 @@ pub enum Event {
     },
 }
 
+/// One account × region a load reads, as the header shows its progress. `account` is the
+/// account's alias when several accounts are loaded side by side, else `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub account: Option<String>,
+    pub region: String,
+}
+
+impl Scope {
+    pub fn region(region: impl Into<String>) -> Scope {
+        Scope {
+            account: None,
+            region: region.into(),
+        }
+    }
+
+    /// The `region` its events carry: the region alone, or `alias · region` when accounts
+    /// share region names.
+    pub fn key(&self) -> String {
+        match &self.account {
+            Some(account) => scope_key(account, &self.region),
+            None => self.region.clone(),
+        }
+    }
+}
+
+pub fn scope_key(account: &str, region: &str) -> String {
+    format!("{account} · {region}")
+}
+
 /// The result of one planned write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
@@ -122,6 +152,30 @@ pub enum InventoryError {
 
     #[error("not written: {0}")]
     NotJournaled(String),
+}
+
+impl InventoryError {
+    /// A few words for the header, where the full message has no room (the status line and
+    /// the log carry it whole).
+    pub fn short(&self) -> &'static str {
+        match self {
+            InventoryError::NoCredentials { .. } => "no credentials",
+            InventoryError::SsoExpired { .. } => "session expired",
+            InventoryError::BadCredentials { code, .. } if code.contains("Expired") => {
+                "session expired"
+            }
+            InventoryError::BadCredentials { .. } => "credentials rejected",
+            InventoryError::AccessDenied { .. } => "access denied",
+            InventoryError::UnknownRegion(_) => "unknown region",
+            InventoryError::NoRegion => "no region",
+            InventoryError::Unreachable { .. } => "unreachable",
+            InventoryError::Throttled { .. } => "throttled",
+            InventoryError::RepositoryNotFound { .. } | InventoryError::Service { .. } => "failed",
+            InventoryError::Demo(_) => "unreadable demo",
+            InventoryError::ReadOnly => "read-only",
+            InventoryError::NothingToWrite | InventoryError::NotJournaled(_) => "failed",
+        }
+    }
 }
 
 /// What to do about missing credentials: for the default profile, also how to pick another.

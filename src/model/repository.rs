@@ -83,10 +83,31 @@ pub fn ocean_aws_record(name: &str, account: &str, region: &str, properties: Val
     })
 }
 
+/// The record keys that hold the policies, fetched apart from the list (two calls per
+/// repository): an expression that names one reads a policy.
+pub const POLICY_KEYS: [&str; 2] = ["LifecyclePolicy", "RepositoryPolicyText"];
+
+pub fn reads_policy(expr: &str) -> bool {
+    POLICY_KEYS.iter().any(|k| expr.contains(k))
+}
+
 impl Repository {
     /// How a command line names a repository: by name (in every region read) or by ARN.
     pub fn answers_to(&self, name_or_arn: &str) -> bool {
         answers_to(&self.name, &self.arn, name_or_arn)
+    }
+
+    /// Why an expression that reads a policy cannot see it yet: still loading, or unreadable.
+    /// `None` when both policies are known (present or absent).
+    pub fn policy_gap(&self) -> Option<String> {
+        let both = [&self.lifecycle_policy, &self.repository_policy];
+        if both.iter().any(|p| p.is_pending()) {
+            return Some("policy not loaded".to_owned());
+        }
+        both.iter().find_map(|p| match p {
+            Fetched::Failed(why) => Some(format!("policy unreadable: {why}")),
+            _ => None,
+        })
     }
 
     /// The tags, or none while they are still loading.

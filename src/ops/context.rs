@@ -69,6 +69,7 @@ impl Context {
                 .iter()
                 .map(|p| AwsOptions {
                     profile: Some(p.clone()),
+                    alias: Some(p.clone()),
                     ..base.clone()
                 })
                 .collect();
@@ -80,6 +81,7 @@ impl Context {
                 .accounts
                 .iter()
                 .map(|a| AwsOptions {
+                    alias: a.alias.clone(),
                     profile: a.profile.clone().or_else(|| base.profile.clone()),
                     role: a.role_arn.as_ref().map(|arn| Role {
                         arn: arn.clone(),
@@ -119,6 +121,7 @@ impl Context {
                 .unwrap_or(DEFAULT_CONCURRENCY),
             role: None,
             tag_source: aws.tag_source.unwrap_or_default(),
+            alias: None,
         }
     }
 
@@ -146,7 +149,11 @@ impl InventoryRequest {
     /// open; errors are about configuration (region, profile).
     pub async fn open(self) -> Result<Arc<dyn Inventory>, InventoryError> {
         let inner: Box<dyn Inventory> = if self.demo {
-            Box::new(DemoInventory::new(&self.aws.regions)?)
+            // For benchmarks of big lists: the demo repeated to that many repositories.
+            match env_var("ECR_PORT_DEMO_SCALE").and_then(|n| n.parse::<usize>().ok()) {
+                Some(total) => Box::new(DemoInventory::scaled(&self.aws.regions, total)?),
+                None => Box::new(DemoInventory::new(&self.aws.regions)?),
+            }
         } else if self.accounts.len() > 1 {
             let opened = futures::future::join_all(self.accounts.iter().map(open_account)).await;
             Box::new(Accounts::new(opened))
@@ -159,14 +166,34 @@ impl InventoryRequest {
 
 /// One account's inventory; a configuration error fails that account alone.
 async fn open_account(opts: &AwsOptions) -> Account {
+    let alias = account_alias(opts);
     match EcrInventory::connect(opts).await {
-        Ok(inv) => Account::Open(Box::new(inv)),
+        Ok(inv) => Account::Open {
+            alias,
+            inventory: Box::new(inv),
+        },
         Err(error) => Account::Failed {
+            alias,
             label: account_label(opts),
             regions: opts.regions.clone(),
             error,
         },
     }
+}
+
+/// The account's name in the list: the settings' alias, else the id of the role's account,
+/// else the profile.
+fn account_alias(opts: &AwsOptions) -> String {
+    let role_account = || {
+        let arn = opts.role.as_ref()?;
+        let id = arn.arn.split(':').nth(4)?;
+        (!id.is_empty()).then(|| id.to_owned())
+    };
+    opts.alias
+        .clone()
+        .or_else(role_account)
+        .or_else(|| opts.profile.clone())
+        .unwrap_or_else(|| "default".to_owned())
 }
 
 fn account_label(opts: &AwsOptions) -> String {

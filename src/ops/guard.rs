@@ -32,6 +32,10 @@ impl Inventory for GuardedInventory {
         self.inner.regions()
     }
 
+    fn scopes(&self) -> Vec<crate::inventory::Scope> {
+        self.inner.scopes()
+    }
+
     fn load(&self, opts: LoadOptions, sink: Sink) -> BoxFuture<'static, ()> {
         self.inner.load(opts, sink)
     }

@@ -62,13 +62,12 @@ pub async fn read_whole(ctx: &Context, policies: bool) -> Result<Vec<Repository>
 /// they are fetched only then. A field names them to read them (`.LifecyclePolicy`,
 /// `.RepositoryPolicyText`, `.Properties.LifecyclePolicy`); a selector may too.
 pub fn reads_policies(mappings: &[(crate::mapping::file::Origin, Mapping)]) -> bool {
-    const NAMES: [&str; 2] = ["LifecyclePolicy", "RepositoryPolicyText"];
     mappings.iter().any(|(_, m)| {
         m.fields()
             .iter()
             .map(|f| f.expr.as_str())
             .chain(m.selector_query.as_deref())
-            .any(|expr| NAMES.iter().any(|n| expr.contains(n)))
+            .any(crate::model::repository::reads_policy)
     })
 }
 

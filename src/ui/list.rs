@@ -65,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) -> Option<Rows> {
                     state
                         .regions
                         .iter()
-                        .map(|r| r.region.as_str())
+                        .map(|r| r.key())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -110,24 +110,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) -> Option<Rows> {
 fn wants(state: &State, shown: &[&Repository]) -> Vec<(Column, u16)> {
     let longest = |it: &mut dyn Iterator<Item = usize>| it.max().unwrap_or(0);
     // Names over the whole view, so scrolling does not move the columns.
-    let name = longest(
-        &mut state
-            .view
-            .iter()
-            .map(|&i| state.repos[i].name.chars().count()),
-    );
+    let name = state.name_width;
     let region = longest(&mut shown.iter().map(|r| r.region.chars().count()));
+    // Every alias, few however many rows: the column does not move while rows arrive.
+    let account = longest(
+        &mut state
+            .account_names
+            .values()
+            .map(|a| a.chars().count())
+            .chain(shown.iter().map(|r| state.account_of(r).chars().count())),
+    );
     let services = longest(
         &mut shown
             .iter()
             .map(|r| services_text(r, state).chars().count()),
     );
-    Column::ALL
-        .iter()
-        // The comparison with Port is a column once there is one.
-        .filter(|&&c| c != Column::Drift || state.drift.checked)
-        .map(|&c| {
+    // The account comes first, like a namespace: it says whose the rest of the row is.
+    std::iter::once(Column::Account)
+        .chain(Column::ALL.into_iter().filter(|c| *c != Column::Account))
+        .filter(|c| state.column_shown(*c))
+        .map(|c| {
             let value = match c {
+                Column::Account => account.min(MAX_ACCOUNT),
                 Column::Name => name.min(MAX_NAME),
                 Column::Region => region,
                 Column::Services => services.min(MAX_SERVICES),
@@ -144,22 +148,24 @@ fn wants(state: &State, shown: &[&Repository]) -> Vec<(Column, u16)> {
 }
 
 const MAX_NAME: usize = 48;
+const MAX_ACCOUNT: usize = 20;
 const MAX_SERVICES: usize = 40;
 /// Below these the name and services columns cut their text rather than get narrower.
 const MIN_NAME: u16 = 12;
 const MIN_SERVICES: u16 = 10;
 
 /// Which columns are shown and how wide, in `width` cells: the least needed ones leave first
-/// (`CREATED`, `SCAN`, `TAG MUTABILITY`, `OTHER TAGS`, `DRIFT`, then `REGION`); the name and the services
-/// keep their width as long as they can, then share what is left.
+/// (`CREATED`, `SCAN`, `TAG MUTABILITY`, `OTHER TAGS`, `DRIFT`, `REGION`, then `ACCOUNT`); the
+/// name and the services keep their width as long as they can, then share what is left.
 fn fit_columns(width: u16, wants: &[(Column, u16)]) -> Vec<(Column, u16)> {
-    const DROP_ORDER: [Column; 6] = [
+    const DROP_ORDER: [Column; 7] = [
         Column::Created,
         Column::Scan,
         Column::Mutability,
         Column::OtherTags,
         Column::Drift,
         Column::Region,
+        Column::Account,
     ];
     let mut shown: Vec<(Column, u16)> = wants.to_vec();
     // The mark column and one space after every column.
@@ -277,6 +283,10 @@ fn row<'a>(repo: &'a Repository, state: &State, columns: &[(Column, u16)]) -> Ro
     let cells = columns.iter().map(|&(column, width)| {
         let width = usize::from(width);
         match column {
+            Column::Account => Cell::from(Span::styled(
+                cut_end(state.account_of(repo), width).into_owned(),
+                theme::dim(),
+            )),
             Column::Name => Cell::from(cut_middle(&repo.name, width).into_owned()),
             Column::Region => Cell::from(repo.region.as_str()),
             Column::Services => {
@@ -385,6 +395,7 @@ mod tests {
     fn with_drift() -> Vec<(Column, u16)> {
         Column::ALL
             .iter()
+            .filter(|c| **c != Column::Account)
             .map(|&c| {
                 let w = match c {
                     Column::Name => 30,
@@ -395,6 +406,7 @@ mod tests {
                     Column::Scan => 5,
                     Column::Created => 10,
                     Column::Drift => 15,
+                    Column::Account => 8,
                 };
                 (c, w)
             })
@@ -408,11 +420,32 @@ mod tests {
     #[test]
     fn wide_terminals_show_every_column_and_give_the_services_the_rest() {
         let cols = fit_columns(140, &with_drift());
-        assert_eq!(names(&cols), Column::ALL);
+        assert_eq!(names(&cols), Column::ALL[..8]);
         let used: u16 = cols.iter().map(|(_, w)| w + 1).sum::<u16>() + 2;
         assert_eq!(used, 140);
         assert_eq!(cols[0].1, 30);
         assert!(cols[2].1 > 16);
+    }
+
+    #[test]
+    fn with_several_accounts_the_account_outlasts_the_region() {
+        let mut with_account = vec![(Column::Account, 8)];
+        with_account.extend(wants());
+        let cols = fit_columns(80, &with_account);
+        assert_eq!(
+            names(&cols),
+            [
+                Column::Account,
+                Column::Name,
+                Column::Region,
+                Column::Services
+            ]
+        );
+        let cols = fit_columns(60, &with_account);
+        assert_eq!(
+            names(&cols),
+            [Column::Account, Column::Name, Column::Services]
+        );
     }
 
     #[test]

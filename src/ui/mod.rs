@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::keys;
-use crate::app::{Area, Phase, Rows, Screen, State, StatusLevel, Viewport};
+use crate::app::{AccountStatus, Area, Phase, Rows, Screen, State, StatusLevel, Viewport};
 use crate::model::text::printable;
 
 pub(crate) const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
@@ -137,12 +137,20 @@ pub fn thousands(n: usize) -> String {
 }
 
 fn render_header(frame: &mut Frame, area: Rect, state: &State) {
+    let accounts = state.account_statuses();
+    // Several accounts are named one by one after it, where their load shows.
+    let source = if accounts.is_empty() {
+        state.source.clone()
+    } else {
+        format!("{} accounts", accounts.len())
+    };
     let mut spans = vec![
         Span::styled(" ecr-port ", theme::badge(theme::ACCENT)),
         Span::raw(" "),
-        Span::styled(state.source.clone(), theme::header()),
+        Span::styled(source, theme::header()),
     ];
-    for region in &state.regions {
+    spans.extend(account_spans(state, &accounts));
+    for region in state.regions.iter().filter(|r| r.account.is_none()) {
         let (mark, style) = match &region.phase {
             Phase::Waiting => ("·", theme::dim()),
             Phase::Listing => (
@@ -164,6 +172,45 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::styled(" READ-ONLY ", theme::badge(theme::OK)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Each account's load in the header: loading with the rows so far, its repository count,
+/// or why it failed (the status line carries the whole message).
+fn account_spans(state: &State, accounts: &[AccountStatus<'_>]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for account in accounts {
+        let all_failed = account.failed.len() == account.regions;
+        let (text, style) = if all_failed {
+            let why = account.failed.first().map_or("failed", |(_, e)| e.short());
+            (format!("{} ✗ {why}", account.alias), theme::error())
+        } else if account.loading {
+            (
+                format!(
+                    "{} {} {}",
+                    account.alias,
+                    SPINNER[(state.tick % 4) as usize],
+                    thousands(account.listed)
+                ),
+                theme::dim().fg(theme::WARN),
+            )
+        } else {
+            (
+                format!("{} ✓ {}", account.alias, thousands(account.listed)),
+                theme::dim().fg(theme::OK),
+            )
+        };
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(text, style));
+        if !all_failed {
+            for (region, error) in &account.failed {
+                spans.push(Span::styled(
+                    format!(" ✗ {region} {}", error.short()),
+                    theme::error(),
+                ));
+            }
+        }
+    }
+    spans
 }
 
 fn render_subheader(frame: &mut Frame, area: Rect, state: &State) {

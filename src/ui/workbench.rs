@@ -114,12 +114,23 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) -
         .min(30)
         .min(usize::from(inner.width) / 2);
     let total = wb.sweep.as_ref().map_or(0, |s| s.total);
+    let policies = state.policy_progress();
     let mut lines = Vec::new();
     for (i, field) in wb.plan.fields.iter().enumerate() {
         let focused = i == wb.focus;
         let marker = if focused { "▸ " } else { "  " };
         let ok = wb.sweep.as_ref().and_then(|s| s.ok.get(i)).copied();
+        let reads_policy = wb
+            .plan
+            .exprs
+            .get(i)
+            .is_some_and(|e| crate::model::repository::reads_policy(e));
         let count = match ok {
+            // The sweep's count would take the missing policies' nulls for values.
+            _ if reads_policy && policies.0 < policies.1 => Span::styled(
+                format!("policies {}/{} ", policies.0, policies.1),
+                Style::new().fg(theme::WARN),
+            ),
             Some(ok) if wb.swept.get(i).is_some_and(Option::is_some) => {
                 let style = if ok == total {
                     Style::new().fg(theme::OK)
@@ -146,6 +157,8 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) -
                 format!("✗ {}{last}", wb.compile[i][0].message),
                 theme::error(),
             )
+        } else if let Some(gap) = state.current().and_then(|r| wb.policy_gap(i, r)) {
+            Span::styled(gap, Style::new().fg(theme::WARN))
         } else {
             outcome_span(
                 wb.preview.get(i).and_then(Option::as_ref),
@@ -178,13 +191,14 @@ fn render_fields(frame: &mut Frame, area: Rect, state: &State, wb: &Workbench) -
                 theme::dim()
             },
         ),
-        if wb.plan.has_selector {
+        if let Some(gap) = state.current().and_then(|r| wb.policy_gap(i, r)) {
+            Span::styled(gap, Style::new().fg(theme::WARN))
+        } else if wb.plan.has_selector {
             outcome_span(wb.preview.get(i).and_then(Option::as_ref), None)
         } else {
             Span::styled("none: every repository is mapped", theme::dim())
         },
     ]));
-    let _ = state;
     let scroll = u16::try_from(
         wb.focus
             .saturating_sub(usize::from(inner.height.saturating_sub(1))),

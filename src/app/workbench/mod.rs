@@ -175,6 +175,17 @@ impl Workbench {
     }
 
     /// The focused field's expression as the editor shows it (the selector's after the fields).
+    /// For expression `i` (a field, or the selector last): why its value for `repo` is not
+    /// the policy's, when it reads one that has not arrived or could not be read. Without it
+    /// the field would show `null` as if that were the policy.
+    pub fn policy_gap(&self, i: usize, repo: &crate::model::Repository) -> Option<String> {
+        let expr = self.plan.exprs.get(i)?;
+        if !crate::model::repository::reads_policy(expr) {
+            return None;
+        }
+        repo.policy_gap()
+    }
+
     pub fn focused_expr(&self) -> String {
         if self.on_selector() {
             return self.mapping.selector_query.clone().unwrap_or_default();
@@ -788,7 +799,7 @@ mod tests {
             &mut state,
             Msg::Connected {
                 source: "test".into(),
-                regions: vec!["eu-west-1".into()],
+                regions: vec![crate::model::inventory::Scope::region("eu-west-1")],
             },
         );
         update(
