@@ -9,7 +9,9 @@ pub mod tagging;
 mod update;
 pub mod workbench;
 
-pub use state::{Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel, Viewport};
+pub use state::{
+    Column, Phase, RegionStatus, Screen, Sort, State, Status, StatusLevel, Theme, Viewport,
+};
 pub use update::update;
 
 use crate::mapping::file::MappingFile;

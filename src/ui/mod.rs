@@ -18,7 +18,6 @@ use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::keys;
 use crate::app::{Phase, Screen, State, StatusLevel, Viewport};
 use crate::model::text::printable;
 
@@ -55,7 +54,7 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
     render_status(frame, status, state);
     render_keybar(frame, bar, state);
     let (help_lines, help_rows) = match state.help {
-        Some(scroll) => help::render(frame, frame.area(), scroll),
+        Some(scroll) => help::render(frame, frame.area(), state, scroll),
         None => (0, 0),
     };
     if state.no_color {
@@ -193,7 +192,7 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
     let items = if state.help.is_some() {
         Vec::new()
     } else {
-        keys::bar(state.key_context())
+        state.keymap.bar(state.key_context())
     };
     // What does not fit is left off from the end (`?` comes first and lists everything).
     let width = usize::from(area.width);
