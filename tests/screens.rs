@@ -1124,3 +1124,66 @@ fn state_accepted_count(written: &[(String, String)]) -> usize {
     names.dedup();
     names.len()
 }
+
+/// The buffer cell where `text` first starts, read row by row.
+fn cell_at<'b>(buffer: &'b ratatui::buffer::Buffer, text: &str) -> &'b ratatui::buffer::Cell {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let row: Vec<&str> = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        for x in 0..row.len() {
+            let found = text
+                .chars()
+                .enumerate()
+                .all(|(i, c)| row.get(x + i).is_some_and(|s| *s == c.to_string()));
+            if found {
+                return &buffer[(u16::try_from(x).unwrap(), y)];
+            }
+        }
+    }
+    panic!("{text:?} is not on the screen");
+}
+
+fn buffer_of(state: &State) -> ratatui::buffer::Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, state);
+        })
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+#[tokio::test]
+async fn the_dark_and_the_light_theme_colour_the_same_cells_differently() {
+    use ecr_port::app::Theme;
+    use ratatui::style::{Color, Modifier};
+    let mut state = demo_state().await;
+    let dark = buffer_of(&state);
+    state.theme = Theme::Light;
+    let light = buffer_of(&state);
+    // The key bar's `?`: black on cyan for a dark terminal, white on blue for a light one.
+    let (d, l) = (&dark[(1, 23)], &light[(1, 23)]);
+    assert_eq!((d.symbol(), d.fg, d.bg), ("?", Color::Black, Color::Cyan));
+    assert_eq!((l.symbol(), l.fg, l.bg), ("?", Color::White, Color::Blue));
+    // The screen's title, and the table's white header that a light background would hide.
+    assert_eq!(cell_at(&dark, "repositories [").fg, Color::Cyan);
+    assert_eq!(cell_at(&light, "repositories [").fg, Color::Blue);
+    assert_eq!(cell_at(&dark, "REGION").fg, Color::White);
+    assert_eq!(cell_at(&light, "REGION").fg, Color::Black);
+    assert!(
+        light
+            .content
+            .iter()
+            .all(|c| c.fg != Color::White || c.bg != Color::Reset)
+    );
+    // NO_COLOR wins over either theme: no colour at all, the keys reversed.
+    state.no_color = true;
+    let plain = buffer_of(&state);
+    assert!(
+        plain
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    assert!(plain[(1, 23)].modifier.contains(Modifier::REVERSED));
+}

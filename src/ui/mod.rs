@@ -57,6 +57,10 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
         Some(scroll) => help::render(frame, frame.area(), state, scroll),
         None => (0, 0),
     };
+    if state.theme == crate::app::Theme::Light {
+        theme::lighten(frame.buffer_mut());
+    }
+    // Last, whatever the theme: with NO_COLOR set, not one colour escape goes out.
     if state.no_color {
         theme::strip_colours(frame.buffer_mut());
     }
