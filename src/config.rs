@@ -319,7 +319,6 @@ impl Paths {
     }
 
     /// The workbench editor's history of expressions, per mapping file.
-    #[allow(dead_code)]
     pub fn history_file(&self) -> PathBuf {
         self.state_dir.join("expression-history.json")
     }

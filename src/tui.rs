@@ -1,6 +1,8 @@
 //! The terminal and its event loop: keys and IO results become `Msg`s, `update` decides, the
 //! loop performs the effects and draws.
 
+mod assist;
+
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -421,6 +423,9 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         | Effect::Preview { .. }
         | Effect::Sweep { .. }
         | Effect::SaveMapping { .. } => perform_workbench(effect, rt, ctx),
+        Effect::SetEditorText { .. }
+        | Effect::LoadHistory { .. }
+        | Effect::RecordHistory { .. } => assist::perform(effect, rt, ctx),
         Effect::PreparePush { .. } => prepare_push(effect, rt, ctx),
         Effect::Quit => {}
         _ => perform_port(effect, rt, ctx),

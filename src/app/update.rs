@@ -72,6 +72,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         },
         Msg::Edited { text, cursor } => super::workbench::edited(state, text, cursor),
+        Msg::HistoryLoaded(fields) => {
+            if let Some(wb) = state.workbench.as_mut() {
+                wb.assist.history = fields;
+            }
+            vec![]
+        }
         Msg::PreviewDone { generation, result } => {
             super::workbench::preview_done(state, generation, result);
             vec![]

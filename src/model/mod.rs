@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod blueprint;
 pub mod entity;
+pub mod history;
 pub mod identifier;
 pub mod inventory;
 pub mod json;

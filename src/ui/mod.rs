@@ -1,6 +1,7 @@
 //! Views: functions from `&State` to a frame. No IO, no state of their own.
 
 mod activity;
+mod complete;
 mod detail;
 mod dialog;
 mod help;
