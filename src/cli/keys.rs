@@ -18,7 +18,7 @@ pub fn print(ctx: &Ctx) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}  ({})", context_name(context), context.title())?;
         for b in keymap.bindings(context) {
             let action = b.action.map(action_name).unwrap_or_default();
-            writeln!(out, "  {:<24} {:<22} {}", b.key_text(), action, b.what)?;
+            writeln!(out, "  {:<24} {:<26} {}", b.key_text(), action, b.what)?;
         }
     }
     Ok(ExitCode::SUCCESS)
