@@ -705,7 +705,10 @@ fn the_workbench_editor_completes_a_path_with_the_vim_keymap_and_remembers_it() 
     // The record's paths that start so, each with its value; the first one taken.
     let screen = t.wait_for(" · Tab next");
     assert!(screen.contains("1 of "), "{screen}");
-    assert!(screen.contains(".RepositoryUri  \"123456789012.dkr.ecr"), "{screen}");
+    assert!(
+        screen.contains(".RepositoryUri  \"123456789012.dkr.ecr"),
+        "{screen}"
+    );
     assert!(screen.contains("│.RepositoryName"), "{screen}");
     // The completed path's live value, on the identifier's row.
     t.wait_until("the identifier's new value", |s| {
@@ -720,7 +723,11 @@ fn the_workbench_editor_completes_a_path_with_the_vim_keymap_and_remembers_it() 
     let history = t.env.path("state/expression-history.json");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !std::fs::read_to_string(&history).is_ok_and(|h| h.contains(".RepositoryUri")) {
-        assert!(Instant::now() < deadline, "no history at {}", history.display());
+        assert!(
+            Instant::now() < deadline,
+            "no history at {}",
+            history.display()
+        );
         sleep(Duration::from_millis(50));
     }
     // Back in the editor, Ctrl-p brings back what the field was before.
