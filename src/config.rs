@@ -20,6 +20,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read keymap file {path}: {source}")]
+    ReadKeymap {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("settings file {path} is not valid: {source} (see config.example.json)")]
     Parse {
         path: PathBuf,
@@ -95,6 +100,7 @@ pub struct Settings {
     pub port: PortSettings,
     pub tags: TagSettings,
     pub mapping: MappingSettings,
+    pub ui: UiSettings,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -150,6 +156,22 @@ pub struct TagSettings {
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct MappingSettings {
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct UiSettings {
+    /// The terminal UI's colours (`--theme` wins).
+    pub theme: Option<Theme>,
+}
+
+/// The terminal UI's colours: for a dark terminal background (the default) or a light one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
 }
 
 /// `aws.concurrency`: absent or null is the default; anything but a whole number in range is
@@ -290,6 +312,29 @@ impl Paths {
 
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("ecr-port.log")
+    }
+
+    /// The keymap file sits beside the settings file.
+    pub fn keymap_file(&self) -> PathBuf {
+        self.config_file
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("keymap.json")
+    }
+
+    /// The workbench editor's history of expressions, per mapping file.
+    pub fn history_file(&self) -> PathBuf {
+        self.state_dir.join("expression-history.json")
+    }
+
+    /// The keymap file's text; `None` when there is none.
+    pub fn read_keymap(&self) -> Result<Option<String>, ConfigError> {
+        let path = self.keymap_file();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ConfigError::ReadKeymap { path, source }),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! The terminal and its event loop: keys and IO results become `Msg`s, `update` decides, the
 //! loop performs the effects and draws.
 
+mod assist;
+
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +38,10 @@ const MAX_BATCH: usize = 20_000;
 /// Runs the TUI until the user quits or a signal ends it; the exit code is 0, or 128 + the
 /// signal's number.
 pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
+    // A keymap the app cannot honour stops it before the terminal is taken, with every
+    // problem named: starting on other keys than the user wrote would be worse.
+    let keymap_path = ctx.paths.keymap_file();
+    let keymap = crate::app::keys::Keymap::load(ctx.paths.read_keymap()?.as_deref(), &keymap_path)?;
     install_panic_hook();
     let mut terminal = ratatui::try_init().map_err(|e| {
         anyhow::anyhow!(
@@ -47,7 +53,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<std::process::ExitCode> {
     if let Err(e) = crossterm::execute!(io::stdout(), EnableMouseCapture) {
         tracing::warn!(error = %e, "the terminal does not report the mouse");
     }
-    let exit = event_loop(&mut terminal, ctx).await;
+    let exit = event_loop(&mut terminal, ctx, keymap).await;
     // After SIGHUP the terminal may be gone: restoring it can fail, and nothing is lost then.
     let restored = restore();
     if let Some(path) = &exit.unsaved {
@@ -193,8 +199,23 @@ struct Inbox {
 
 /// The session from start to exit. However it ends (quit, signal, a failing terminal), the
 /// unsaved edits are kept and an interrupted push is named.
-async fn event_loop(terminal: &mut DefaultTerminal, ctx: &Context) -> Exit {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    ctx: &Context,
+    keymap: crate::app::keys::Keymap,
+) -> Exit {
     let mut state = State::new("connecting", ctx.global.demo, ctx.read_only());
+    if let Some(warning) = keymap.warnings.first() {
+        state.status = Some(crate::app::Status {
+            level: crate::app::StatusLevel::Error,
+            text: format!("keymap: {warning}"),
+        });
+    }
+    state.keymap = Arc::new(keymap);
+    state.theme = match ctx.settings.ui.theme.unwrap_or_default() {
+        crate::config::Theme::Dark => crate::app::Theme::Dark,
+        crate::config::Theme::Light => crate::app::Theme::Light,
+    };
     state.prefix = ctx.prefix();
     state.tag_value = ctx.tag_value();
     // no-color.org: set and not empty.
@@ -428,6 +449,9 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         | Effect::Preview { .. }
         | Effect::Sweep { .. }
         | Effect::SaveMapping { .. } => perform_workbench(effect, rt, ctx),
+        Effect::SetEditorText { .. }
+        | Effect::LoadHistory { .. }
+        | Effect::RecordHistory { .. } => assist::perform(effect, rt, ctx),
         Effect::PreparePush { .. } => prepare_push(effect, rt, ctx),
         Effect::CheckDrift { .. } => check_drift(effect, rt, ctx),
         Effect::ReadUndoJournal => {
@@ -962,7 +986,8 @@ async fn send_push(
     .await
 }
 
-/// In the workbench editor, text keys go to the text area; Esc and Ctrl-c go to `update`.
+/// In the workbench editor, text keys go to the text area; Ctrl-c and the keys the binding
+/// table gives the editor (Esc, completion, history) go to `update`.
 fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
     let editing = state.screen == crate::app::Screen::Workbench
         && state.help.is_none()
@@ -974,7 +999,13 @@ fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
         return None;
     }
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    if key.code == KeyCode::Esc || ctrl_c {
+    let bound = map_key(key).is_some_and(|k| {
+        state
+            .keymap
+            .action(crate::app::keys::Context::Editor, k)
+            .is_some()
+    });
+    if bound || ctrl_c {
         return None;
     }
     let area = rt.editor.as_mut()?;

@@ -871,3 +871,104 @@ fn y_copies_the_arn_through_osc_52() {
     assert!(!t.mouse_reporting());
     assert_cooked(&t, "after copying");
 }
+
+#[test]
+fn the_workbench_editor_completes_a_path_with_the_vim_keymap_and_remembers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("config.json");
+    std::fs::write(&settings, "{}").unwrap();
+    // Beside the settings file: the vim preset, and `x` for the activity log in the list.
+    std::fs::write(
+        dir.path().join("keymap.json"),
+        r#"{"preset": "vim", "bindings": {"list": {"x": "activity-log"}}}"#,
+    )
+    .unwrap();
+    let t = Tmux::start(&format!("--demo --config {}", settings.display()), 80, 24);
+    t.wait_for("48 repositories");
+    t.keys(&["x"]);
+    t.wait_for("activity log");
+    t.keys(&["h"]);
+    t.wait_for("48 repositories");
+    t.keys(&["m"]);
+    t.wait_for("48/48");
+    // `l` edits in the vim preset; the first field is the identifier.
+    t.keys(&["l", "Home", "C-k"]);
+    t.text(".Repo");
+    t.keys(&["Tab"]);
+    // The record's paths that start so, each with its value; the first one taken.
+    let screen = t.wait_for(" · Tab next");
+    assert!(screen.contains("1 of "), "{screen}");
+    assert!(
+        screen.contains(".RepositoryUri  \"123456789012.dkr.ecr"),
+        "{screen}"
+    );
+    assert!(screen.contains("│.RepositoryName"), "{screen}");
+    // The completed path's live value, on the identifier's row.
+    t.wait_until("the identifier's new value", |s| {
+        s.lines()
+            .any(|l| l.contains("identifier") && l.contains("\"analytics/clicks"))
+    });
+    t.keys(&["Tab"]);
+    t.wait_for("│.RepositoryUri");
+    t.keys(&["Escape", "y"]);
+    t.wait_until("the editor closed", |s| s.contains("Enter edit"));
+    // Kept in the state directory, for this mapping.
+    let history = t.env.path("state/expression-history.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&history).is_ok_and(|h| h.contains(".RepositoryUri")) {
+        assert!(
+            Instant::now() < deadline,
+            "no history at {}",
+            history.display()
+        );
+        sleep(Duration::from_millis(50));
+    }
+    // Back in the editor, Ctrl-p brings back what the field was before.
+    t.keys(&["l", "C-p"]);
+    t.wait_for("│.Arn ");
+    t.keys(&["Escape", "y"]);
+    t.wait_until("the editor closed", |s| s.contains("Enter edit"));
+    t.keys(&["Q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+}
+
+#[test]
+fn a_broken_keymap_stops_the_tui_before_it_starts_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("config.json");
+    std::fs::write(&settings, "{}").unwrap();
+    std::fs::write(
+        dir.path().join("keymap.json"),
+        "{\"bindings\": {\"list\": {\n  \"x\": \"tagg\"}}}",
+    )
+    .unwrap();
+    let stderr = dir.path().join("stderr");
+    let t = Tmux::start(
+        &format!(
+            "--demo --config {} 2> {}",
+            settings.display(),
+            stderr.display()
+        ),
+        100,
+        24,
+    );
+    assert_eq!(t.exit_status().as_deref(), Some("1"));
+    let expected = format!(
+        "error: keymap file {}/keymap.json is not valid:\n  \
+         line 2, list.\"x\": unknown action `tagg`; did you mean `tag`?\n",
+        dir.path().display()
+    );
+    assert_eq!(std::fs::read_to_string(&stderr).unwrap(), expected);
+    // The terminal was never taken: still cooked, no alternate screen left behind.
+    assert_cooked(&t, "after the refused start");
+    // `keys` says the same, and fails the same way.
+    let out = t
+        .env
+        .bare()
+        .args(["keys", "--config"])
+        .arg(&settings)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
+}

@@ -501,8 +501,16 @@ fn demo_regions_are_checked_and_spaces_after_commas_are_dropped() {
 
 /// The raw bytes the terminal UI writes to a pseudo-terminal (`script`) of 80×24 until `q`.
 fn tui_bytes(env: &Env, no_color: &str) -> Vec<u8> {
+    tui_bytes_with(env, no_color, "")
+}
+
+/// As [`tui_bytes`], with more flags for the app.
+fn tui_bytes_with(env: &Env, no_color: &str, flags: &str) -> Vec<u8> {
     let out = env.path("pty.out");
-    let command = format!("stty rows 24 cols 80; exec {} --demo", support::bin());
+    let command = format!(
+        "stty rows 24 cols 80; exec {} --demo {flags}",
+        support::bin()
+    );
     let mut child = std::process::Command::new("script")
         .args(["-qfec", &command])
         .arg(&out)
@@ -560,5 +568,50 @@ fn no_color_draws_without_a_single_colour_escape() {
         String::from_utf8_lossy(&plain).contains("repositories"),
         "the screen was drawn"
     );
+    assert_eq!(colour_codes(&plain), Vec::<String>::new());
+}
+
+/// The colours the codes set, as 256-colour indexes (crossterm writes `38;5;N` and `48;5;N`;
+/// 6 is cyan, 4 blue).
+fn colour_params(bytes: &[u8]) -> Vec<u32> {
+    let mut found = Vec::new();
+    for code in colour_codes(bytes) {
+        let params: Vec<u32> = code
+            .trim_end_matches('m')
+            .split(';')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        for w in params.windows(3) {
+            if matches!(w[0], 38 | 48) && w[1] == 5 {
+                found.push(w[2]);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_light_theme_swaps_the_accent_and_no_color_still_wins() {
+    let env = Env::new();
+    // Cyan (6) is the dark theme's accent; the light one draws it blue (4), and no cyan.
+    let dark = colour_params(&tui_bytes_with(&env, "", ""));
+    assert!(dark.contains(&6), "{dark:?}");
+    let light = colour_params(&tui_bytes_with(&env, "", "--theme light"));
+    assert!(light.contains(&4), "{light:?}");
+    assert!(!light.contains(&6), "{light:?}");
+    // From the settings too.
+    let settings = env.path("light.json");
+    std::fs::write(&settings, r#"{"ui": {"theme": "light"}}"#).unwrap();
+    let from_file = colour_params(&tui_bytes_with(
+        &env,
+        "",
+        &format!("--config {}", settings.display()),
+    ));
+    assert!(
+        from_file.contains(&4) && !from_file.contains(&6),
+        "{from_file:?}"
+    );
+    let plain = tui_bytes_with(&env, "1", "--theme light");
+    assert!(String::from_utf8_lossy(&plain).contains("repositories"));
     assert_eq!(colour_codes(&plain), Vec::<String>::new());
 }

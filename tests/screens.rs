@@ -420,6 +420,11 @@ fn perform(state: &mut State, effects: Vec<ecr_port::app::Effect>) {
                 );
                 perform(state, next);
             }
+            // The editor takes the text and reports it back, as the event loop's does.
+            Effect::SetEditorText { text, cursor } => {
+                let next = update(state, Msg::Edited { text, cursor });
+                perform(state, next);
+            }
             _ => {}
         }
     }
@@ -1382,4 +1387,204 @@ async fn workbench_says_when_a_policy_is_not_loaded() {
     perform(&mut state, effects);
     let screen = draw(&state);
     assert!(screen.contains("policy unreadable: AccessDe"), "{screen}");
+}
+
+/// The buffer cell where `text` first starts, read row by row.
+fn cell_at<'b>(buffer: &'b ratatui::buffer::Buffer, text: &str) -> &'b ratatui::buffer::Cell {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let row: Vec<&str> = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
+        for x in 0..row.len() {
+            let found = text
+                .chars()
+                .enumerate()
+                .all(|(i, c)| row.get(x + i).is_some_and(|s| *s == c.to_string()));
+            if found {
+                return &buffer[(u16::try_from(x).unwrap(), y)];
+            }
+        }
+    }
+    panic!("{text:?} is not on the screen");
+}
+
+fn buffer_of(state: &State) -> ratatui::buffer::Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| {
+            ecr_port::ui::render(f, state);
+        })
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+#[tokio::test]
+async fn the_dark_and_the_light_theme_colour_the_same_cells_differently() {
+    use ecr_port::app::Theme;
+    use ratatui::style::{Color, Modifier};
+    let mut state = demo_state().await;
+    let dark = buffer_of(&state);
+    state.theme = Theme::Light;
+    let light = buffer_of(&state);
+    // The key bar's `?`: black on cyan for a dark terminal, white on blue for a light one.
+    let (d, l) = (&dark[(1, 23)], &light[(1, 23)]);
+    assert_eq!((d.symbol(), d.fg, d.bg), ("?", Color::Black, Color::Cyan));
+    assert_eq!((l.symbol(), l.fg, l.bg), ("?", Color::White, Color::Blue));
+    // The screen's title, and the table's white header that a light background would hide.
+    assert_eq!(cell_at(&dark, "repositories [").fg, Color::Cyan);
+    assert_eq!(cell_at(&light, "repositories [").fg, Color::Blue);
+    assert_eq!(cell_at(&dark, "REGION").fg, Color::White);
+    assert_eq!(cell_at(&light, "REGION").fg, Color::Black);
+    assert!(
+        light
+            .content
+            .iter()
+            .all(|c| c.fg != Color::White || c.bg != Color::Reset)
+    );
+    // NO_COLOR wins over either theme: no colour at all, the keys reversed.
+    state.no_color = true;
+    let plain = buffer_of(&state);
+    assert!(
+        plain
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    assert!(plain[(1, 23)].modifier.contains(Modifier::REVERSED));
+}
+
+/// Types `text` into the open editor (the event loop's text area, here its result) and
+/// evaluates.
+fn edit_to(state: &mut State, text: &str) {
+    let cursor = (0, text.chars().count());
+    let effects = update(
+        state,
+        Msg::Edited {
+            text: text.to_owned(),
+            cursor,
+        },
+    );
+    perform(state, effects);
+}
+
+fn press(state: &mut State, key: Key) -> Vec<ecr_port::app::Effect> {
+    let effects = update(state, Msg::Key(key));
+    perform(state, effects.clone());
+    effects
+}
+
+#[tokio::test]
+async fn the_editor_completes_paths_of_the_input_and_tab_cycles() {
+    let mut state = workbench_on("properties.encryptionConfiguration").await;
+    keys(&mut state, &[Key::Enter]);
+    edit_to(&mut state, ".Enc");
+    press(&mut state, Key::Tab);
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.focused_expr(), ".EncryptionConfiguration");
+    assert_eq!(wb.cursor, (0, 24));
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("1 of 2 · Tab next"), "{screen}");
+    insta::assert_snapshot!("editor_completion_80x24", screen);
+    press(&mut state, Key::Tab);
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.focused_expr(), ".EncryptionConfiguration.EncryptionType");
+    // The field's live value, evaluated on the highlighted repository, on its row.
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("properties.e") && l.contains("\"AES256\"")),
+        "{screen}"
+    );
+    assert!(screen.contains("2 of 2"), "{screen}");
+    // Shift-Tab goes back; typing ends the completion.
+    press(&mut state, Key::BackTab);
+    assert_eq!(
+        state.workbench.as_ref().unwrap().focused_expr(),
+        ".EncryptionConfiguration"
+    );
+    edit_to(&mut state, ".EncryptionConfiguration | len");
+    assert!(
+        state
+            .workbench
+            .as_ref()
+            .unwrap()
+            .assist
+            .completion
+            .is_none()
+    );
+    press(&mut state, Key::Tab);
+    assert_eq!(
+        state.workbench.as_ref().unwrap().focused_expr(),
+        ".EncryptionConfiguration | length",
+        "the one builtin completes without a list"
+    );
+    assert!(!draw_at(&mut state, 80, 24).contains(" of 1 "));
+}
+
+#[tokio::test]
+async fn a_kept_edit_is_remembered_and_ctrl_p_brings_it_back() {
+    use ecr_port::app::Effect;
+    let mut state = workbench_on("properties.encryptionConfiguration").await;
+    keys(&mut state, &[Key::Enter]);
+    edit_to(&mut state, ".EncryptionConfiguration.KmsKey");
+    keys(&mut state, &[Key::Esc]);
+    let effects = press(&mut state, Key::Char('y'));
+    let [Effect::RecordHistory { field, exprs, .. }] = &effects[..] else {
+        panic!("keeping the edit records it: {effects:?}");
+    };
+    assert!(
+        field.ends_with("properties.encryptionConfiguration"),
+        "{field}"
+    );
+    assert_eq!(
+        exprs,
+        &[
+            ".EncryptionConfiguration",
+            ".EncryptionConfiguration.KmsKey"
+        ]
+    );
+    keys(&mut state, &[Key::Enter]);
+    edit_to(&mut state, ".Arn");
+    press(&mut state, Key::Ctrl('p'));
+    let wb = state.workbench.as_ref().unwrap();
+    assert_eq!(wb.focused_expr(), ".EncryptionConfiguration.KmsKey");
+    press(&mut state, Key::Ctrl('p'));
+    assert_eq!(
+        state.workbench.as_ref().unwrap().focused_expr(),
+        ".EncryptionConfiguration"
+    );
+    press(&mut state, Key::Ctrl('n'));
+    press(&mut state, Key::Ctrl('n'));
+    assert_eq!(
+        state.workbench.as_ref().unwrap().focused_expr(),
+        ".Arn",
+        "past the newest: the typed text again"
+    );
+    // The history the event loop read for the file is what Ctrl-p walks.
+    update(
+        &mut state,
+        Msg::HistoryLoaded(
+            [(field.clone(), vec![".RepositoryUri".to_owned()])]
+                .into_iter()
+                .collect(),
+        ),
+    );
+    press(&mut state, Key::Ctrl('p'));
+    assert_eq!(
+        state.workbench.as_ref().unwrap().focused_expr(),
+        ".RepositoryUri"
+    );
+}
+
+#[tokio::test]
+async fn help_shows_the_vim_presets_keys() {
+    let mut state = demo_state().await;
+    state.keymap = std::sync::Arc::new(ecr_port::app::keys::Keymap::preset("vim").unwrap());
+    keys(&mut state, &[Key::Char('?')]);
+    let screen = draw_at(&mut state, 80, 24);
+    assert!(screen.contains("l Enter"), "{screen}");
+    insta::assert_snapshot!("help_vim_80x24", screen);
+    // And the preset's keys work.
+    keys(&mut state, &[Key::Esc, Key::Char('l')]);
+    assert!(matches!(state.screen, ecr_port::app::Screen::Detail { .. }));
 }

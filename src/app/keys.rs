@@ -3,7 +3,9 @@
 //! cannot disagree.
 
 mod context;
+mod keymap;
 mod lookup;
+mod names;
 #[cfg(test)]
 mod tests;
 
@@ -11,7 +13,9 @@ use std::sync::LazyLock;
 
 use super::Key;
 pub use context::{Action, Context};
+pub use keymap::{Keymap, KeymapError, PRESETS};
 pub use lookup::{Binding, action, bar, bindings, key_for, key_name};
+pub use names::{action_name, context_name};
 
 use Key::{Char, Ctrl};
 
@@ -737,6 +741,34 @@ const SCREEN_ROWS: &[Row] = &[
         Some(Action::Back),
         "stop editing (asks whether to keep a changed expression)",
         Some("done"),
+    ),
+    (
+        Context::Editor,
+        &[Key::Tab],
+        Some(Action::Complete),
+        "complete the input path (.Tags[].Key) or jq builtin under the cursor; again: the next",
+        Some("complete"),
+    ),
+    (
+        Context::Editor,
+        &[Key::BackTab],
+        Some(Action::CompletePrevious),
+        "the previous completion",
+        None,
+    ),
+    (
+        Context::Editor,
+        &[Ctrl('p')],
+        Some(Action::HistoryPrevious),
+        "the field's previous expression (history of this mapping file)",
+        Some("history"),
+    ),
+    (
+        Context::Editor,
+        &[Ctrl('n')],
+        Some(Action::HistoryNext),
+        "the next expression in the history, then back to the typed one",
+        None,
     ),
 ];
 

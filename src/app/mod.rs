@@ -19,7 +19,7 @@ pub mod workbench;
 
 pub use state::{
     AccountStatus, Area, Column, Phase, RegionStatus, Rows, Screen, Sort, State, Status,
-    StatusLevel, Viewport,
+    StatusLevel, Theme, Viewport,
 };
 pub use update::update;
 
@@ -83,6 +83,8 @@ pub enum Msg {
     },
     /// The mapping file for the workbench, and where it was read from.
     MappingLoaded(Result<(MappingFile, Option<PathBuf>), String>),
+    /// The editor history of the workbench's mapping file, by field.
+    HistoryLoaded(std::collections::BTreeMap<String, Vec<String>>),
     /// The editor's text and cursor (line, column) after a key.
     Edited {
         text: String,
@@ -156,6 +158,22 @@ pub enum Effect {
     EditField {
         key: String,
         text: String,
+    },
+    /// Replace the editor's whole text (one undo step) and put the cursor at (line, column);
+    /// the editor then reports it as `Msg::Edited`.
+    SetEditorText {
+        text: String,
+        cursor: (usize, usize),
+    },
+    /// Read the editor history of a mapping file (`None`: the shipped mapping).
+    LoadHistory {
+        mapping: Option<PathBuf>,
+    },
+    /// Add expressions to a field's history, oldest first, and keep it in the state directory.
+    RecordHistory {
+        mapping: Option<PathBuf>,
+        field: String,
+        exprs: Vec<String>,
     },
     /// Evaluate every expression on one input (the highlighted repository).
     Preview {

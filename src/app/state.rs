@@ -220,6 +220,14 @@ pub enum StatusLevel {
     Error,
 }
 
+/// The colours the screens are drawn in: for a dark terminal background or a light one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub level: StatusLevel,
@@ -304,6 +312,9 @@ pub struct State {
     pub height: u16,
     /// `NO_COLOR` is set: the views draw without a colour.
     pub no_color: bool,
+    pub theme: Theme,
+    /// The binding table in effect: the built-in one, or a keymap file's.
+    pub keymap: std::sync::Arc<super::keys::Keymap>,
     pub tick: u64,
     pub quit: bool,
 }
@@ -359,6 +370,8 @@ impl State {
             width: 80,
             height: 24,
             no_color: false,
+            theme: Theme::Dark,
+            keymap: std::sync::Arc::default(),
             tick: 0,
             quit: false,
         }

@@ -79,6 +79,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         },
         Msg::Edited { text, cursor } => super::workbench::edited(state, text, cursor),
+        Msg::HistoryLoaded(fields) => {
+            if let Some(wb) = state.workbench.as_mut() {
+                wb.assist.history = fields;
+            }
+            vec![]
+        }
         Msg::PreviewDone { generation, result } => {
             super::workbench::preview_done(state, generation, result);
             vec![]
@@ -254,7 +260,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
         return vec![Effect::Quit];
     }
     let context = state.key_context();
-    let action = keys::action(context, key);
+    let action = state.keymap.action(context, key);
     // A status belongs to the action that set it: the next action (a bound key, or text
     // typed in a box) clears it, unless it stands for something still true (a region that
     // failed). A key that does nothing leaves it.

@@ -20,6 +20,10 @@ pub struct Cli {
     /// `mapping.file` from the settings, else the shipped mapping]; commands take their own
     #[arg(long, value_name = "FILE", help_heading = "Terminal UI")]
     pub mapping: Option<PathBuf>,
+    /// The terminal UI's colours, for a dark or a light terminal background [default: `ui.theme`
+    /// from the settings, else dark]; NO_COLOR turns every colour off
+    #[arg(long, value_enum, value_name = "THEME", help_heading = "Terminal UI")]
+    pub theme: Option<crate::config::Theme>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -156,6 +160,9 @@ pub enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Print the terminal UI's keys as the keymap file (keymap.json beside the settings) makes
+    /// them: context, keys, action, what it does; an invalid keymap fails with its problems
+    Keys,
     /// Print the shell completion script, e.g. `ecr-port completions bash > ~/.bash_completion.d/ecr-port`
     Completions {
         /// The shell the script is for

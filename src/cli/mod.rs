@@ -4,6 +4,7 @@
 pub mod args;
 mod aws;
 mod drift;
+mod keys;
 mod port;
 mod prompt;
 mod tags;
@@ -95,6 +96,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         settings.mapping.file = Some(mapping);
     }
+    if let Some(theme) = cli.theme {
+        if cli.command.is_some() {
+            anyhow::bail!("--theme is the terminal UI's; commands print no colours");
+        }
+        settings.ui.theme = Some(theme);
+    }
     let logging = crate::logging::init(&paths.log_file());
     if cli.command.is_some() {
         crate::logging::install_panic_hook(logging.then(|| paths.log_file()));
@@ -134,6 +141,7 @@ async fn dispatch(ctx: &Context, command: Option<Command>) -> anyhow::Result<Exi
     }
     match command {
         None => crate::tui::run(ctx).await,
+        Some(Command::Keys) => keys::print(ctx),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             use std::io::Write as _;

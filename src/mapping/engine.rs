@@ -250,6 +250,20 @@ fn prelude(dialect: Dialect) -> &'static [load::parse::Def<&'static str>] {
     }
 }
 
+/// The builtins a mapping may call in `dialect`, as jq's `builtins` lists them
+/// (`name/arity`), without the ones refused in mappings.
+pub fn callable_builtins(dialect: Dialect) -> impl Iterator<Item = &'static str> {
+    check::builtins(dialect)
+        .iter()
+        .copied()
+        .filter(|b| check::refusal(b.split('/').next().unwrap_or(b)).is_none())
+}
+
+/// The `@format`s `dialect` knows.
+pub fn formats(dialect: Dialect) -> &'static [&'static str] {
+    check::formats(dialect)
+}
+
 /// Compile a mapping expression for `dialect`.
 pub fn compile(source: &str, dialect: Dialect) -> Result<Filter, Vec<CompileError>> {
     let _scope = DialectScope::enter(dialect);

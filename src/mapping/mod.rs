@@ -1,6 +1,7 @@
 //! Mapping files, the jq engine, what the consumers make of each field, and the worker
 //! process that keeps user jq away from the app.
 
+pub mod complete;
 pub mod engine;
 pub mod eval;
 pub mod file;

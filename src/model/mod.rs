@@ -5,6 +5,7 @@ pub mod activity;
 pub mod blueprint;
 pub mod drift;
 pub mod entity;
+pub mod history;
 pub mod identifier;
 pub mod inventory;
 pub mod json;

@@ -6,10 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{centered, theme};
-use crate::app::keys::{Context, bindings};
+use crate::app::State;
+use crate::app::keys::Context;
 
 /// Draws the help and returns its line count and the rows it had room for.
-pub fn render(frame: &mut Frame, area: Rect, scroll: u16) -> (u16, u16) {
+pub fn render(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> (u16, u16) {
     let mut lines = Vec::new();
     for context in Context::ALL {
         if !lines.is_empty() {
@@ -18,7 +19,7 @@ pub fn render(frame: &mut Frame, area: Rect, scroll: u16) -> (u16, u16) {
         lines.push(Line::styled(context.title(), theme::title()));
         // Rows that say the same thing (the sort keys 1–7) are one line with all their keys.
         let mut rows: Vec<(String, &str)> = Vec::new();
-        for b in bindings(context) {
+        for b in state.keymap.bindings(context) {
             match rows.last_mut() {
                 Some((keys, what)) if *what == b.what => {
                     keys.push(' ');

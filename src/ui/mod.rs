@@ -2,6 +2,7 @@
 
 mod activity;
 mod command;
+mod complete;
 mod detail;
 mod dialog;
 mod help;
@@ -19,7 +20,6 @@ use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::keys;
 use crate::app::{AccountStatus, Area, Phase, Rows, Screen, State, StatusLevel, Viewport};
 use crate::model::text::printable;
 
@@ -72,9 +72,13 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
         None => render_keybar(frame, bar, state),
     }
     let (help_lines, help_rows) = match state.help {
-        Some(scroll) => help::render(frame, frame.area(), scroll),
+        Some(scroll) => help::render(frame, frame.area(), state, scroll),
         None => (0, 0),
     };
+    if state.theme == crate::app::Theme::Light {
+        theme::lighten(frame.buffer_mut());
+    }
+    // Last, whatever the theme: with NO_COLOR set, not one colour escape goes out.
     if state.no_color {
         theme::strip_colours(frame.buffer_mut());
     }
@@ -283,7 +287,7 @@ fn render_keybar(frame: &mut Frame, area: Rect, state: &State) {
     let items = if state.help.is_some() {
         Vec::new()
     } else {
-        keys::bar(state.key_context())
+        state.keymap.bar(state.key_context())
     };
     // What does not fit is left off from the end (`?` comes first and lists everything).
     let width = usize::from(area.width);

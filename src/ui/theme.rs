@@ -36,6 +36,34 @@ pub fn error() -> Style {
     Style::new().fg(ERROR)
 }
 
+/// The light theme: the views draw in the dark theme's colours, and each is swapped for one
+/// that reads on a light background (white text turns black, yellow and cyan turn darker),
+/// so the two themes cannot differ in what they mark, only in how.
+pub fn lighten(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        let marked = cell.bg != Color::Reset;
+        cell.fg = light(cell.fg);
+        cell.bg = light(cell.bg);
+        // Black on a bright badge stays readable when the badge turns dark.
+        if marked && cell.fg == Color::Black {
+            cell.fg = Color::White;
+        }
+    }
+}
+
+/// A dark theme's colour as the light theme draws it.
+pub fn light(color: Color) -> Color {
+    match color {
+        Color::Cyan | Color::LightBlue | Color::LightCyan => Color::Blue,
+        Color::White | Color::Gray => Color::Black,
+        Color::Yellow | Color::LightYellow => Color::Indexed(130),
+        Color::Green | Color::LightGreen => Color::Indexed(28),
+        Color::Magenta | Color::LightMagenta => Color::Indexed(90),
+        Color::LightRed => Color::Red,
+        other => other,
+    }
+}
+
 /// `NO_COLOR`: every colour goes, and what a background marked (keys, badges) is shown
 /// reversed instead, so it still stands out without a colour escape.
 pub fn strip_colours(buf: &mut ratatui::buffer::Buffer) {

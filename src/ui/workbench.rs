@@ -51,6 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) -> Pane {
     let end = render_input(frame, input, state, wb);
     render_editor(frame, editor, wb);
     render_sweep(frame, sweep, sweep_text);
+    super::complete::render(frame, area, editor, wb);
     if let Some(p) = &wb.prompt {
         render_prompt(frame, area, wb, p);
     }

@@ -158,6 +158,11 @@ pub enum Action {
     EraseText,
     DeleteChar,
     Complete,
+    /// The previous completion candidate.
+    CompletePrevious,
+    /// The editor's history of the field's expressions.
+    HistoryPrevious,
+    HistoryNext,
     PreviewTags,
     // The workbench.
     Edit,

@@ -3,6 +3,7 @@
 use super::{Action, BINDINGS, Context};
 use crate::app::Key;
 
+#[derive(Debug, Clone)]
 pub struct Binding {
     pub context: Context,
     pub keys: Vec<Key>,
@@ -63,8 +64,12 @@ pub fn key_name(key: Key) -> String {
 
 /// The action `key` has in `context`, falling back to the global keys outside text boxes.
 pub fn action(context: Context, key: Key) -> Option<Action> {
+    action_in(&BINDINGS, context, key)
+}
+
+pub(super) fn action_in(table: &[Binding], context: Context, key: Key) -> Option<Action> {
     let find = |ctx: Context| {
-        BINDINGS
+        table
             .iter()
             .filter(|b| b.context == ctx)
             .find(|b| b.keys.contains(&key))
@@ -103,6 +108,11 @@ pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
 /// What the key bar shows in `context`: the global keys it does not rebind, then its own.
 /// Rows that say the same thing show their first and last key (`1-7`).
 pub fn bar(context: Context) -> Vec<(String, &'static str)> {
+    bar_in(&BINDINGS, context)
+}
+
+pub(super) fn bar_in(table: &[Binding], context: Context) -> Vec<(String, &'static str)> {
+    let bindings = |ctx: Context| table.iter().filter(move |b| b.context == ctx);
     let own: Vec<&Binding> = bindings(context).collect();
     let rebound = |b: &Binding| {
         b.keys

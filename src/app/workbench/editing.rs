@@ -52,6 +52,7 @@ impl Workbench {
 /// Enter on a row: the editor opens on its expression.
 pub(super) fn start(wb: &mut Workbench) -> Effect {
     wb.editing = true;
+    wb.assist.reset();
     let text = wb.focused_expr();
     wb.edit_start = Some(text.clone());
     Effect::EditField {
@@ -63,6 +64,7 @@ pub(super) fn start(wb: &mut Workbench) -> Effect {
 /// Esc in the editor: done, unless the expression changed; then it asks whether to keep it.
 pub(super) fn stop(wb: &mut Workbench) {
     wb.editing = false;
+    wb.assist.reset();
     if wb
         .edit_start
         .as_ref()
@@ -81,8 +83,8 @@ pub(super) fn on_revert_prompt(state: &mut State, action: Option<Action>) -> Vec
     };
     match action {
         Some(Action::Yes) => {
-            wb.edit_start = None;
-            vec![]
+            let before = wb.edit_start.take();
+            vec![super::assist::remember(wb, before)]
         }
         Some(Action::Revert) => {
             let original = wb.edit_start.take().unwrap_or_default();

@@ -2,6 +2,7 @@
 //! on the highlighted repository as you type, and a sweep over every repository of every
 //! mapping in the file.
 
+mod assist;
 mod editing;
 mod mappings;
 mod saving;
@@ -20,6 +21,7 @@ use crate::mapping::eval::{self, Collision, EntityOutcome, Semantics, Shape, Swe
 use crate::mapping::file::{FieldName, Mapping, MappingFile, Origin};
 use crate::mapping::protocol::CompileIssue;
 use crate::mapping::protocol::{Evaluated, WorkerError};
+pub use assist::{Assist, Completion};
 use mappings::carry_columns;
 pub use mappings::{Other, SweepColumn};
 pub use saving::save_path;
@@ -105,6 +107,8 @@ pub struct Workbench {
     pub inputs: Option<Arc<Vec<Value>>>,
     /// Bumped when the inputs change (repositories, shape), so the worker reloads them.
     pub inputs_version: u64,
+    /// Completion and history in the editor.
+    pub assist: Assist,
 }
 
 /// Where the shipped mapping is saved the first time.
@@ -166,6 +170,7 @@ impl Workbench {
             swept: vec![None; n],
             inputs: None,
             inputs_version: 0,
+            assist: Assist::default(),
         }
     }
 
@@ -245,13 +250,16 @@ impl State {
 
 /// `m`: opens the workbench on a mapping file the event loop has loaded.
 pub(super) fn open(state: &mut State, file: MappingFile, path: Option<PathBuf>) -> Vec<Effect> {
-    let wb = match state.workbench.take() {
-        Some(wb) => wb,
-        None => Workbench::new(file, path),
+    let (wb, mut effects) = match state.workbench.take() {
+        Some(wb) => (wb, vec![]),
+        None => (
+            Workbench::new(file, path.clone()),
+            vec![Effect::LoadHistory { mapping: path }],
+        ),
     };
     state.workbench = Some(wb);
     state.screen = Screen::Workbench;
-    let mut effects = preview(state);
+    effects.extend(preview(state));
     effects.extend(sweep(state));
     effects
 }
@@ -465,6 +473,7 @@ pub(super) fn edited(state: &mut State, text: String, cursor: (usize, usize)) ->
         return vec![];
     };
     wb.cursor = cursor;
+    wb.assist.edited(&text);
     if wb.focused_expr() == text {
         return vec![];
     }
@@ -486,11 +495,15 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         return on_prompt(state, prompt, key, action);
     }
     if wb.editing {
-        // The event loop feeds text keys to the editor; only leaving comes here.
-        if action == Some(Action::Back) {
-            editing::stop(wb);
-        }
-        return vec![];
+        // The event loop feeds text keys to the editor; the table's editor keys come here.
+        return match action {
+            Some(Action::Back) => {
+                editing::stop(wb);
+                vec![]
+            }
+            Some(a) => assist::on_action(state, a),
+            None => vec![],
+        };
     }
     let last = wb.last_row();
     let Some(action) = action else {

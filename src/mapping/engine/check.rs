@@ -111,7 +111,7 @@ const JQ18_FORMATS: &[&str] = &[
     "@text", "@json", "@html", "@uri", "@urid", "@csv", "@tsv", "@sh", "@base64", "@base64d",
 ];
 
-fn formats(dialect: Dialect) -> &'static [&'static str] {
+pub(super) fn formats(dialect: Dialect) -> &'static [&'static str] {
     match dialect {
         Dialect::Jq16 => JQ16_FORMATS,
         Dialect::Jq18 => JQ18_FORMATS,
