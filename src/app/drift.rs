@@ -112,7 +112,7 @@ pub(super) fn checked(
                 ),
             };
             status(state, StatusLevel::Info, text);
-            state.refresh_view();
+            state.resort();
         }
         Err(e) => status(
             state,

@@ -571,6 +571,17 @@ impl State {
         self.refilter();
     }
 
+    /// Sorts again and filters: the sort (or what it sorts by, such as drift) changed, the
+    /// rows did not, so what the filter searches stays as it was.
+    pub(super) fn resort(&mut self) {
+        if self.haystacks.len() != self.repos.len() {
+            return self.refresh_view();
+        }
+        self.order = super::view::sorted(self);
+        self.view_filter = None;
+        self.refilter();
+    }
+
     /// Filters the sorted rows again, keeping the cursor on the same repository: one pass,
     /// no sort, so each key typed in the filter box costs little however long the list. A
     /// filter that narrows the last one (a letter added) looks only at the rows shown.

@@ -472,7 +472,7 @@ pub(super) fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::SortReverse => {
             state.sort.descending = !state.sort.descending;
-            state.refresh_view();
+            state.resort();
         }
         Action::SortBy(i) => {
             if let Some(&column) = Column::ALL.get(i) {
@@ -528,7 +528,7 @@ fn set_sort(state: &mut State, column: Column, toggle: bool) {
         state.sort.column = column;
         state.sort.descending = false;
     }
-    state.refresh_view();
+    state.resort();
 }
 
 fn open_detail(state: &mut State) -> Vec<Effect> {

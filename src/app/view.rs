@@ -23,13 +23,24 @@ pub(super) fn sorted(state: &State) -> Vec<usize> {
     } else {
         Vec::new()
     };
+    let other_tags: Vec<usize> = if sort.column == Column::OtherTags {
+        repos
+            .iter()
+            .map(|r| tags::other_count(r.tag_list(), prefix))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Looked up once per row: a map lookup in every comparison cost most of a sort.
+    let accounts: Vec<&str> = repos.iter().map(|r| state.account_of(r)).collect();
     let mut order: Vec<usize> = (0..repos.len()).collect();
     // Unstable is enough: the name, region and account leave no two rows equal.
     order.sort_unstable_by(|&a, &b| {
         let (ra, rb) = (&repos[a], &repos[b]);
         let ord = match sort.column {
             Column::Services => services[a].cmp(&services[b]),
-            Column::Account => state.account_of(ra).cmp(state.account_of(rb)),
+            Column::OtherTags => other_tags[a].cmp(&other_tags[b]),
+            Column::Account => accounts[a].cmp(accounts[b]),
             Column::Drift => {
                 // Most urgent first; rows not compared after every state.
                 let key = |r: &Repository| {
@@ -43,7 +54,7 @@ pub(super) fn sorted(state: &State) -> Vec<usize> {
         let ord = if sort.descending { ord.reverse() } else { ord };
         ord.then_with(|| ra.name.cmp(&rb.name))
             .then_with(|| ra.region.cmp(&rb.region))
-            .then_with(|| state.account_of(ra).cmp(state.account_of(rb)))
+            .then_with(|| accounts[a].cmp(accounts[b]))
     });
     order
 }
