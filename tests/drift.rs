@@ -133,3 +133,21 @@ async fn each_kind_of_drift_is_told_apart_after_a_real_push() {
     let (code, out, _) = run(&port, &env, &synced, &["tag", "drift", "--exit-code"]).await;
     assert_eq!(code, 0, "nothing drifts: {out}");
 }
+
+/// A Port without the `service` blueprint: every tag names a service Port does not have, and
+/// the command says so rather than failing on the search's 404.
+#[tokio::test]
+async fn without_a_service_blueprint_every_tag_names_no_such_service() {
+    let port = FakePort::start().await;
+    port.state().blueprints.insert(
+        DEFAULT_BLUEPRINT.into(),
+        blueprint::guide_blueprint(DEFAULT_BLUEPRINT),
+    );
+    let env = Env::new();
+    let repos = json!([repo("orders/api", &["port-orders"])]);
+    let (code, out, err) = run(&port, &env, &repos, &["tag", "drift"]).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).expect(&out);
+    assert_eq!(rows[0]["state"], "no_such_service", "{out}");
+    assert_eq!(rows[0]["missing_services"], json!(["orders"]));
+}

@@ -88,11 +88,13 @@ pub async fn check(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let services: BTreeSet<String> = catalog
-        .search_identifiers(SERVICE_TARGET, &named)
-        .await?
-        .into_iter()
-        .collect();
+    // Without a `service` blueprint no tag names a service Port has.
+    let services: BTreeSet<String> = match catalog.search_identifiers(SERVICE_TARGET, &named).await
+    {
+        Ok(found) => found.into_iter().collect(),
+        Err(PortError::NotFound { .. }) => BTreeSet::new(),
+        Err(e) => return Err(e.into()),
+    };
     for repo in tagged {
         let side = match sides.get(&repo.arn) {
             Some(Ok(identifier)) => PortSide::Entity {
