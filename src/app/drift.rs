@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Effect;
-use super::state::{State, Status, StatusLevel};
+use super::state::{State, StatusLevel, status};
 use crate::model::drift::Comparison;
 use crate::model::tags;
 
@@ -31,13 +31,6 @@ impl DriftView {
     pub fn drifts(&self, arn: &str) -> bool {
         self.of(arn).is_some_and(|c| c.state.drifts())
     }
-}
-
-fn status(state: &mut State, level: StatusLevel, text: impl Into<String>) {
-    state.status = Some(Status {
-        level,
-        text: text.into(),
-    });
 }
 
 /// `D`: asks for a comparison of the tagged repositories, with the workbench's mapping when it

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::keys::Action;
-use super::state::{Screen, State, Status, StatusLevel};
+use super::state::{Screen, State, Status, StatusLevel, status};
 use super::{Effect, Key};
 use crate::model::blueprint::Step;
 pub use crate::model::push::Finished;
@@ -108,13 +108,6 @@ impl PushScreen {
             _ => self.plan().map_or(0, |p| p.entries.len()),
         }
     }
-}
-
-fn status(state: &mut State, level: StatusLevel, text: impl Into<String>) {
-    state.status = Some(Status {
-        level,
-        text: text.into(),
-    });
 }
 
 fn refuse_read_only(state: &mut State) {

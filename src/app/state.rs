@@ -234,6 +234,14 @@ pub struct Status {
     pub text: String,
 }
 
+/// Sets the status line: it belongs to the action that set it until the next one.
+pub(super) fn status(state: &mut State, level: StatusLevel, text: impl Into<String>) {
+    state.status = Some(Status {
+        level,
+        text: text.into(),
+    });
+}
+
 /// Rows whose tags, and whose policies, have arrived.
 #[derive(Debug, Clone, Copy, Default)]
 struct Progress {

@@ -5,17 +5,10 @@
 use std::path::PathBuf;
 
 use super::Effect;
-use super::state::{State, Status, StatusLevel};
+use super::state::{State, StatusLevel, status};
 use super::tagging::{Dialog, Preview};
 use crate::model::tag_rules::{Change, PlanItem};
 use crate::model::tag_undo::{self, Written};
-
-fn status(state: &mut State, level: StatusLevel, text: impl Into<String>) {
-    state.status = Some(Status {
-        level,
-        text: text.into(),
-    });
-}
 
 pub(super) fn start(state: &mut State) -> Vec<Effect> {
     if state.read_only {
