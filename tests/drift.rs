@@ -10,26 +10,6 @@ use fake_port::{CLIENT_ID, CLIENT_SECRET, FakePort};
 use serde_json::{Value, json};
 use support::{Env, stderr, stdout};
 
-async fn ready_port() -> FakePort {
-    let port = FakePort::start().await;
-    {
-        let mut st = port.state();
-        st.blueprints.insert(
-            DEFAULT_BLUEPRINT.into(),
-            blueprint::guide_blueprint(DEFAULT_BLUEPRINT),
-        );
-        for (id, title) in [("service", "Service"), ("region", "Region")] {
-            st.blueprints
-                .insert(id.into(), blueprint::target_blueprint(id, title));
-        }
-        for s in ["orders", "payments", "search"] {
-            st.add_entity("service", s);
-        }
-        st.add_entity("region", "eu-west-1");
-    }
-    port
-}
-
 /// A repository as `ecr-port list --output json` prints it, with these tag keys.
 fn repo(name: &str, keys: &[&str]) -> Value {
     json!({
@@ -62,7 +42,7 @@ async fn run(port: &FakePort, env: &Env, repos: &Value, args: &[&str]) -> (i32, 
 
 #[tokio::test]
 async fn each_kind_of_drift_is_told_apart_after_a_real_push() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let env = Env::new();
     let pushed = json!([
         repo("orders/api", &["port-orders"]),

@@ -13,32 +13,9 @@ use ecr_port::port::blueprint::{self, Blueprint, DEFAULT_BLUEPRINT};
 use ecr_port::port::journal::{self, Line, Outcome};
 use ecr_port::port::push::{self, Draft, Push};
 use ecr_port::port::{ClientOptions, Credentials, PortClient, Secret};
-use fake_port::{CLIENT_ID, CLIENT_SECRET, FakePort, Fault};
+use fake_port::{CLIENT_ID, CLIENT_SECRET, FakePort, Fault, SERVICES};
 use serde_json::{Value, json};
 use support::{Env, stderr, stdout};
-
-const SERVICES: [&str; 3] = ["orders", "payments", "search"];
-
-/// A fake Port with the guide's blueprints and a few services and regions.
-async fn ready_port() -> FakePort {
-    let port = FakePort::start().await;
-    {
-        let mut st = port.state();
-        st.blueprints.insert(
-            DEFAULT_BLUEPRINT.into(),
-            blueprint::guide_blueprint(DEFAULT_BLUEPRINT),
-        );
-        for (id, title) in [("service", "Service"), ("region", "Region")] {
-            st.blueprints
-                .insert(id.into(), blueprint::target_blueprint(id, title));
-        }
-        for s in SERVICES {
-            st.add_entity("service", s);
-        }
-        st.add_entity("region", "eu-west-1");
-    }
-    port
-}
 
 /// `n` repositories as `ecr-port list --output json` prints them; `unknown` of them are
 /// tagged with a service Port does not have.
@@ -137,7 +114,7 @@ fn journal_of(run: &Run) -> Vec<Line> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_rides_out_429_5xx_slow_answers_and_a_dropped_connection() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     {
         let mut st = port.state();
         let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
@@ -201,7 +178,7 @@ async fn push_rides_out_429_5xx_slow_answers_and_a_dropped_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dangling_services_are_refused_and_named_unless_port_may_create_them() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let run = push_binary(&port, repos_json(10, 3), &["--yes"], None).await;
     assert_eq!(run.code, 1, "refused entities fail the run: {}", run.stderr);
     for i in 0..3 {
@@ -256,7 +233,7 @@ async fn dangling_services_are_refused_and_named_unless_port_may_create_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_prints_the_exact_requests_and_writes_nothing() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let run = push_binary(&port, repos_json(25, 0), &["--dry-run"], None).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -278,7 +255,7 @@ async fn dry_run_prints_the_exact_requests_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_or_yes_nothing_is_sent() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let run = push_binary(&port, repos_json(3, 0), &[], None).await;
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("pass --yes"), "{}", run.stderr);
@@ -371,7 +348,7 @@ fn drafts(n: usize) -> Vec<Draft> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_network_dying_mid_push_loses_nothing_and_the_journal_resumes() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let catalog = client(&port);
     let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
     let bp = Blueprint::from_json(&bp).unwrap();
@@ -424,7 +401,7 @@ async fn a_network_dying_mid_push_loses_nothing_and_the_journal_resumes() {
 /// them again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_batch_is_unknown_until_read_back_and_is_not_resent() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let catalog = client(&port);
     let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
     let bp = Blueprint::from_json(&bp).unwrap();
@@ -484,7 +461,7 @@ async fn an_unanswered_batch_is_unknown_until_read_back_and_is_not_resent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_entity_errors_of_a_207_fail_alone_and_retry_sends_only_them() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let catalog = client(&port);
     let bp = catalog.blueprint(DEFAULT_BLUEPRINT).await.unwrap().unwrap();
     let bp = Blueprint::from_json(&bp).unwrap();
@@ -531,7 +508,7 @@ async fn per_entity_errors_of_a_207_fail_alone_and_retry_sends_only_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_mid_push_is_refreshed() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     port.state().token_uses = Some(4);
     let run = push_binary(&port, repos_json(100, 0), &["--yes", "-o", "json"], None).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -546,7 +523,7 @@ async fn an_expired_token_mid_push_is_refreshed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumed_push_through_the_binary_sends_only_what_was_left() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     // A first run whose two bulk requests are both rejected.
     {
         let mut st = port.state();
@@ -624,7 +601,7 @@ async fn a_resumed_push_through_the_binary_sends_only_what_was_left() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_demo_journal_is_never_resumed_against_a_real_port() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let env = Env::new();
     let journals = env.path("state").join("pushes");
     let mut j = journal::Journal::create(&journals, "20261127T000000Z").unwrap();
@@ -668,7 +645,7 @@ async fn a_demo_journal_is_never_resumed_against_a_real_port() {
 async fn login_checks_the_credentials_and_keeps_them_private() {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let env = Env::new();
     let settings = env.path("settings.json");
     let login = |secret: &'static str| {
@@ -776,7 +753,7 @@ async fn sigterm_and_sighup_stop_a_push_like_ctrl_c() {
 
 async fn a_signal_stops_after_the_batch_in_flight_and_the_rest_resumes(signal: i32) {
     use std::io::BufRead;
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
     // The first batch's answer waits until the push has said it is stopping.
     let gate = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -891,7 +868,7 @@ async fn the_headless_demo_sets_up_pushes_and_diffs_without_an_account() {
 /// ecr-port does not know (`Extra`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn render_dry_run_and_push_send_the_same_entities() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     port.state().blueprints.get_mut(DEFAULT_BLUEPRINT).unwrap()["schema"]["properties"]["extra"] =
         json!({"type": "string", "title": "Extra"});
     let mut repos = repos_json(3, 0);
@@ -975,7 +952,7 @@ async fn render_dry_run_and_push_send_the_same_entities() {
 /// anything, naming the first one's process and journal; each entity is written once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
     // The first push's batch is answered only once the second has been refused.
     let gate = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -1026,7 +1003,7 @@ async fn a_second_push_to_the_same_target_refuses_while_the_first_sends() {
 /// `--blueprint` aims at it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mapping_of_every_ecr_resource_is_pushed_and_labelled() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     port.state()
         .blueprints
         .insert("ecr_image".into(), blueprint::guide_blueprint("ecr_image"));
@@ -1184,7 +1161,7 @@ async fn read_only_sends_nothing_that_writes_to_port() {
     let by_profile = ["--profile", "prod", "--config", settings.as_str()];
     for refusal in [&["--read-only"][..], &by_profile[..]] {
         // A catalog the push would create entities in, and one that lacks the blueprint.
-        let port = ready_port().await;
+        let port = FakePort::ready().await;
         let mut args = vec!["--yes"];
         args.extend(refusal);
         let run = push_binary(&port, repos_json(3, 0), &args, Some(Env::new())).await;
@@ -1276,7 +1253,7 @@ fn failed(status: u16) -> Option<Outcome> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bare_resume_passes_over_4xx_journals_and_never_crosses_targets() {
     use ecr_port::port::Catalog;
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let here = client(&port).describe();
     let env = Env::new();
     journal_with(
@@ -1334,7 +1311,7 @@ async fn a_bare_resume_passes_over_4xx_journals_and_never_crosses_targets() {
 /// never answered, so the resume upserts it again (an update, not a second entity).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_killed_mid_batch_resumes_sending_each_entity_exactly_once() {
-    let port = ready_port().await;
+    let port = FakePort::ready().await;
     let bulk = "POST /v1/blueprints/ecr_repository/entities/bulk";
     {
         let mut st = port.state();

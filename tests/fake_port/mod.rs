@@ -15,6 +15,9 @@ use tokio::task::JoinHandle;
 pub const CLIENT_ID: &str = "fake-client-id";
 pub const CLIENT_SECRET: &str = "fake-SECRET-value-42";
 
+/// The services `FakePort::ready` holds.
+pub const SERVICES: [&str; 3] = ["orders", "payments", "search"];
+
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
@@ -179,6 +182,29 @@ impl FakePort {
             }
         });
         FakePort { addr, state, task }
+    }
+
+    /// A fake Port with the guide's blueprints, the services in [`SERVICES`] and one region.
+    pub async fn ready() -> FakePort {
+        let port = FakePort::start().await;
+        {
+            let mut st = port.state();
+            st.blueprints.insert(
+                "ecr_repository".into(),
+                ecr_port::port::blueprint::guide_blueprint("ecr_repository"),
+            );
+            for (id, title) in [("service", "Service"), ("region", "Region")] {
+                st.blueprints.insert(
+                    id.into(),
+                    ecr_port::port::blueprint::target_blueprint(id, title),
+                );
+            }
+            for s in SERVICES {
+                st.add_entity("service", s);
+            }
+            st.add_entity("region", "eu-west-1");
+        }
+        port
     }
 
     pub fn url(&self) -> String {
