@@ -449,6 +449,7 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         | Effect::Sweep { .. }
         | Effect::SaveMapping { .. } => perform_workbench(effect, rt, ctx),
         Effect::SetEditorText { .. }
+        | Effect::EditInPlace(_)
         | Effect::LoadHistory { .. }
         | Effect::RecordHistory { .. } => assist::perform(effect, rt, ctx),
         Effect::PreparePush { .. } => port::prepare_push(effect, rt, ctx),
@@ -739,28 +740,17 @@ fn editor_key(rt: &mut Runtime, state: &State, key: KeyEvent) -> Option<Msg> {
         return None;
     }
     let area = rt.editor.as_mut()?;
-    // One meaning per key in every text box: Ctrl-u erases (to the line's start here), as in
-    // the filter and the name boxes; undo and redo are Ctrl-z and Ctrl-y (or Ctrl-r).
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('u') if ctrl => {
-            area.delete_line_by_head();
-        }
-        KeyCode::Char('z') if ctrl => {
-            area.undo();
-        }
-        KeyCode::Char('y' | 'r') if ctrl => {
-            area.redo();
-        }
-        _ => {
-            area.input(key);
-        }
-    }
+    area.input(key);
+    Some(edited(area))
+}
+
+/// What the editor holds now, for `update`.
+fn edited(area: &TextArea<'_>) -> Msg {
     let cursor = area.cursor();
-    Some(Msg::Edited {
+    Msg::Edited {
         text: area.lines().join("\n"),
         cursor: (cursor.0, cursor.1),
-    })
+    }
 }
 
 fn spawn_preview_worker(

@@ -872,6 +872,114 @@ fn y_copies_the_arn_through_osc_52() {
     assert_cooked(&t, "after copying");
 }
 
+/// The clipboard texts the app sent as OSC 52 (`ESC ] 52 ; c ; base64 BEL|ST`), decoded.
+fn osc52_payloads(bytes: &[u8]) -> Vec<String> {
+    use base64::Engine;
+    let start = b"\x1b]52;c;";
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(start.len()).position(|w| w == start) {
+        rest = &rest[at + start.len()..];
+        let end = rest
+            .iter()
+            .position(|&b| b == 0x07 || b == 0x1b)
+            .unwrap_or(rest.len());
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(&rest[..end])
+            .expect("OSC 52 carries base64");
+        out.push(String::from_utf8(decoded).expect("UTF-8 text"));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// A new user's tour at 80×24 with the default keys: tag a repository, edit a field with
+/// completion (undo and redo it), copy the field's value, and quit. The copy is read from the
+/// very bytes the app wrote to the terminal, not from tmux's buffer.
+#[test]
+fn tour_at_80x24_tag_edit_with_completion_copy_and_quit() {
+    let t = Tmux::start("--demo", 80, 24);
+    let written = t.env.path("pane-output");
+    t.tmux(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        "0",
+        &format!("cat >> {}", written.display()),
+    ]);
+    t.wait_for("48 repositories");
+    // Tag auth-service (the second row) with a service.
+    t.keys(&["j", "t"]);
+    t.wait_for("Add a port-<service> tag");
+    t.text("billing");
+    t.keys(&["Enter"]);
+    let preview = t.wait_for("nothing is written until you press y");
+    assert!(preview.contains("+ port-billing=true"), "{preview}");
+    t.keys(&["y"]);
+    t.wait_for("│done ");
+    t.keys(&["Escape"]);
+    t.wait_until("auth-service tagged billing", |s| {
+        s.lines()
+            .any(|l| l.contains("auth-service") && l.contains("billing"))
+    });
+    // The write in the log, copied with its command.
+    t.keys(&["L"]);
+    t.wait_for("entry 1 of 1");
+    t.keys(&["y"]);
+    t.wait_for("copied the log entry for auth-service");
+    t.keys(&["Escape"]);
+    // The workbench, on the same repository: the identifier is the first field.
+    t.keys(&["m"]);
+    t.wait_for("48/48");
+    t.keys(&["Enter", "Home", "C-k"]);
+    t.text(".Repo");
+    t.keys(&["Tab"]);
+    let completing = t.wait_for(" · Tab next");
+    assert!(completing.contains("│.RepositoryName"), "{completing}");
+    let identifier_is = |value: &'static str| {
+        move |s: &str| {
+            s.lines()
+                .any(|l| l.contains("identifier") && l.contains(value))
+        }
+    };
+    t.wait_until(
+        "the completed path's value",
+        identifier_is("\"auth-service\""),
+    );
+    // Undo and redo are the table's editor keys: back to what was typed, then forward.
+    t.keys(&["C-z"]);
+    t.wait_until("the completion undone", |s| {
+        s.contains("│.Repo ") && !s.contains("│.RepositoryName")
+    });
+    t.keys(&["C-y"]);
+    t.wait_for("│.RepositoryName");
+    t.wait_until("the value back", identifier_is("\"auth-service\""));
+    t.keys(&["Escape"]);
+    t.wait_for("keep the edit?");
+    t.keys(&["y"]);
+    t.wait_until("the editor closed", |s| s.contains("Enter edit"));
+    // Copy the value; the app writes the OSC 52 sequence itself.
+    t.keys(&["y"]);
+    t.wait_for("copied the value of identifier");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let copied = loop {
+        let payloads = osc52_payloads(&std::fs::read(&written).unwrap_or_default());
+        if payloads.len() >= 2 || Instant::now() > deadline {
+            break payloads;
+        }
+        sleep(Duration::from_millis(50));
+    };
+    assert_eq!(copied.len(), 2, "two OSC 52 sequences written: {copied:?}");
+    assert!(
+        copied[0].starts_with("auth-service (eu-west-1)  + port-billing=true"),
+        "{copied:?}"
+    );
+    assert_eq!(copied[1], "auth-service", "the field's value, as text");
+    t.keys(&["Q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    assert_cooked(&t, "after the tour");
+}
+
 #[test]
 fn the_workbench_editor_completes_a_path_with_the_vim_keymap_and_remembers_it() {
     let dir = tempfile::tempdir().unwrap();

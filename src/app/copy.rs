@@ -41,13 +41,7 @@ fn what(state: &State, action: Action) -> Result<(String, String), String> {
             Ok((json, format!("the exporter JSON record of {}", repo.name)))
         }
         Screen::Activity { .. } => {
-            let top = state.viewport.map_or(0, |v| v.activity_top);
-            let entry = state
-                .activity
-                .iter()
-                .rev()
-                .nth(top)
-                .ok_or("the activity log is empty")?;
+            let entry = super::log::selected(state).ok_or("the activity log is empty")?;
             let mut text = format!("{}  {}", entry.target, entry.action);
             if let Err(e) = &entry.outcome {
                 text.push_str(&format!("\n{e}"));
@@ -145,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn the_log_copies_the_marked_entry_with_its_command() {
+    fn the_log_copies_the_entry_under_the_cursor_with_its_command() {
         let mut s = loaded(3, 10);
         for (i, target) in ["a (eu-west-1)", "b (eu-west-1)"].iter().enumerate() {
             s.activity.push(crate::model::activity::Activity {
@@ -156,10 +150,7 @@ mod tests {
                 command: Some(format!("aws ecr tag-resource --n {i}")),
             });
         }
-        keys(&mut s, &[Key::Char('L')]);
-        let mut v = s.viewport.unwrap();
-        v.activity_top = 1;
-        update(&mut s, Msg::Viewport(v));
+        keys(&mut s, &[Key::Char('L'), Key::Char('j')]);
         let fx = keys(&mut s, &[Key::Char('y')]);
         assert_eq!(
             fx,

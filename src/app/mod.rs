@@ -7,6 +7,7 @@ pub mod drift;
 #[cfg(test)]
 mod fixtures;
 pub mod keys;
+pub mod log;
 pub mod mouse;
 pub mod push;
 pub mod review;
@@ -135,6 +136,14 @@ pub struct SavedFile {
     pub backup: Option<PathBuf>,
 }
 
+/// What `Effect::EditInPlace` does to the editor's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditorOp {
+    EraseToLineStart,
+    Undo,
+    Redo,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Connect,
@@ -159,6 +168,8 @@ pub enum Effect {
         key: String,
         text: String,
     },
+    /// Change the editor's text in place: its own undo, redo, or erasing to the line's start.
+    EditInPlace(EditorOp),
     /// Replace the editor's whole text (one undo step) and put the cursor at (line, column);
     /// the editor then reports it as `Msg::Edited`.
     SetEditorText {

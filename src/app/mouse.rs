@@ -3,7 +3,7 @@
 //! the binding table gives the context, so the wheel does what `j`/`k` do there.
 
 use super::keys::{self, Action, Context};
-use super::state::{Screen, State};
+use super::state::State;
 use super::{Effect, Msg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,12 +98,8 @@ fn click(state: &mut State, context: Context, mouse: Mouse) {
                 wb.focus = item;
             }
         }
-        Context::Activity => {
-            // A click brings the entry under it to the top, where `y` copies it.
-            let end = state.viewport.map_or(u16::MAX, |v| v.text_end());
-            if let Screen::Activity { scroll } = &mut state.screen {
-                *scroll = u16::try_from(item).unwrap_or(u16::MAX).min(end);
-            }
+        Context::Activity if item < state.activity.len() => {
+            super::log::put_cursor(state, item);
         }
         _ => {}
     }
@@ -181,11 +177,29 @@ mod tests {
     }
 
     #[test]
-    fn a_click_in_the_log_brings_its_line_to_the_top() {
+    fn a_click_in_the_log_puts_the_cursor_on_its_entry() {
         let mut s = loaded(3, 10);
+        s.activity = (0..6)
+            .map(|n| crate::model::activity::Activity {
+                at: n,
+                target: format!("r{n} (eu-west-1)"),
+                action: "add port-x=true".into(),
+                outcome: Ok(()),
+                command: None,
+            })
+            .collect();
         keys(&mut s, &[Key::Char('L')]);
         drawn(&mut s, 0);
         update(&mut s, at(MouseKind::Click, 10, 8));
-        assert!(matches!(s.screen, Screen::Activity { scroll: 3 }));
+        assert!(matches!(
+            s.screen,
+            crate::app::Screen::Activity { cursor: 3, .. }
+        ));
+        // Below the last entry: nothing moves.
+        update(&mut s, at(MouseKind::Click, 10, 14));
+        assert!(matches!(
+            s.screen,
+            crate::app::Screen::Activity { cursor: 3, .. }
+        ));
     }
 }

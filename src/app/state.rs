@@ -136,8 +136,15 @@ pub struct AccountStatus<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     List,
-    Detail { arn: String, scroll: u16 },
-    Activity { scroll: u16 },
+    Detail {
+        arn: String,
+        scroll: u16,
+    },
+    /// The activity log: the entry under the cursor (newest first) and the first one shown.
+    Activity {
+        cursor: usize,
+        offset: usize,
+    },
     Workbench,
     Push,
 }
@@ -164,8 +171,6 @@ pub struct Viewport {
     pub rows: Option<Rows>,
     /// The workbench's input pane: the wheel over it scrolls it.
     pub pane: Option<Area>,
-    /// The activity log's entry at the top of its pane (newest first): what `y` copies.
-    pub activity_top: usize,
 }
 
 /// A rectangle of the screen, in cells.
@@ -276,6 +281,8 @@ pub struct State {
     pub name_width: usize,
     /// Per row, what the filter looks in (`view::haystack`), built when the rows change.
     pub(super) haystacks: Vec<String>,
+    /// Each row's place in name, region, account order, for rows whose sort keys are equal.
+    pub(super) ties: Vec<u32>,
     progress: Progress,
     pub cursor: usize,
     /// The repository the cursor was on when `r` reloaded, until it is back or the user moves.
@@ -346,6 +353,7 @@ impl State {
             view_filter: None,
             name_width: 0,
             haystacks: Vec::new(),
+            ties: Vec::new(),
             progress: Progress::default(),
             cursor: 0,
             keep_cursor: None,
@@ -574,6 +582,7 @@ impl State {
     pub(super) fn refresh_view(&mut self) {
         self.count_progress();
         self.haystacks = self.repos.iter().map(super::view::haystack).collect();
+        self.ties = super::view::ties(self);
         self.order = super::view::sorted(self);
         self.view_filter = None;
         self.refilter();
@@ -582,7 +591,7 @@ impl State {
     /// Sorts again and filters: the sort (or what it sorts by, such as drift) changed, the
     /// rows did not, so what the filter searches stays as it was.
     pub(super) fn resort(&mut self) {
-        if self.haystacks.len() != self.repos.len() {
+        if self.haystacks.len() != self.repos.len() || self.ties.len() != self.repos.len() {
             return self.refresh_view();
         }
         self.order = super::view::sorted(self);

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::keys::Action;
-use super::state::{Screen, State, Status, StatusLevel};
+use super::state::{State, Status, StatusLevel};
 use super::{Effect, Key};
 use crate::model::activity::Activity;
 use crate::model::inventory::Applied;
@@ -152,7 +152,7 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
     };
     if action == Some(Action::ActivityLog) && next.is_none() {
         // `L` from the results: the log of what was just written.
-        state.screen = Screen::Activity { scroll: 0 };
+        super::log::open(state);
     }
     state.dialog = next;
     effects
@@ -350,26 +350,8 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
         outcome,
         command: applied.command,
     });
+    super::log::entry_added(state);
     state.refresh_view();
-}
-
-/// `L`: the activity log screen.
-pub(super) fn on_activity_action(state: &mut State, action: Option<Action>) -> Vec<Effect> {
-    let (page, end) = state
-        .viewport
-        .map_or((10, u16::MAX), |v| (v.text_rows, v.text_end()));
-    let Screen::Activity { scroll } = &mut state.screen else {
-        return vec![];
-    };
-    match action {
-        Some(Action::Back) => state.screen = Screen::List,
-        Some(Action::Quit) => return super::update::quit_unless_unsaved(state),
-        Some(Action::QuitWithoutSaving) => return super::update::quit(state),
-        Some(Action::Undo) => return super::undo::start(state),
-        Some(a) => *scroll = super::update::scrolled(*scroll, page, end, a).unwrap_or(*scroll),
-        None => {}
-    }
-    vec![]
 }
 
 /// Whether a change is a refusal, for colouring.

@@ -110,7 +110,7 @@ mod tests {
         let mut state = State::new("test", true, false);
         state.repos = vec![retagged.clone(), moved_on.clone()];
         state.connecting = false;
-        state.screen = crate::app::Screen::Activity { scroll: 0 };
+        crate::app::log::open(&mut state);
         assert_eq!(
             update(&mut state, Msg::Key(crate::app::Key::Char('u'))),
             [Effect::ReadUndoJournal]

@@ -333,7 +333,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
             effects
         }
         Screen::Detail { .. } => on_detail_action(state, action),
-        Screen::Activity { .. } => super::tagging::on_activity_action(state, action),
+        Screen::Activity { .. } => super::log::on_action(state, action),
         Screen::Workbench => super::workbench::on_key(state, key, action),
         Screen::Push => super::push::on_key(state, key, action),
     }
@@ -505,7 +505,7 @@ pub(super) fn on_list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Untag => super::tagging::open(state, true),
         Action::Suggest => return super::review::open(state),
         Action::CheckDrift => return super::drift::check(state),
-        Action::ActivityLog => state.screen = Screen::Activity { scroll: 0 },
+        Action::ActivityLog => super::log::open(state),
         Action::Push => return super::push::open(state),
         Action::Workbench => {
             if state.workbench.is_some() {

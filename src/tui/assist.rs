@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ratatui_textarea::CursorMove;
 
 use super::Runtime;
-use crate::app::{Effect, Msg};
+use crate::app::{EditorOp, Effect, Msg};
 use crate::model::history::History;
 use crate::ops::context::Context;
 
@@ -21,11 +21,18 @@ pub(super) fn perform(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             area.insert_str(&text);
             let at = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
             area.move_cursor(CursorMove::Jump(at(cursor.0), at(cursor.1)));
-            let cursor = area.cursor();
-            let _ = rt.msgs.send(Msg::Edited {
-                text: area.lines().join("\n"),
-                cursor: (cursor.0, cursor.1),
-            });
+            let _ = rt.msgs.send(super::edited(area));
+        }
+        Effect::EditInPlace(op) => {
+            let Some(area) = rt.editor.as_mut() else {
+                return;
+            };
+            match op {
+                EditorOp::EraseToLineStart => area.delete_line_by_head(),
+                EditorOp::Undo => area.undo(),
+                EditorOp::Redo => area.redo(),
+            };
+            let _ = rt.msgs.send(super::edited(area));
         }
         Effect::LoadHistory { mapping } => {
             let fields = read(&ctx.paths.history_file()).fields(&key(mapping.as_deref()));

@@ -39,20 +39,14 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
     render_subheader(frame, sub, state);
     let mut text_lines = 0;
     let mut rows = None;
-    let mut activity_top = 0;
     let mut pane = workbench::Pane::default();
     match &state.screen {
         Screen::List => rows = list::render(frame, body, state),
         Screen::Detail { arn, scroll } => {
             text_lines = detail::render(frame, body, state, arn, *scroll);
         }
-        Screen::Activity { scroll } => {
-            (text_lines, activity_top) = activity::render(frame, body, state, *scroll);
-            // A click on a line brings its entry to the top.
-            rows = Some(Rows {
-                area: area_of(ratatui::widgets::Block::bordered().inner(body)),
-                first: usize::from(*scroll),
-            });
+        Screen::Activity { cursor, offset } => {
+            rows = Some(activity::render(frame, body, state, *cursor, *offset));
         }
         Screen::Workbench => pane = workbench::render(frame, body, state),
         Screen::Push => rows = push::render(frame, body, state),
@@ -95,7 +89,6 @@ pub fn render(frame: &mut Frame, state: &State) -> Viewport {
         pane_end: pane.end,
         rows,
         pane: pane.area,
-        activity_top,
     }
 }
 

@@ -163,6 +163,9 @@ pub enum Action {
     /// The editor's history of the field's expressions.
     HistoryPrevious,
     HistoryNext,
+    /// The expression editor's own undo and redo.
+    UndoEdit,
+    RedoEdit,
     PreviewTags,
     // The workbench.
     Edit,

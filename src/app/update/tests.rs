@@ -80,6 +80,41 @@ fn sort_by_column_and_reverse() {
 }
 
 #[test]
+fn equal_keys_stay_in_name_then_region_order_either_way() {
+    let mut s = loaded(vec![
+        sample("b", "us-east-1", &[]),
+        sample("a", "us-east-1", &[]),
+        sample("b", "eu-west-1", &[]),
+        sample("c", "eu-west-1", &[("port-x", "true")]),
+    ]);
+    let rows = |s: &State| -> Vec<String> {
+        s.view
+            .iter()
+            .map(|&i| format!("{}@{}", s.repos[i].name, s.repos[i].region))
+            .collect()
+    };
+    assert_eq!(
+        rows(&s),
+        ["a@us-east-1", "b@eu-west-1", "b@us-east-1", "c@eu-west-1"]
+    );
+    keys(&mut s, &[Key::Char('1')]); // name, descending: regions still ascending
+    assert_eq!(
+        rows(&s),
+        ["c@eu-west-1", "b@eu-west-1", "b@us-east-1", "a@us-east-1"]
+    );
+    keys(&mut s, &[Key::Char('2'), Key::Char('2')]); // region, descending
+    assert_eq!(
+        rows(&s),
+        ["a@us-east-1", "b@us-east-1", "b@eu-west-1", "c@eu-west-1"]
+    );
+    keys(&mut s, &[Key::Char('3'), Key::Char('3')]); // services, descending
+    assert_eq!(
+        rows(&s),
+        ["c@eu-west-1", "a@us-east-1", "b@eu-west-1", "b@us-east-1"]
+    );
+}
+
+#[test]
 fn cursor_follows_its_row_when_rows_arrive() {
     let mut s = loaded(three());
     keys(&mut s, &[Key::Down]);

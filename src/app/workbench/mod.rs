@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::keys::Action;
 use super::state::{Screen, State, Status, StatusLevel};
-use super::{Effect, Key};
+use super::{EditorOp, Effect, Key};
 use crate::mapping::Plan;
 use crate::mapping::engine::Outcome;
 use crate::mapping::eval::{self, Collision, EntityOutcome, Semantics, Shape, Sweep};
@@ -501,6 +501,9 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
                 editing::stop(wb);
                 vec![]
             }
+            Some(Action::EraseText) => vec![Effect::EditInPlace(EditorOp::EraseToLineStart)],
+            Some(Action::UndoEdit) => vec![Effect::EditInPlace(EditorOp::Undo)],
+            Some(Action::RedoEdit) => vec![Effect::EditInPlace(EditorOp::Redo)],
             Some(a) => assist::on_action(state, a),
             None => vec![],
         };
