@@ -164,6 +164,8 @@ struct Runtime {
     editors: std::collections::HashMap<String, TextArea<'static>>,
     /// The key of the row `editor` belongs to.
     editor_key: String,
+    /// The editor's last completion or recall, undone and redone whole.
+    replaced: Option<assist::Replaced>,
     preview: Option<Latest<PreviewJob>>,
     sweep: Option<Latest<SweepJob>>,
     msgs: mpsc::UnboundedSender<Msg>,
@@ -236,6 +238,7 @@ async fn event_loop(
         editor: None,
         editors: std::collections::HashMap::new(),
         editor_key: String::new(),
+        replaced: None,
         preview: None,
         sweep: None,
         msgs: msg_tx,
@@ -674,6 +677,7 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             });
             rt.editor = Some(area);
             rt.editor_key = key;
+            rt.replaced = None;
         }
         Effect::Preview {
             generation,

@@ -341,7 +341,10 @@ async fn tagging_dialog_preview_results_and_activity() {
     insta::assert_snapshot!("activity_log", draw(&state));
     // The cursor on the older entry, at 80x24: its command is shown whole, wrapped.
     keys(&mut state, &[Key::Char('j')]);
-    insta::assert_snapshot!("activity_log_second_entry_80x24", draw_at(&mut state, 80, 24));
+    insta::assert_snapshot!(
+        "activity_log_second_entry_80x24",
+        draw_at(&mut state, 80, 24)
+    );
 }
 
 #[tokio::test]

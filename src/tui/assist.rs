@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ratatui_textarea::CursorMove;
+use ratatui_textarea::{CursorMove, TextArea};
 
 use super::Runtime;
 use crate::app::{EditorOp, Effect, Msg};
@@ -16,10 +16,7 @@ pub(super) fn perform(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             let Some(area) = rt.editor.as_mut() else {
                 return;
             };
-            // One undo step: Ctrl-z puts back what was there before.
-            area.select_all();
-            area.insert_str(&text);
-            let at = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+            rt.replaced = Some(replace(area, &text));
             area.move_cursor(CursorMove::Jump(at(cursor.0), at(cursor.1)));
             let _ = rt.msgs.send(super::edited(area));
         }
@@ -28,10 +25,12 @@ pub(super) fn perform(effect: Effect, rt: &mut Runtime, ctx: &Context) {
                 return;
             };
             match op {
-                EditorOp::EraseToLineStart => area.delete_line_by_head(),
-                EditorOp::Undo => area.undo(),
-                EditorOp::Redo => area.redo(),
-            };
+                EditorOp::EraseToLineStart => {
+                    area.delete_line_by_head();
+                }
+                EditorOp::Undo => step_back_or_forward(area, &mut rt.replaced, true),
+                EditorOp::Redo => step_back_or_forward(area, &mut rt.replaced, false),
+            }
             let _ = rt.msgs.send(super::edited(area));
         }
         Effect::LoadHistory { mapping } => {
@@ -54,6 +53,75 @@ pub(super) fn perform(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             }
         }
         _ => {}
+    }
+}
+
+fn at(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// A completion or a recalled expression the text area keeps as up to two undo steps (the
+/// old part deleted, the new one inserted), for one Ctrl-z or Ctrl-y to take together while
+/// the text is still what the replacement, or its undo, left.
+#[derive(Debug)]
+pub(super) struct Replaced {
+    text: String,
+    steps: usize,
+    undone: bool,
+}
+
+/// Puts `text` in the area by changing only what differs (a completion only inserts), and
+/// records how many undo steps that took.
+fn replace(area: &mut TextArea<'static>, text: &str) -> Replaced {
+    let old: Vec<char> = area.lines().join("\n").chars().collect();
+    let new: Vec<char> = text.chars().collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let before = &old[..prefix];
+    let row = before.iter().filter(|&&c| c == '\n').count();
+    let column = before.iter().rev().take_while(|&&c| c != '\n').count();
+    area.cancel_selection();
+    area.move_cursor(CursorMove::Jump(at(row), at(column)));
+    let mut steps = 0;
+    let removed = old.len() - prefix - suffix;
+    if removed > 0 && area.delete_str(removed) {
+        steps += 1;
+    }
+    let inserted: String = new[prefix..new.len() - suffix].iter().collect();
+    if !inserted.is_empty() && area.insert_str(&inserted) {
+        steps += 1;
+    }
+    Replaced {
+        text: area.lines().join("\n"),
+        steps,
+        undone: false,
+    }
+}
+
+/// Ctrl-z (`back`) or Ctrl-y: a replacement's steps are taken together.
+fn step_back_or_forward(area: &mut TextArea<'static>, replaced: &mut Option<Replaced>, back: bool) {
+    let now = area.lines().join("\n");
+    let whole = replaced
+        .as_mut()
+        .filter(|r| r.undone != back && r.text == now);
+    let steps = whole.as_ref().map_or(1, |r| r.steps.max(1));
+    for _ in 0..steps {
+        if back {
+            area.undo();
+        } else {
+            area.redo();
+        }
+    }
+    if let Some(r) = whole {
+        r.undone = back;
+        r.text = area.lines().join("\n");
     }
 }
 
@@ -83,5 +151,49 @@ fn key(mapping: Option<&Path>) -> String {
             .display()
             .to_string(),
         None => "(the shipped mapping)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(area: &TextArea<'_>) -> String {
+        area.lines().join("\n")
+    }
+
+    #[test]
+    fn a_completion_is_one_undo_step_and_a_replacement_is_undone_and_redone_whole() {
+        let mut area = TextArea::new(vec!["x | .Repo".into()]);
+        area.move_cursor(CursorMove::End);
+        // Tab: only the rest of the word goes in.
+        let first = replace(&mut area, "x | .RepositoryName");
+        assert_eq!(first.steps, 1);
+        // Tab again: the next candidate replaces the differing end, two steps in the area.
+        let mut replaced = Some(replace(&mut area, "x | .RepositoryUri"));
+        assert_eq!(replaced.as_ref().map(|r| r.steps), Some(2));
+        step_back_or_forward(&mut area, &mut replaced, true);
+        assert_eq!(
+            text(&area),
+            "x | .RepositoryName",
+            "one Ctrl-z, the whole candidate"
+        );
+        step_back_or_forward(&mut area, &mut replaced, false);
+        assert_eq!(
+            text(&area),
+            "x | .RepositoryUri",
+            "one Ctrl-y, the whole candidate"
+        );
+        // Across lines; a typed edit afterwards is undone on its own, then the replacement.
+        let mut replaced = Some(replace(&mut area, "a\nb | .Arn\nc"));
+        assert_eq!(text(&area), "a\nb | .Arn\nc");
+        area.insert_char('!');
+        step_back_or_forward(&mut area, &mut replaced, true);
+        assert_eq!(text(&area), "a\nb | .Arn\nc");
+        step_back_or_forward(&mut area, &mut replaced, true);
+        assert_eq!(text(&area), "x | .RepositoryUri");
+        // Then single steps again: the first completion's insert.
+        step_back_or_forward(&mut area, &mut replaced, true);
+        assert_eq!(text(&area), "x | .Repository");
     }
 }
