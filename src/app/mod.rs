@@ -10,6 +10,7 @@ pub mod keys;
 pub mod log;
 pub mod mouse;
 pub mod push;
+mod ranks;
 pub mod review;
 mod state;
 pub mod tagging;

@@ -281,8 +281,10 @@ pub struct State {
     pub name_width: usize,
     /// Per row, what the filter looks in (`view::haystack`), built when the rows change.
     pub(super) haystacks: Vec<String>,
-    /// Each row's place in name, region, account order, for rows whose sort keys are equal.
-    pub(super) ties: Vec<u32>,
+    /// Per row, its name's length in characters, for `name_width`.
+    name_widths: Vec<u16>,
+    /// The order of rows whose sort keys are equal, kept from the last refresh.
+    pub(super) ranks: super::ranks::Ranks,
     progress: Progress,
     pub cursor: usize,
     /// The repository the cursor was on when `r` reloaded, until it is back or the user moves.
@@ -353,7 +355,8 @@ impl State {
             view_filter: None,
             name_width: 0,
             haystacks: Vec::new(),
-            ties: Vec::new(),
+            name_widths: Vec::new(),
+            ranks: Default::default(),
             progress: Progress::default(),
             cursor: 0,
             keep_cursor: None,
@@ -582,7 +585,12 @@ impl State {
     pub(super) fn refresh_view(&mut self) {
         self.count_progress();
         self.haystacks = self.repos.iter().map(super::view::haystack).collect();
-        self.ties = super::view::ties(self);
+        self.name_widths = self
+            .repos
+            .iter()
+            .map(|r| u16::try_from(r.name.chars().count()).unwrap_or(u16::MAX))
+            .collect();
+        self.ranks = super::view::ranks(self);
         self.order = super::view::sorted(self);
         self.view_filter = None;
         self.refilter();
@@ -591,7 +599,7 @@ impl State {
     /// Sorts again and filters: the sort (or what it sorts by, such as drift) changed, the
     /// rows did not, so what the filter searches stays as it was.
     pub(super) fn resort(&mut self) {
-        if self.haystacks.len() != self.repos.len() || self.ties.len() != self.repos.len() {
+        if self.haystacks.len() != self.repos.len() || self.ranks.ties.len() != self.repos.len() {
             return self.refresh_view();
         }
         self.order = super::view::sorted(self);
@@ -603,7 +611,10 @@ impl State {
     /// no sort, so each key typed in the filter box costs little however long the list. A
     /// filter that narrows the last one (a letter added) looks only at the rows shown.
     pub(super) fn refilter(&mut self) {
-        if self.order.len() != self.repos.len() || self.haystacks.len() != self.repos.len() {
+        if self.order.len() != self.repos.len()
+            || self.haystacks.len() != self.repos.len()
+            || self.name_widths.len() != self.repos.len()
+        {
             // Rows came or went without a refresh: the order no longer covers them.
             self.refresh_view();
             return;
@@ -631,18 +642,22 @@ impl State {
         };
         self.name_width = view
             .iter()
-            .map(|&i| self.repos[i].name.chars().count())
+            .map(|&i| usize::from(self.name_widths[i]))
             .max()
             .unwrap_or(0);
         self.view = view;
         self.view_filter = Some(self.filter.clone());
-        let position = |arn: &str| self.view.iter().position(|&i| self.repos[i].arn == arn);
+        // A row is found again by its index: comparing ARNs read every row's string.
+        let position = |arn: &str| {
+            let row = self.index.get(arn)?;
+            self.view.iter().position(|i| i == row)
+        };
         let back = self.keep_cursor.as_deref().and_then(position);
         if back.is_some() {
             self.keep_cursor = None;
         }
         self.cursor = back
-            .or_else(|| keep.and_then(|arn| position(&arn)))
+            .or_else(|| keep.as_deref().and_then(position))
             .unwrap_or(self.cursor)
             .min(self.view.len().saturating_sub(1));
         self.follow_cursor();

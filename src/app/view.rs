@@ -3,91 +3,54 @@
 //! pass over the rows without an allocation per row, never a sort (50,000 rows stay well
 //! under a frame).
 
+use super::ranks::{Ranks, Services, dense};
 use super::state::{Column, State};
 use crate::model::{Fetched, Repository, tags};
 
 /// Every index into `state.repos`, sorted by the state's sort column, then name, region and
-/// account so that equal rows keep one order. Each row's key is read once into a contiguous
-/// vector, and equal keys fall back to the row's place in `state.ties`: a comparison touches
-/// neither the rows nor a map (at 50,000 rows that was most of a sort).
+/// account so that equal rows keep one order (`Ranks`).
 pub(super) fn sorted(state: &State) -> Vec<usize> {
     let repos = &state.repos;
-    let ranked;
-    let ties: &[u32] = if state.ties.len() == repos.len() {
-        &state.ties
+    let computed;
+    let ranks = if state.ranks.ties.len() == repos.len() {
+        &state.ranks
     } else {
         // Rows came without a refresh: rank them for this sort.
-        ranked = ties(state);
-        &ranked
+        computed = ranks(state);
+        &computed
     };
-    let descending = state.sort.descending;
     let prefix = state.prefix.as_str();
-    match state.sort.column {
-        Column::Name => by_key(repos.iter().map(|r| r.name.as_str()), ties, descending),
-        Column::Region => by_key(repos.iter().map(|r| r.region.as_str()), ties, descending),
-        Column::Services => by_key(
-            repos.iter().map(|r| tags::services(r.tag_list(), prefix)),
-            ties,
-            descending,
-        ),
-        Column::OtherTags => by_key(
+    let keys: Vec<u32> = match state.sort.column {
+        Column::Name => ranks.names.clone(),
+        Column::Region => dense(repos.iter().map(|r| r.region.as_str())),
+        Column::Services => dense(
             repos
                 .iter()
-                .map(|r| tags::other_count(r.tag_list(), prefix)),
-            ties,
-            descending,
+                .map(|r| Services::of(tags::each_service(r.tag_list(), prefix))),
         ),
-        Column::Mutability => by_key(
-            repos.iter().map(|r| r.image_tag_mutability.as_str()),
-            ties,
-            descending,
-        ),
-        Column::Scan => by_key(repos.iter().map(|r| r.scan_on_push), ties, descending),
-        Column::Created => by_key(repos.iter().map(|r| r.created_at), ties, descending),
-        Column::Account => by_key(repos.iter().map(|r| state.account_of(r)), ties, descending),
+        Column::OtherTags => repos
+            .iter()
+            .map(|r| u32::try_from(tags::other_count(r.tag_list(), prefix)).unwrap_or(u32::MAX))
+            .collect(),
+        Column::Mutability => dense(repos.iter().map(|r| r.image_tag_mutability.as_str())),
+        Column::Scan => repos.iter().map(|r| u32::from(r.scan_on_push)).collect(),
+        Column::Created => dense(repos.iter().map(|r| r.created_at)),
+        Column::Account => dense(repos.iter().map(|r| state.account_of(r))),
         // Most urgent first; rows not compared after every state.
-        Column::Drift => by_key(
-            repos.iter().map(|r| {
-                let state = state.drift.of(&r.arn).map(|c| c.state);
-                (state.is_none(), state)
-            }),
-            ties,
-            descending,
-        ),
-    }
+        Column::Drift => dense(repos.iter().map(|r| {
+            let state = state.drift.of(&r.arn).map(|c| c.state);
+            (state.is_none(), state)
+        })),
+    };
+    ranks.order(&keys, state.sort.descending)
 }
 
-/// The indices ordered by `keys` (reversed when `descending`), equal keys by `ties`.
-fn by_key<K: Ord>(keys: impl Iterator<Item = K>, ties: &[u32], descending: bool) -> Vec<usize> {
-    let mut keyed: Vec<(K, u32, u32)> = keys
-        .zip(ties)
-        .zip(0u32..)
-        .map(|((key, &tie), i)| (key, tie, i))
-        .collect();
-    // Unstable is enough: no two rows share a tie rank.
-    keyed.sort_unstable_by(|a, b| {
-        let ord = a.0.cmp(&b.0);
-        let ord = if descending { ord.reverse() } else { ord };
-        ord.then(a.1.cmp(&b.1))
-    });
-    keyed.into_iter().map(|(_, _, i)| i as usize).collect()
-}
-
-/// Each row's place in name, region, account order: how rows with equal sort keys are
-/// ordered. Computed when the rows change, not on every sort.
-pub(super) fn ties(state: &State) -> Vec<u32> {
-    let mut keyed: Vec<(&str, &str, &str, u32)> = state
-        .repos
-        .iter()
-        .zip(0u32..)
-        .map(|(r, i)| (r.name.as_str(), r.region.as_str(), state.account_of(r), i))
-        .collect();
-    keyed.sort_unstable();
-    let mut ranks = vec![0u32; keyed.len()];
-    for (rank, &(_, _, _, i)) in (0u32..).zip(&keyed) {
-        ranks[i as usize] = rank;
-    }
-    ranks
+/// The tie order of the rows as they are now.
+pub(super) fn ranks(state: &State) -> Ranks {
+    let names: Vec<&str> = state.repos.iter().map(|r| r.name.as_str()).collect();
+    let regions: Vec<&str> = state.repos.iter().map(|r| r.region.as_str()).collect();
+    let accounts: Vec<&str> = state.repos.iter().map(|r| state.account_of(r)).collect();
+    Ranks::of(&names, &regions, &accounts)
 }
 
 /// `/text` keeps rows containing `text` (any case) in the name, region, account (alias or

@@ -26,10 +26,14 @@ impl Tag {
 /// The service identifiers named by `<prefix><service>` keys, in tag order. A bare prefix names
 /// nothing, and the match is case-sensitive, as `startswith` is in jq.
 pub fn services<'a>(tags: &'a [Tag], prefix: &str) -> Vec<&'a str> {
+    each_service(tags, prefix).collect()
+}
+
+/// `services`, one at a time.
+pub fn each_service<'a>(tags: &'a [Tag], prefix: &str) -> impl Iterator<Item = &'a str> {
     tags.iter()
-        .filter_map(|t| t.key.strip_prefix(prefix))
+        .filter_map(move |t| t.key.strip_prefix(prefix))
         .filter(|s| !s.is_empty())
-        .collect()
 }
 
 /// How many tags are not service tags.
