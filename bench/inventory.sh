@@ -23,6 +23,8 @@
 # baseline fetching the same data sequentially (3 calls per repository); (d) three
 # accounts (roles assumed through moto's STS, behind the same proxy) x two regions x
 # 1,000 repositories at the default settings: time, peak RSS and calls.
+# (a) and (c) are also run straight to moto, without the proxy: that time is the emulator's
+# own bound (one GIL-bound process), printed beside the ratio.
 # Targets: (a) >= 10x, (b) >= 50x and <= 60 calls at N=2000, (c) >= 10x;
 # ecr-port peak RSS < 100 MB at 10,000 repositories.  Everything started here (moto, proxies) is stopped
 # on exit.  Needs python3 with boto3 + moto[server] (installed if missing),
@@ -235,6 +237,12 @@ run_ecr_port() { # run_ecr_port NAME ENDPOINT [TAG_SOURCE [--no-policies]]
     "$@" "${EXTRA_ARGS[@]}"
 }
 
+ceiling() { # ceiling NAME BASELINE_S RUN_S DIRECT_S: the emulator's bound on the ratio
+  awk -v n="$1" -v b="$2" -v e="$3" -v d="$4" 'BEGIN {
+    if (d <= 0) exit
+    printf "    %s bound: moto alone answers the same calls in %.2f s (no added latency), so no\n", n, d
+    printf "    client reaches more than %.1fx here; ecr-port got %.0f%% of that bound\n", b / d, 100 * d / e }'
+}
 ratio() { awk -v b="$1" -v e="$2" 'BEGIN { printf "%.1f", (e > 0 ? b / e : 0) }'; }
 verdict() { # verdict RATIO TARGET -> VERDICT=met / MISSED (and remembers a miss)
   if awk -v r="$1" -v t="$2" 'BEGIN { exit !(r >= t) }'; then VERDICT=met; else MISSED=1; VERDICT=MISSED; fi
@@ -255,6 +263,11 @@ if [[ $BASELINE_ONLY == 0 ]]; then
   stop_proxy
   E_SECS=$ELAPSED; E_RSS=$RSS_KB
   check ecr-port "$REPOS" "$WORK/ecr-port.json"
+  # The same calls straight to moto, no added latency: how fast the emulator itself can
+  # answer them on this machine, a floor no client reaches through the proxy.
+  log "(a) again, straight to moto: the emulator's own ceiling ..."
+  run_ecr_port ecr-port-direct "http://127.0.0.1:$MOTO_PORT" ecr --no-policies
+  E0_SECS=$ELAPSED
   # (b) tags through the Resource Groups Tagging API (moto_server_fast.py serves it for ECR).
   start_proxy tagging
   log "(b) ecr-port, tags through the tagging API (tagSource tagging-api, --no-policies) ..."
@@ -272,6 +285,9 @@ if [[ $BASELINE_ONLY == 0 ]]; then
   stop_proxy
   F_SECS=$ELAPSED
   check ecr-port "$REPOS" "$WORK/full.json"
+  log "(c) again, straight to moto: the emulator's own ceiling ..."
+  run_ecr_port full-direct "http://127.0.0.1:$MOTO_PORT"
+  F0_SECS=$ELAPSED
 fi
 
 if [[ $BASELINE_ONLY == 0 && $ACCOUNTS == 1 ]]; then
@@ -318,6 +334,7 @@ if [[ $BASELINE_ONLY == 0 ]]; then
   printf '                              peak RSS %s MB, output %s bytes\n' "$(mb "$E_RSS")" "$(stat -c %s "$WORK/ecr-port.json")"
   RATIO=$(ratio "$B_SECS" "$E_SECS")
   verdict "$RATIO" 10; echo "(a) ratio: ${RATIO}x (target >= 10x) -- $VERDICT"
+  ceiling "(a)" "$B_SECS" "$E_SECS" "$E0_SECS"
   printf '(b) ecr-port, tagging API:    %8.2f s   %s\n' "$T_SECS" "$(requests_summary tagging)"
   T_RATIO=$(ratio "$B_SECS" "$T_SECS"); T_CALLS=$(requests_of tagging)
   if [[ $T_CALLS -le 60 || $REPOS -ne 2000 ]]; then calls_verdict=met; else calls_verdict=MISSED; MISSED=1; fi
@@ -327,6 +344,7 @@ if [[ $BASELINE_ONLY == 0 ]]; then
   printf '(c) ecr-port, full record:    %8.2f s   %s\n' "$F_SECS" "$(requests_summary full)"
   F_RATIO=$(ratio "$BF_SECS" "$F_SECS")
   verdict "$F_RATIO" 10; echo "(c) ratio: ${F_RATIO}x (target >= 10x) -- $VERDICT"
+  ceiling "(c)" "$BF_SECS" "$F_SECS" "$F0_SECS"
   if [[ $ACCOUNTS == 1 ]]; then
     printf '(d) %d accounts x %d regions:  %8.2f s   %s\n' "${#D_ACCOUNTS[@]}" "${#D_REGIONS[@]}" "$D_SECS" "$(requests_summary accounts)"
     printf '                              %s repositories, peak RSS %s MB\n' "$(( ${#D_ACCOUNTS[@]} * ${#D_REGIONS[@]} * ACCOUNT_REPOS ))" "$(mb "$D_RSS")"

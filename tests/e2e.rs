@@ -141,6 +141,15 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "0", "-l", text]);
     }
 
+    /// `t` in the list, `service` typed, Enter: returns the preview it waits for, before `y`.
+    fn preview_tag(&self, service: &str) -> String {
+        self.keys(&["t"]);
+        self.wait_for("Add a port-<service> tag");
+        self.text(service);
+        self.keys(&["Enter"]);
+        self.wait_for("nothing is written until you press y")
+    }
+
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "0"])
     }
@@ -253,11 +262,7 @@ fn a_new_user_tours_the_demo() {
     t.wait_for("2 selected");
 
     // Tag the two selected repositories, in memory.
-    t.keys(&["t"]);
-    t.wait_for("Add a port-<service> tag");
-    t.text("search");
-    t.keys(&["Enter"]);
-    let preview = t.wait_for("nothing is written until you press y");
+    let preview = t.preview_tag("search");
     assert!(preview.contains("+ port-search=true"), "{preview}");
     t.keys(&["y"]);
     // Both written: the results say `done` with no failure, a tick on each row.
@@ -683,11 +688,8 @@ fn the_tui_tags_maps_and_pushes_against_moto_and_port() {
     t.keys(&["/"]);
     t.text("shop/web");
     t.wait_for("1 shown");
-    t.keys(&["Enter", "Space", "t"]);
-    t.wait_for("Add a port-<service> tag");
-    t.text("search");
-    t.keys(&["Enter"]);
-    let preview = t.wait_for("nothing is written until you press y");
+    t.keys(&["Enter", "Space"]);
+    let preview = t.preview_tag("search");
     assert!(
         preview.contains("shop/web (eu-west-1)  + port-search=true"),
         "{preview}"
@@ -909,11 +911,8 @@ fn tour_at_80x24_tag_edit_with_completion_copy_and_quit() {
     ]);
     t.wait_for("48 repositories");
     // Tag auth-service (the second row) with a service.
-    t.keys(&["j", "t"]);
-    t.wait_for("Add a port-<service> tag");
-    t.text("billing");
-    t.keys(&["Enter"]);
-    let preview = t.wait_for("nothing is written until you press y");
+    t.keys(&["j"]);
+    let preview = t.preview_tag("billing");
     assert!(preview.contains("+ port-billing=true"), "{preview}");
     t.keys(&["y"]);
     t.wait_for("│done ");
