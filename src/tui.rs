@@ -82,6 +82,22 @@ fn restore() -> io::Result<()> {
     ratatui::try_restore().and(mouse)
 }
 
+/// Ctrl-z or SIGTSTP: the terminal goes back to the shell as it was, the process stops, and
+/// once continued (`fg`) the screen is taken and drawn again from scratch.
+fn suspend(terminal: &mut DefaultTerminal) -> io::Result<()> {
+    restore()?;
+    // SIGTSTP is handled here, so the stop itself is SIGSTOP; this returns on SIGCONT.
+    // SAFETY: raise only sends a signal to this process.
+    unsafe { libc::raise(libc::SIGSTOP) };
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        EnableMouseCapture
+    )?;
+    terminal.clear()
+}
+
 /// What the session leaves behind to tell the user about.
 struct Exit {
     unsaved: Option<std::path::PathBuf>,
@@ -344,6 +360,8 @@ async fn run_loop(
     } = inbox;
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut suspends =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGTSTP))?;
 
     // The first frame goes out before any AWS call.
     draw(terminal, state)?;
@@ -352,6 +370,11 @@ async fn run_loop(
     loop {
         let msg = tokio::select! {
             stop = signals.next() => return Ok(Some(stop)),
+            Some(()) = suspends.recv() => {
+                suspend(terminal)?;
+                draw(terminal, state)?;
+                continue;
+            }
             event = terminal_events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => {
                     panic_if_asked();
@@ -472,6 +495,11 @@ fn perform(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Context) {
         | Effect::LoadMappingFrom { .. }
         | Effect::ListDir { .. } => perform_command(effect, rt, state, ctx),
         Effect::Quit => {}
+        // The same way as a SIGTSTP from outside: the event loop's handler suspends.
+        Effect::Suspend => {
+            // SAFETY: raise only sends a signal to this process.
+            unsafe { libc::raise(libc::SIGTSTP) };
+        }
         _ => port::perform_port(effect, rt, ctx),
     }
 }

@@ -523,6 +523,85 @@ fn suggestions_are_reviewed_applied_and_undone_in_the_tui() {
 /// A signal instead of a key ends the session like quitting: the terminal is restored (the
 /// shell's `stty -a` after it shows a cooked tty), unsaved workbench edits are kept in the
 /// state directory and named, and the exit code is 128 + the signal.
+/// The pane's terminal settings now, read from outside (`stty -F`).
+fn pane_stty(t: &Tmux) -> String {
+    let tty = t.tmux(&["display-message", "-p", "-t", "0", "#{pane_tty}"]);
+    let out = Command::new("stty")
+        .args(["-F", tty.trim(), "-a"])
+        .output()
+        .expect("stty runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether the process is stopped (state `T` in /proc).
+fn stopped(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit(')')
+                .next()
+                .map(|rest| rest.trim_start().starts_with('T'))
+        })
+        .unwrap_or(false)
+}
+
+/// Ctrl-z and `kill -TSTP` suspend as a shell job should: the terminal is given back cooked,
+/// the main screen shown, the process stopped; SIGCONT takes the screen again and redraws.
+#[test]
+fn ctrl_z_and_sigtstp_suspend_with_the_terminal_restored_and_resume_redrawn() {
+    let t = Tmux::start("--demo", 80, 24);
+    t.wait_for("48 repositories");
+    let pid = t.app_pid();
+    for way in ["Ctrl-z", "SIGTSTP"] {
+        if way == "Ctrl-z" {
+            t.keys(&["C-z"]);
+        } else {
+            let sent = Command::new("kill")
+                .args(["-TSTP", &pid])
+                .status()
+                .expect("kill runs");
+            assert!(sent.success());
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !stopped(&pid) {
+            assert!(Instant::now() < deadline, "{way}: the app did not stop");
+            sleep(Duration::from_millis(50));
+        }
+        let stty = pane_stty(&t);
+        for flag in ["icanon", "echo", "isig"] {
+            assert!(
+                stty.split_whitespace().any(|w| w == flag),
+                "{way}: `{flag}` is off while suspended:\n{stty}"
+            );
+        }
+        assert!(
+            !t.screen().contains("repositories ["),
+            "{way}: the app's screen is still up:\n{}",
+            t.screen()
+        );
+        let resumed = Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(resumed.success());
+        t.wait_for("repositories [48]");
+        let stty = pane_stty(&t);
+        assert!(
+            stty.split_whitespace().any(|w| w == "-icanon"),
+            "{way}: raw again after fg:\n{stty}"
+        );
+        // Keys answer again: `G` moves the view to the end of the list.
+        let top = t.screen();
+        t.keys(&["G"]);
+        t.wait_until("the list at its end", |s| s != top);
+        t.keys(&["g"]);
+        t.wait_until("the list at its top", |s| s == top);
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.exit_status().as_deref(), Some("0"));
+    assert_cooked(&t, "after suspending twice");
+}
+
 #[test]
 fn signals_restore_the_terminal_and_keep_unsaved_edits() {
     for (signal, number) in [("TERM", 15), ("HUP", 1), ("INT", 2), ("QUIT", 3)] {

@@ -211,6 +211,13 @@ const GLOBAL_ROWS: &[Row] = &[
     ),
     (
         Context::Global,
+        &[Ctrl('z')],
+        Some(Action::Suspend),
+        "suspend to the shell (fg brings it back, as it was)",
+        None,
+    ),
+    (
+        Context::Global,
         &[Char(':')],
         Some(Action::CommandLine),
         "command line: :region, :profile, :mapping, :semantics, :shape, :q, screens by name",

@@ -147,6 +147,8 @@ pub enum EditorOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Give the terminal back and stop until continued (Ctrl-z, as SIGTSTP would).
+    Suspend,
     Connect,
     Load {
         load: u64,

@@ -314,6 +314,7 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
             super::command::open(state);
             return vec![];
         }
+        Some(Action::Suspend) => return vec![Effect::Suspend],
         Some(a @ (Action::Copy | Action::CopySecond)) => return super::copy::copy(state, a),
         _ => {}
     }

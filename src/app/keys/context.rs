@@ -109,6 +109,8 @@ impl Context {
 pub enum Action {
     Quit,
     QuitWithoutSaving,
+    /// Stop the process until the shell's `fg` (Ctrl-z).
+    Suspend,
     Help,
     Down,
     Up,
