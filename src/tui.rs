@@ -93,9 +93,13 @@ fn suspend(terminal: &mut DefaultTerminal) -> io::Result<()> {
     crossterm::execute!(
         io::stdout(),
         crossterm::terminal::EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
         EnableMouseCapture
     )?;
-    terminal.clear()
+    // Both buffers blank, so the next frame is drawn whole. (`Terminal::clear` would ask the
+    // terminal where its cursor is, and the answer goes to the event reader instead.)
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// What the session leaves behind to tell the user about.
