@@ -432,7 +432,16 @@ async fn run_loop(
                 }
                 Err(e) => Msg::ConnectFailed(e),
             },
-            Some(applied) = written.recv() => Msg::TagWritten { applied, at: crate::port::push::now_secs() },
+            Some(first) = written.recv() => {
+                let mut applied = vec![first];
+                while applied.len() < MAX_BATCH {
+                    match written.try_recv() {
+                        Ok(more) => applied.push(more),
+                        Err(_) => break,
+                    }
+                }
+                Msg::TagWritten { applied, at: crate::port::push::now_secs() }
+            }
             Some(msg) = msgs.recv() => msg,
             _ = tick.tick() => {
                 if !state.animating() {
@@ -634,7 +643,7 @@ fn perform_command(effect: Effect, rt: &mut Runtime, state: &State, ctx: &Contex
         }
         Effect::LoadMappingFrom { path } => {
             let loaded = load_mapping(ctx, Some(path.clone()))
-                .map(|file| (file, Some(path)))
+                .map(|file| Box::new((file, Some(path))))
                 .map_err(|e| format!("{e:#}"));
             let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
         }
@@ -687,7 +696,7 @@ fn perform_workbench(effect: Effect, rt: &mut Runtime, ctx: &Context) {
     match effect {
         Effect::LoadMapping => {
             let loaded = load_mapping(ctx, None)
-                .map(|file| (file, ctx.settings.mapping.file.clone()))
+                .map(|file| Box::new((file, ctx.settings.mapping.file.clone())))
                 .map_err(|e| format!("{e:#}"));
             let _ = rt.msgs.send(Msg::MappingLoaded(loaded));
         }

@@ -308,7 +308,7 @@ async fn tagging_dialog_preview_results_and_activity() {
     update(
         &mut state,
         Msg::TagWritten {
-            applied: Applied {
+            applied: vec![Applied {
                 arn: ok.arn.clone(),
                 result: Ok(vec![
                     Tag::new("port-payments-api", "true"),
@@ -318,21 +318,21 @@ async fn tagging_dialog_preview_results_and_activity() {
                     "aws ecr tag-resource --resource-arn {} ...",
                     ok.arn
                 )),
-            },
+            }],
             at: 1_790_000_000,
         },
     );
     update(
         &mut state,
         Msg::TagWritten {
-            applied: Applied {
+            applied: vec![Applied {
                 arn: failed.arn.clone(),
                 result: Err(InventoryError::RepositoryNotFound {
                     name: failed.name.clone(),
                     region: failed.region.clone(),
                 }),
                 command: None,
-            },
+            }],
             at: 1_790_000_001,
         },
     );
@@ -453,7 +453,7 @@ async fn workbench_shows_why_service_is_empty_and_then_the_fix() {
     .unwrap();
     let effects = update(
         &mut state,
-        Msg::MappingLoaded(Ok((file, Some("guide-mapping.json".into())))),
+        Msg::MappingLoaded(Ok(Box::new((file, Some("guide-mapping.json".into()))))),
     );
     perform(&mut state, effects);
     let wb = state.workbench.as_ref().unwrap();
@@ -570,7 +570,7 @@ async fn workbench_switches_between_the_files_mappings() {
     let file = MappingFile::parse(&config.to_string(), Format::ExporterJson).unwrap();
     let effects = update(
         &mut state,
-        Msg::MappingLoaded(Ok((file, Some("config.json".into())))),
+        Msg::MappingLoaded(Ok(Box::new((file, Some("config.json".into()))))),
     );
     perform(&mut state, effects);
     let first = draw(&state);
@@ -841,7 +841,7 @@ async fn narrow_workbench_push_and_tag_dialog() {
 
     let mut state = demo_state().await;
     let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
-    let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+    let effects = update(&mut state, Msg::MappingLoaded(Ok(Box::new((file, None)))));
     perform(&mut state, effects);
     insta::assert_snapshot!("narrow_workbench_80x24", draw_at(&mut state, 80, 24));
     insta::assert_snapshot!("narrow_workbench_40x10", draw_at(&mut state, 40, 10));
@@ -864,7 +864,7 @@ async fn workbench_on(field: &str) -> State {
     use ecr_port::mapping::file::{Format, MappingFile, default_exporter_config};
     let mut state = demo_state().await;
     let file = MappingFile::parse(default_exporter_config(), Format::ExporterJson).unwrap();
-    let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+    let effects = update(&mut state, Msg::MappingLoaded(Ok(Box::new((file, None)))));
     perform(&mut state, effects);
     let wb = state.workbench.as_ref().unwrap();
     let at = wb

@@ -25,11 +25,11 @@ pub fn selected(state: &State) -> Option<&Activity> {
 /// An entry was added: the cursor stays on the entry it was on, unless that was the newest,
 /// which it follows (as a log tail does).
 pub(super) fn entry_added(state: &mut State) {
-    if let Screen::Activity { cursor, offset } = &mut state.screen
+    if let Screen::Activity { cursor, .. } = &mut state.screen
         && *cursor > 0
     {
+        // The view scrolls only if the entry would leave the rows.
         *cursor += 1;
-        *offset += 1;
     }
 }
 

@@ -78,13 +78,14 @@ pub enum Msg {
     },
     /// What the views had room for in the frame just drawn.
     Viewport(Viewport),
-    /// One tag write finished, at this time (seconds since the epoch).
+    /// Tag writes finished, at this time (seconds since the epoch): every result that had
+    /// arrived, so that a bulk write costs one refresh of the list per batch.
     TagWritten {
-        applied: Applied,
+        applied: Vec<Applied>,
         at: i64,
     },
     /// The mapping file for the workbench, and where it was read from.
-    MappingLoaded(Result<(MappingFile, Option<PathBuf>), String>),
+    MappingLoaded(Result<Box<(MappingFile, Option<PathBuf>)>, String>),
     /// The editor history of the workbench's mapping file, by field.
     HistoryLoaded(std::collections::BTreeMap<String, Vec<String>>),
     /// The editor's text and cursor (line, column) after a key.

@@ -322,6 +322,8 @@ pub struct State {
     /// The tags compared with Port (`D`).
     pub drift: super::drift::DriftView,
     pub activity: Vec<crate::model::activity::Activity>,
+    /// By ARN, what each tag write sent and not yet answered changes, oldest first.
+    pub(super) writing: std::collections::HashMap<String, std::collections::VecDeque<String>>,
     /// The value written with new service tags.
     pub tag_value: String,
     pub status: Option<Status>,
@@ -384,6 +386,7 @@ impl State {
             port_service_titles: HashMap::new(),
             drift: Default::default(),
             activity: Vec::new(),
+            writing: std::collections::HashMap::new(),
             tag_value: "true".to_owned(),
             status: None,
             width: 80,

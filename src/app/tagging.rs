@@ -1,7 +1,7 @@
 //! The tag dialogs: choose a service, preview the exact change per repository, confirm with
 //! `y`, watch each repository's result.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::keys::Action;
 use super::state::{State, Status, StatusLevel};
@@ -54,9 +54,25 @@ pub enum WriteState {
 pub struct Results {
     pub items: Vec<(PlanItem, WriteState)>,
     pub scroll: u16,
+    /// By ARN, the items still running, in order: each result settles the first.
+    pending: HashMap<String, VecDeque<usize>>,
 }
 
 impl Results {
+    fn new(items: Vec<(PlanItem, WriteState)>) -> Results {
+        let mut pending: HashMap<String, VecDeque<usize>> = HashMap::new();
+        for (n, (item, state)) in items.iter().enumerate() {
+            if *state == WriteState::Running {
+                pending.entry(item.arn.clone()).or_default().push_back(n);
+            }
+        }
+        Results {
+            items,
+            scroll: 0,
+            pending,
+        }
+    }
+
     pub fn running(&self) -> usize {
         self.items
             .iter()
@@ -150,6 +166,18 @@ pub(super) fn on_key(state: &mut State, key: Key, action: Option<Action>) -> Vec
         Dialog::Preview(p) => preview_key(p, action),
         Dialog::Results(r) => results_key(r, action),
     };
+    if let Some(Dialog::Results(r)) = &next
+        && effects
+            .iter()
+            .any(|e| matches!(e, Effect::WriteTags { .. }))
+    {
+        for (item, s) in &r.items {
+            if *s == WriteState::Running {
+                let queue = state.writing.entry(item.arn.clone()).or_default();
+                queue.push_back(item.change.describe());
+            }
+        }
+    }
     if action == Some(Action::ActivityLog) && next.is_none() {
         // `L` from the results: the log of what was just written.
         super::log::open(state);
@@ -276,7 +304,7 @@ fn preview_key(mut p: Preview, action: Option<Action>) -> (Option<Dialog>, Vec<E
                     undoes: p.undoes,
                 }]
             };
-            (Some(Dialog::Results(Results { items, scroll: 0 })), effects)
+            (Some(Dialog::Results(Results::new(items))), effects)
         }
         Some(Action::No) => (None, vec![]),
         Some(a) if super::update::scrolled(0, 0, 0, a).is_some() => {
@@ -302,25 +330,34 @@ fn results_key(mut r: Results, action: Option<Action>) -> (Option<Dialog>, Vec<E
     }
 }
 
-/// One write finished: the list updates in place, the results view and the activity log
-/// record it.
-pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
-    let item = match &state.dialog {
-        Some(Dialog::Results(r)) => r
-            .items
-            .iter()
-            .find(|(i, s)| i.arn == applied.arn && *s == WriteState::Running)
-            .map(|(i, _)| i.clone()),
-        _ => None,
-    };
+/// Writes finished: the list updates in place (once for the whole batch: thousands of
+/// results must not sort the list thousands of times), the results view and the activity
+/// log record each.
+pub(super) fn written(state: &mut State, batch: Vec<Applied>, at: i64) {
+    for applied in batch {
+        written_one(state, applied, at);
+    }
+    state.refresh_view();
+}
+
+fn written_one(state: &mut State, applied: Applied, at: i64) {
     let target = state
         .repo(&applied.arn)
         .map(|r| format!("{} ({})", r.name, r.region))
         .unwrap_or_else(|| applied.arn.clone());
-    let action = item
-        .as_ref()
-        .map(|i| i.change.describe())
+    // What the write was, even once its results view is closed.
+    let action = state
+        .writing
+        .get_mut(&applied.arn)
+        .and_then(VecDeque::pop_front)
         .unwrap_or_else(|| "tag change".into());
+    if state
+        .writing
+        .get(&applied.arn)
+        .is_some_and(VecDeque::is_empty)
+    {
+        state.writing.remove(&applied.arn);
+    }
     let outcome = match &applied.result {
         Ok(tags) => {
             if let Some(repo) = state.repo_mut(&applied.arn) {
@@ -331,12 +368,13 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
         }
         Err(e) => Err(e.to_string()),
     };
+    // An undo may write two keys of one repository: each result settles the next one.
     if let Some(Dialog::Results(r)) = &mut state.dialog
-        // An undo may write two keys of one repository: each result settles the next one.
-        && let Some((_, s)) = r
-            .items
-            .iter_mut()
-            .find(|(i, s)| i.arn == applied.arn && *s == WriteState::Running)
+        && let Some(n) = r
+            .pending
+            .get_mut(&applied.arn)
+            .and_then(VecDeque::pop_front)
+        && let Some((_, s)) = r.items.get_mut(n)
     {
         *s = match &outcome {
             Ok(()) => WriteState::Done,
@@ -351,7 +389,6 @@ pub(super) fn written(state: &mut State, applied: Applied, at: i64) {
         command: applied.command,
     });
     super::log::entry_added(state);
-    state.refresh_view();
 }
 
 /// Whether a change is a refusal, for colouring.

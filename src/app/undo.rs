@@ -19,6 +19,20 @@ pub(super) fn start(state: &mut State) -> Vec<Effect> {
         );
         return vec![];
     }
+    let writing: usize = state.writing.values().map(|q| q.len()).sum();
+    if writing > 0 {
+        // The list's tags are what the restore is planned against: not yet settled.
+        status(
+            state,
+            StatusLevel::Error,
+            format!(
+                "{} still being written; u again once {} done",
+                crate::model::text::counted(writing, "tag write", "tag writes"),
+                if writing == 1 { "it is" } else { "they are" }
+            ),
+        );
+        return vec![];
+    }
     if state.loading() {
         status(
             state,

@@ -69,7 +69,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::MappingLoaded(result) => match result {
-            Ok((file, path)) => super::workbench::open(state, file, path),
+            Ok(loaded) => {
+                let (file, path) = *loaded;
+                super::workbench::open(state, file, path)
+            }
             Err(e) => {
                 state.status = Some(Status {
                     level: StatusLevel::Error,

@@ -599,3 +599,56 @@ fn ctrl_d_and_ctrl_u_move_half_a_page_and_g_shift_g_the_ends() {
     );
     assert!(s.filter_editing && s.filter.is_empty());
 }
+
+#[test]
+fn a_bulk_write_settles_in_batches_keeps_each_change_and_holds_undo_until_done() {
+    use crate::model::inventory::Applied;
+    let mut s = loaded(three());
+    keys(&mut s, &[Key::Char('a'), Key::Char('t')]);
+    for c in "zz".chars() {
+        keys(&mut s, &[Key::Char(c)]);
+    }
+    keys(&mut s, &[Key::Enter]);
+    let fx = keys(&mut s, &[Key::Char('y')]);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::WriteTags { .. })),
+        "{fx:?}"
+    );
+    // The results view closed before anything came back; the log opened.
+    keys(&mut s, &[Key::Esc, Key::Char('L'), Key::Char('u')]);
+    let status = s.status.clone().expect("a status");
+    assert!(
+        status.text.starts_with("3 tag writes still being written"),
+        "{status:?}"
+    );
+    let applied: Vec<Applied> = s
+        .repos
+        .iter()
+        .map(|r| Applied {
+            arn: r.arn.clone(),
+            result: Ok(vec![Tag::new("port-zz", "true")]),
+            command: None,
+        })
+        .collect();
+    update(&mut s, Msg::TagWritten { applied, at: 7 });
+    assert_eq!(s.activity.len(), 3);
+    for entry in &s.activity {
+        assert_eq!(entry.action, "+ port-zz=true  (new key)", "{entry:?}");
+    }
+    assert!(
+        s.repos
+            .iter()
+            .all(|r| r.tag_list().iter().any(|t| t.key == "port-zz")),
+        "the list has the written tags"
+    );
+    // Every write answered: `u` no longer waits for them.
+    assert!(s.writing.is_empty());
+    keys(&mut s, &[Key::Char('u')]);
+    assert!(
+        !s.status
+            .as_ref()
+            .is_some_and(|st| st.text.contains("still being written")),
+        "{:?}",
+        s.status
+    );
+}

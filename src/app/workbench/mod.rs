@@ -827,7 +827,7 @@ mod tests {
             }]),
         );
         let file = MappingFile::parse(config, Format::ExporterJson).unwrap();
-        let effects = update(&mut state, Msg::MappingLoaded(Ok((file, None))));
+        let effects = update(&mut state, Msg::MappingLoaded(Ok(Box::new((file, None)))));
         (state, effects)
     }
 
