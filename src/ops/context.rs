@@ -1,6 +1,7 @@
 //! One run's resolved context (flags, environment, settings) and what it opens: the inventory,
 //! the Port catalog (both behind the read-only guard) and the mapping.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use crate::inventory::accounts::{Account, Accounts};
 use crate::inventory::credentials::Role;
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
+use crate::inventory::organization::{self, Discovery};
 use crate::inventory::{Inventory, InventoryError};
 use crate::mapping::file::{self, MappingFile};
 use crate::model::tags;
@@ -30,6 +32,8 @@ pub struct Flags {
     pub demo: bool,
     pub read_only: bool,
     pub concurrency: Option<usize>,
+    /// `--org-role`: discover the organization's accounts and assume this role in each.
+    pub org_role: Option<String>,
 }
 
 /// Everything resolved from flags, environment and the settings file.
@@ -56,15 +60,20 @@ impl Context {
                 .accounts
                 .iter()
                 .any(|a| a.profile.as_ref().is_some_and(read_only))
+            || self
+                .organization()
+                .and_then(|o| o.profile)
+                .as_ref()
+                .is_some_and(read_only)
     }
 
     /// One set of options per account: each `--profile` when several are given, else the
-    /// settings' `accounts`, else the one profile.
+    /// settings' `accounts`, else the one profile; and the organization's accounts (one entry
+    /// that stands for them all until the inventory opens) when asked for.
     pub fn accounts(&self) -> Vec<AwsOptions> {
         let base = self.aws_options();
-        if self.global.profiles.len() > 1 {
-            return self
-                .global
+        let mut accounts = if self.global.profiles.len() > 1 {
+            self.global
                 .profiles
                 .iter()
                 .map(|p| AwsOptions {
@@ -72,11 +81,9 @@ impl Context {
                     alias: Some(p.clone()),
                     ..base.clone()
                 })
-                .collect();
-        }
-        if self.global.profiles.is_empty() && !self.settings.aws.accounts.is_empty() {
-            return self
-                .settings
+                .collect()
+        } else if self.global.profiles.is_empty() {
+            self.settings
                 .aws
                 .accounts
                 .iter()
@@ -88,16 +95,60 @@ impl Context {
                         external_id: a.external_id.clone(),
                         session_name: a.session_name.clone(),
                     }),
-                    regions: if a.regions.is_empty() || !self.global.region.is_empty() {
-                        base.regions.clone()
-                    } else {
-                        a.regions.clone()
-                    },
+                    regions: self.regions_or(&a.regions),
                     ..base.clone()
                 })
-                .collect();
+                .collect()
+        } else {
+            Vec::new()
+        };
+        accounts.extend(self.organization());
+        if accounts.is_empty() {
+            accounts.push(base);
         }
-        vec![base]
+        accounts
+    }
+
+    /// The entry that discovers the organization's accounts: with `--org-role`, or with
+    /// `aws.organization` when no `--profile` names the accounts instead. Its credentials call
+    /// `ListAccounts`: `--profile`'s (the first), else `aws.organization.profile`, else
+    /// `aws.profile`, else the default chain.
+    fn organization(&self) -> Option<AwsOptions> {
+        let settings = self.settings.aws.organization.as_ref();
+        let from_settings = settings.filter(|_| self.global.profiles.is_empty());
+        let role_name = self
+            .global
+            .org_role
+            .clone()
+            .or_else(|| from_settings.map(|o| o.role_name.clone()))?;
+        let base = self.aws_options();
+        let profile = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| settings.and_then(|o| o.profile.clone()))
+            .or(base.profile.clone());
+        let regions = self.regions_or(settings.map_or(&[][..], |o| &o.regions));
+        Some(AwsOptions {
+            profile,
+            regions,
+            discover: Some(Discovery {
+                role_name,
+                external_id: settings.and_then(|o| o.external_id.clone()),
+                session_name: settings.and_then(|o| o.session_name.clone()),
+                exclude: settings.map(|o| o.exclude.clone()).unwrap_or_default(),
+            }),
+            ..base
+        })
+    }
+
+    /// An account's own regions, unless `--region` overrides them or it names none.
+    fn regions_or(&self, own: &[String]) -> Vec<String> {
+        if own.is_empty() || !self.global.region.is_empty() {
+            self.aws_options().regions
+        } else {
+            own.to_vec()
+        }
     }
 
     pub fn aws_options(&self) -> AwsOptions {
@@ -122,6 +173,7 @@ impl Context {
             role: None,
             tag_source: aws.tag_source.unwrap_or_default(),
             alias: None,
+            discover: None,
         }
     }
 
@@ -154,9 +206,8 @@ impl InventoryRequest {
                 Some(total) => Box::new(DemoInventory::scaled(&self.aws.regions, total)?),
                 None => Box::new(DemoInventory::new(&self.aws.regions)?),
             }
-        } else if self.accounts.len() > 1 {
-            let opened = futures::future::join_all(self.accounts.iter().map(open_account)).await;
-            Box::new(Accounts::new(opened))
+        } else if self.accounts.len() > 1 || self.accounts.iter().any(|a| a.discover.is_some()) {
+            Box::new(Accounts::new(open_accounts(&self.accounts).await))
         } else {
             Box::new(EcrInventory::connect(&self.aws).await?)
         };
@@ -164,9 +215,76 @@ impl InventoryRequest {
     }
 }
 
+/// Every account, the organization's discovered first: each discovery's accounts take its
+/// entry's place. An account listed with a role in it is not discovered again, and a
+/// discovery that fails is shown as an account of its own (`organization`), so the listed
+/// accounts still load.
+async fn open_accounts(entries: &[AwsOptions]) -> Vec<Account> {
+    let listed: HashSet<String> = entries
+        .iter()
+        .filter(|e| e.discover.is_none())
+        .filter_map(|e| role_account(e).map(str::to_owned))
+        .collect();
+    let listed = &listed;
+    let expanded = futures::future::join_all(entries.iter().map(|entry| async move {
+        match &entry.discover {
+            None => vec![Ok(entry.clone())],
+            Some(how) => match organization::discover(entry, how, listed).await {
+                Ok(found) => found.into_iter().map(Ok).collect(),
+                Err(failed) => vec![Err((entry, failed))],
+            },
+        }
+    }))
+    .await;
+    let mut aliases = HashSet::new();
+    let opened = expanded.into_iter().flatten().map(|one| {
+        let alias = unique_alias(&mut aliases, &one);
+        async move {
+            match one {
+                Ok(opts) => open_account(&opts, alias).await,
+                Err((entry, failed)) => Account::Failed {
+                    alias,
+                    label: format!("organization via {}", account_label(entry)),
+                    regions: vec![failed.region],
+                    error: failed.error,
+                },
+            }
+        }
+    });
+    futures::future::join_all(opened).await
+}
+
+/// The account's alias, made unique: names in an organization need not be, and the header and
+/// the load's events tell accounts apart by it.
+fn unique_alias(
+    taken: &mut HashSet<String>,
+    one: &Result<AwsOptions, (&AwsOptions, organization::Failed)>,
+) -> String {
+    let (alias, id) = match one {
+        Ok(opts) => (account_alias(opts), role_account(opts)),
+        Err(_) => ("organization".to_owned(), None),
+    };
+    let mut unique = alias.clone();
+    let mut n = 1;
+    while taken.contains(&unique) {
+        n += 1;
+        unique = match id {
+            Some(id) if n == 2 => format!("{alias} ({id})"),
+            _ => format!("{alias} ({n})"),
+        };
+    }
+    taken.insert(unique.clone());
+    unique
+}
+
+/// The id of the account whose role `opts` assumes.
+fn role_account(opts: &AwsOptions) -> Option<&str> {
+    let id = opts.role.as_ref()?.arn.split(':').nth(4)?;
+    (!id.is_empty()).then_some(id)
+}
+
 /// One account's inventory; a configuration error fails that account alone.
-async fn open_account(opts: &AwsOptions) -> Account {
-    let alias = account_alias(opts);
+async fn open_account(opts: &AwsOptions, alias: String) -> Account {
     match EcrInventory::connect(opts).await {
         Ok(inv) => Account::Open {
             alias,
@@ -184,14 +302,9 @@ async fn open_account(opts: &AwsOptions) -> Account {
 /// The account's name in the list: the settings' alias, else the id of the role's account,
 /// else the profile.
 fn account_alias(opts: &AwsOptions) -> String {
-    let role_account = || {
-        let arn = opts.role.as_ref()?;
-        let id = arn.arn.split(':').nth(4)?;
-        (!id.is_empty()).then(|| id.to_owned())
-    };
     opts.alias
         .clone()
-        .or_else(role_account)
+        .or_else(|| role_account(opts).map(str::to_owned))
         .or_else(|| opts.profile.clone())
         .unwrap_or_else(|| "default".to_owned())
 }
