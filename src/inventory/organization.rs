@@ -176,7 +176,12 @@ pub async fn discover(
 
 /// Every page of `ListAccounts`.
 async fn list(client: &aws_sdk_organizations::Client) -> Result<Vec<Member>, ErrorText> {
-    let mut pages = client.list_accounts().into_paginator().send();
+    // 20 is the most a page may hold; moto pages by 100 unless told.
+    let mut pages = client
+        .list_accounts()
+        .max_results(20)
+        .into_paginator()
+        .send();
     let mut members = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| ErrorText::of(&e, "ListAccounts"))?;
