@@ -230,12 +230,15 @@ fn role_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 /// Why `name` is no IAM role name (1 to 64 of `A-Za-z0-9+=,.@_-`, after an optional
 /// `path/`), shared with `--org-role`.
 pub fn check_role_name(name: &str) -> Result<(), String> {
-    let (path, last) = name.rsplit_once('/').unwrap_or(("", name));
     let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    let path_ok = path.is_empty()
-        || path
-            .split('/')
-            .all(|p| !p.is_empty() && p.chars().all(allowed));
+    let (path_ok, last) = match name.rsplit_once('/') {
+        None => (true, name),
+        Some((path, last)) => (
+            path.split('/')
+                .all(|p| !p.is_empty() && p.chars().all(allowed)),
+            last,
+        ),
+    };
     if (1..=64).contains(&last.len()) && last.chars().all(allowed) && path_ok {
         Ok(())
     } else {
@@ -689,6 +692,47 @@ mod tests {
         assert_eq!(ok.aws.concurrency, Some(256));
         let none = load_text("{\"aws\": {\"concurrency\": null}}").unwrap();
         assert_eq!(none.aws.concurrency, None);
+    }
+
+    #[test]
+    fn the_organization_needs_a_role_name_and_account_ids() {
+        let org = |body: &str| load_text(&format!("{{\"aws\": {{\"organization\": {body}}}}}"));
+        let ok = org(
+            r#"{"roleName": "team/PortReader", "profile": "mgmt", "exclude": ["111122223333"],
+                "regions": ["eu-west-1"], "externalId": "x", "sessionName": "inventory"}"#,
+        )
+        .unwrap();
+        let o = ok.aws.organization.unwrap();
+        assert_eq!(o.role_name, "team/PortReader");
+        assert_eq!(o.exclude, ["111122223333"]);
+        for (body, says) in [
+            ("{}", "missing field `roleName`"),
+            (
+                r#"{"roleName": ""}"#,
+                "`aws.organization.roleName`: a role name is",
+            ),
+            (r#"{"roleName": "Port Reader"}"#, "found `Port Reader`"),
+            (r#"{"roleName": "/PortReader"}"#, "found `/PortReader`"),
+            (r#"{"roleName": "arn:aws:iam::1:role/R"}"#, "a role name is"),
+            (
+                r#"{"roleName": "R", "exclude": ["1234"]}"#,
+                "`aws.organization.exclude` lists AWS account ids (twelve digits), found `1234`",
+            ),
+            (
+                r#"{"roleName": "R", "roleArn": "x"}"#,
+                "unknown field `roleArn`",
+            ),
+        ] {
+            let err = org(body).unwrap_err().to_string();
+            assert!(
+                err.contains(says) && err.contains("line 1"),
+                "{body}: {err}"
+            );
+        }
+        assert!(check_role_name(&"r".repeat(64)).is_ok());
+        assert!(check_role_name(&"r".repeat(65)).is_err());
+        assert!(check_role_name("a/b/OrganizationAccountAccessRole").is_ok());
+        assert!(check_role_name("a//b").is_err());
     }
 
     #[test]

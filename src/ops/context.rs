@@ -479,3 +479,140 @@ pub fn blueprint_of(mapping: &crate::mapping::file::Mapping) -> String {
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| blueprint::DEFAULT_BLUEPRINT.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AccountSettings, OrganizationSettings};
+
+    fn context(settings: Settings, global: Flags) -> Context {
+        Context {
+            paths: Paths {
+                config_file: PathBuf::from("config.json"),
+                state_dir: PathBuf::from("state"),
+            },
+            settings,
+            global,
+        }
+    }
+
+    fn with_organization() -> Settings {
+        let mut s = Settings::default();
+        s.aws.profile = Some("dev".into());
+        s.aws.regions = vec!["eu-west-1".into()];
+        s.aws.organization = Some(OrganizationSettings {
+            role_name: "PortReader".into(),
+            profile: Some("mgmt".into()),
+            external_id: Some("ext".into()),
+            session_name: None,
+            regions: vec!["us-east-1".into()],
+            exclude: vec!["111122223333".into()],
+        });
+        s
+    }
+
+    #[test]
+    fn the_organization_is_one_entry_with_its_callers_credentials() {
+        let ctx = context(with_organization(), Flags::default());
+        let accounts = ctx.accounts();
+        assert_eq!(
+            accounts.len(),
+            1,
+            "the default profile is not loaded beside it"
+        );
+        let org = &accounts[0];
+        assert_eq!(org.profile.as_deref(), Some("mgmt"));
+        assert_eq!(org.regions, ["us-east-1"]);
+        let how = org.discover.as_ref().unwrap();
+        assert_eq!(how.role_name, "PortReader");
+        assert_eq!(how.external_id.as_deref(), Some("ext"));
+        assert_eq!(how.exclude, ["111122223333"]);
+
+        // Beside the listed accounts, after them.
+        let mut s = with_organization();
+        s.aws.accounts = vec![AccountSettings {
+            profile: Some("a".into()),
+            ..Default::default()
+        }];
+        let accounts = context(s, Flags::default()).accounts();
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts[0].discover, None);
+        assert!(accounts[1].discover.is_some());
+    }
+
+    #[test]
+    fn a_profile_flag_replaces_the_organization_unless_org_role_asks_for_it() {
+        let one = |org_role: Option<&str>, region: &[&str]| Flags {
+            profile: Some("p".into()),
+            profiles: vec!["p".into()],
+            region: region.iter().map(|r| r.to_string()).collect(),
+            org_role: org_role.map(Into::into),
+            ..Flags::default()
+        };
+        let accounts = context(with_organization(), one(None, &[])).accounts();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].discover, None);
+        assert_eq!(accounts[0].profile.as_deref(), Some("p"));
+
+        // --org-role: --profile calls ListAccounts, --region wins, the rest from the settings.
+        let ctx = context(with_organization(), one(Some("Other"), &["ap-south-1"]));
+        let accounts = ctx.accounts();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].profile.as_deref(), Some("p"));
+        assert_eq!(accounts[0].regions, ["ap-south-1"]);
+        let how = accounts[0].discover.as_ref().unwrap();
+        assert_eq!(how.role_name, "Other");
+        assert_eq!(how.exclude, ["111122223333"]);
+
+        // --org-role alone: the settings' profile, else `aws.profile`.
+        let flags = Flags {
+            org_role: Some("R".into()),
+            ..Flags::default()
+        };
+        let mut s = Settings::default();
+        s.aws.profile = Some("dev".into());
+        let accounts = context(s, flags).accounts();
+        assert_eq!(accounts[0].profile.as_deref(), Some("dev"));
+        assert_eq!(accounts[0].discover.as_ref().unwrap().role_name, "R");
+    }
+
+    #[test]
+    fn the_callers_profile_can_make_the_run_read_only() {
+        let mut s = with_organization();
+        s.aws.read_only_profiles = vec!["mgmt".into()];
+        assert!(context(s.clone(), Flags::default()).read_only());
+        s.aws.read_only_profiles = vec!["other".into()];
+        assert!(!context(s, Flags::default()).read_only());
+    }
+
+    #[test]
+    fn aliases_stay_unique_across_accounts() {
+        let named = |alias: &str, id: Option<&str>| AwsOptions {
+            alias: Some(alias.into()),
+            role: id.map(|id| Role {
+                arn: format!("arn:aws:iam::{id}:role/R"),
+                ..Role::default()
+            }),
+            ..AwsOptions::default()
+        };
+        let mut taken = HashSet::new();
+        let failed = organization::Failed {
+            region: "eu-west-1".into(),
+            error: InventoryError::NoRegion,
+        };
+        let entry = AwsOptions::default();
+        let got: Vec<String> = [
+            Ok(named("prod", Some("111111111111"))),
+            Ok(named("prod", Some("222222222222"))),
+            Ok(named("prod", None)),
+            Err((&entry, failed)),
+        ]
+        .iter()
+        .map(|one| unique_alias(&mut taken, one))
+        .collect();
+        assert_eq!(
+            got,
+            ["prod", "prod (222222222222)", "prod (2)", "organization"]
+        );
+    }
+}
