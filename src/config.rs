@@ -118,6 +118,35 @@ pub struct AwsSettings {
     pub tag_source: Option<crate::inventory::tagging::TagSource>,
     /// Several accounts loaded side by side; empty: the one profile above.
     pub accounts: Vec<AccountSettings>,
+    /// Every account of an AWS Organization, found with `ListAccounts`, one role assumed in
+    /// each; loaded beside `accounts`.
+    pub organization: Option<OrganizationSettings>,
+}
+
+/// `aws.organization`: the credentials that may call Organizations' `ListAccounts` (the
+/// management account's or a delegated administrator's), and the role to assume in every
+/// active account it lists. The caller's own account is read with its own credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrganizationSettings {
+    /// The role's name (with its path, if any) in each member account: `PortReader` becomes
+    /// `arn:aws:iam::<id>:role/PortReader`.
+    #[serde(deserialize_with = "role_name")]
+    pub role_name: String,
+    /// The profile that calls `ListAccounts` and whose keys assume the roles (default: the
+    /// `profile` above, else the default chain).
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub session_name: Option<String>,
+    /// Every discovered account's regions (default: `aws.regions`).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Account ids left out, the caller's own included.
+    #[serde(default, deserialize_with = "account_ids")]
+    pub exclude: Vec<String>,
 }
 
 /// One account of `aws.accounts`: a profile, a role assumed on top of it (or of the default
@@ -187,6 +216,51 @@ fn concurrency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Erro
             "`aws.concurrency` must be a whole number from 1 to {MAX_CONCURRENCY}, found {value}"
         ))),
     }
+}
+
+/// `aws.organization.roleName`: what IAM takes as a role name, optionally behind a path
+/// (`team/PortReader`), so that a typo is refused here rather than by every AssumeRole.
+fn role_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    check_role_name(&name)
+        .map_err(|e| serde::de::Error::custom(format!("`aws.organization.roleName`: {e}")))?;
+    Ok(name)
+}
+
+/// Why `name` is no IAM role name (1 to 64 of `A-Za-z0-9+=,.@_-`, after an optional
+/// `path/`), shared with `--org-role`.
+pub fn check_role_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    let (path_ok, last) = match name.rsplit_once('/') {
+        None => (true, name),
+        Some((path, last)) => (
+            path.split('/')
+                .all(|p| !p.is_empty() && p.chars().all(allowed)),
+            last,
+        ),
+    };
+    if (1..=64).contains(&last.len()) && last.chars().all(allowed) && path_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "a role name is 1 to 64 of A-Z a-z 0-9 + = , . @ _ - (after an optional path/), \
+             found `{name}`"
+        ))
+    }
+}
+
+/// `aws.organization.exclude`: twelve-digit account ids, as `ListAccounts` gives them.
+fn account_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let ids = Vec::<String>::deserialize(d)?;
+    if let Some(bad) = ids
+        .iter()
+        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(serde::de::Error::custom(format!(
+            "`aws.organization.exclude` lists AWS account ids (twelve digits), found `{bad}`"
+        )));
+    }
+    Ok(ids)
 }
 
 /// What the walk over the settings found first, in file order.
@@ -618,6 +692,47 @@ mod tests {
         assert_eq!(ok.aws.concurrency, Some(256));
         let none = load_text("{\"aws\": {\"concurrency\": null}}").unwrap();
         assert_eq!(none.aws.concurrency, None);
+    }
+
+    #[test]
+    fn the_organization_needs_a_role_name_and_account_ids() {
+        let org = |body: &str| load_text(&format!("{{\"aws\": {{\"organization\": {body}}}}}"));
+        let ok = org(
+            r#"{"roleName": "team/PortReader", "profile": "mgmt", "exclude": ["111122223333"],
+                "regions": ["eu-west-1"], "externalId": "x", "sessionName": "inventory"}"#,
+        )
+        .unwrap();
+        let o = ok.aws.organization.unwrap();
+        assert_eq!(o.role_name, "team/PortReader");
+        assert_eq!(o.exclude, ["111122223333"]);
+        for (body, says) in [
+            ("{}", "missing field `roleName`"),
+            (
+                r#"{"roleName": ""}"#,
+                "`aws.organization.roleName`: a role name is",
+            ),
+            (r#"{"roleName": "Port Reader"}"#, "found `Port Reader`"),
+            (r#"{"roleName": "/PortReader"}"#, "found `/PortReader`"),
+            (r#"{"roleName": "arn:aws:iam::1:role/R"}"#, "a role name is"),
+            (
+                r#"{"roleName": "R", "exclude": ["1234"]}"#,
+                "`aws.organization.exclude` lists AWS account ids (twelve digits), found `1234`",
+            ),
+            (
+                r#"{"roleName": "R", "roleArn": "x"}"#,
+                "unknown field `roleArn`",
+            ),
+        ] {
+            let err = org(body).unwrap_err().to_string();
+            assert!(
+                err.contains(says) && err.contains("line 1"),
+                "{body}: {err}"
+            );
+        }
+        assert!(check_role_name(&"r".repeat(64)).is_ok());
+        assert!(check_role_name(&"r".repeat(65)).is_err());
+        assert!(check_role_name("a/b/OrganizationAccountAccessRole").is_ok());
+        assert!(check_role_name("a//b").is_err());
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn two_accounts_through_an_assumed_role_and_one_failing_load_side_by_side() {
         role: None,
         tag_source: Default::default(),
         alias: Some(profile.into()),
+        discover: None,
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let state = runtime.block_on(async {

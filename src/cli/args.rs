@@ -55,6 +55,11 @@ pub struct Global {
     /// below it [default: 64]
     #[arg(long, global = true, value_parser = concurrency, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
+    /// Also load every active account of the AWS Organization that the profile may list
+    /// (`ListAccounts`), assuming this role in each; the profile's own account is read with
+    /// its own credentials [default: `aws.organization.roleName`]
+    #[arg(long, global = true, value_name = "ROLE", value_parser = org_role)]
+    pub org_role: Option<String>,
 }
 
 /// `--in-flight`: past this, more bulk requests at once mostly earn Port's 429s.
@@ -74,6 +79,12 @@ fn region(text: &str) -> Result<String, String> {
     if name.is_empty() {
         return Err("an empty region name (e.g. eu-west-1,us-east-1)".to_owned());
     }
+    Ok(name.to_owned())
+}
+
+fn org_role(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    crate::config::check_role_name(name)?;
     Ok(name.to_owned())
 }
 

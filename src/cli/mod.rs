@@ -118,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo: g.demo,
             read_only: g.read_only,
             concurrency: g.concurrency,
+            org_role: g.org_role,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -6,9 +6,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_ecr::Client;
 use aws_sdk_ecr::config::Region;
 use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -37,6 +37,9 @@ pub struct AwsOptions {
     pub tag_source: TagSource,
     /// How the list and the header name the account when several are loaded.
     pub alias: Option<String>,
+    /// This entry stands for the accounts of an AWS Organization, found when the inventory
+    /// opens: its credentials list them, its regions are theirs.
+    pub discover: Option<super::organization::Discovery>,
 }
 
 /// The cap on calls in flight per account and region; the window adapts below it.
@@ -70,44 +73,7 @@ impl EcrInventory {
     /// Resolves credentials' source, regions and endpoint. Makes no ECR call, so the UI can
     /// draw before anything answers.
     pub async fn connect(opts: &AwsOptions) -> Result<Self, InventoryError> {
-        let profile = opts
-            .profile
-            .clone()
-            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
-            .unwrap_or_else(|| "default".to_owned());
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            // Our own loop retries, paced per region (see limiter.rs).
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(30))
-                    .build(),
-            );
-        if let Some(name) = &opts.profile {
-            loader = loader.profile_name(name);
-        }
-        if let Some(region) = opts.regions.first() {
-            // STS and SSO calls need a region even when the profile names none.
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(url) = &opts.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let mut sdk = loader.load().await;
-        // aws-config tries environment keys before the named profile; the AWS CLI lets
-        // --profile win, so the profile's provider is named explicitly.
-        // AWS_PROFILE loses to environment keys, as in the AWS CLI.
-        let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
-        let named = opts
-            .profile
-            .clone()
-            .or_else(|| (!env_keys && profile != "default").then(|| profile.clone()));
-        if let Some(creds) =
-            credentials::provider(named.as_deref(), opts.role.as_ref(), &sdk).await?
-        {
-            sdk = sdk.to_builder().credentials_provider(creds).build();
-        }
+        let (sdk, profile) = sdk_config(opts).await?;
         let regions = if opts.regions.is_empty() {
             vec![
                 sdk.region()
@@ -165,6 +131,50 @@ impl EcrInventory {
     pub fn region(&self, region: &str) -> Option<&Arc<RegionCtx>> {
         self.regions.iter().find(|r| r.region == region)
     }
+}
+
+/// The SDK settings every client of one account shares: its credentials (the profile, any
+/// role on top), the first region, the endpoint and our timeouts, with the SDK's own retries
+/// off (our loop retries, paced per region; see limiter.rs). Also the profile's name as
+/// errors name it.
+pub(crate) async fn sdk_config(opts: &AwsOptions) -> Result<(SdkConfig, String), InventoryError> {
+    let profile = opts
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // Our own loop retries, paced per region (see limiter.rs).
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(name) = &opts.profile {
+        loader = loader.profile_name(name);
+    }
+    if let Some(region) = opts.regions.first() {
+        // STS and SSO calls need a region even when the profile names none.
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let mut sdk = loader.load().await;
+    // aws-config tries environment keys before the named profile; the AWS CLI lets
+    // --profile win, so the profile's provider is named explicitly.
+    // AWS_PROFILE loses to environment keys, as in the AWS CLI.
+    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+    let named = opts
+        .profile
+        .clone()
+        .or_else(|| (!env_keys && profile != "default").then(|| profile.clone()));
+    if let Some(creds) = credentials::provider(named.as_deref(), opts.role.as_ref(), &sdk).await? {
+        sdk = sdk.to_builder().credentials_provider(creds).build();
+    }
+    Ok((sdk, profile))
 }
 
 /// What the header names as the credentials' source. Without `--profile`, keys in the
@@ -718,7 +728,7 @@ const THROTTLE_CODES: &[&str] = &[
     "SlowDown",
 ];
 
-const BAD_CREDENTIAL_CODES: &[&str] = &[
+pub(super) const BAD_CREDENTIAL_CODES: &[&str] = &[
     "UnrecognizedClientException",
     "InvalidSignatureException",
     "ExpiredTokenException",
@@ -802,7 +812,7 @@ where
 
 /// Credential-chain failures come back as dispatch or construction failures whose text is all
 /// we have to tell them apart.
-fn credential_problem(text: &str, cause: &str, profile: &str) -> Option<InventoryError> {
+pub(super) fn credential_problem(text: &str, cause: &str, profile: &str) -> Option<InventoryError> {
     let lower = text.to_lowercase();
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("refresh")) {
         return Some(InventoryError::SsoExpired {
@@ -821,7 +831,7 @@ fn credential_problem(text: &str, cause: &str, profile: &str) -> Option<Inventor
 /// The innermost error of the source chain that reads as a sentence ("Connection refused (os
 /// error 111)", "no providers in chain provided credentials"), which is what a person can act
 /// on. Some SDK layers print their Debug form; those are skipped.
-fn innermost(err: &(dyn StdError + 'static)) -> String {
+pub(super) fn innermost(err: &(dyn StdError + 'static)) -> String {
     let readable = |text: &str| !text.trim().is_empty() && !text.contains(" { ");
     let mut best = err.to_string();
     let mut next = err.source();

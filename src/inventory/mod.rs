@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod demo;
 pub mod ecr;
 pub mod limiter;
+pub mod organization;
 pub mod tagging;
 
 use futures::future::BoxFuture;

@@ -139,6 +139,24 @@ pub enum InventoryError {
         message: String,
     },
 
+    #[error(
+        "profile `{profile}` cannot list the AWS Organization's accounts: its account is in no \
+         organization ({detail}). Discovery needs the credentials of the organization's \
+         management account or of a delegated administrator: name such a profile in \
+         `aws.organization.profile` (or --profile with --org-role), or list the accounts in \
+         `aws.accounts`"
+    )]
+    NotInOrganization { profile: String, detail: String },
+
+    #[error(
+        "profile `{profile}` may not list the AWS Organization's accounts \
+         (organizations:ListAccounts: {message}). Use the credentials of the management account \
+         or of a delegated administrator, allowed `organizations:ListAccounts`, in \
+         `aws.organization.profile` (or --profile with --org-role), or list the accounts in \
+         `aws.accounts`"
+    )]
+    OrganizationDenied { profile: String, message: String },
+
     #[error("the embedded demo inventory is unreadable: {0}")]
     Demo(String),
 
@@ -165,7 +183,10 @@ impl InventoryError {
                 "session expired"
             }
             InventoryError::BadCredentials { .. } => "credentials rejected",
-            InventoryError::AccessDenied { .. } => "access denied",
+            InventoryError::AccessDenied { .. } | InventoryError::OrganizationDenied { .. } => {
+                "access denied"
+            }
+            InventoryError::NotInOrganization { .. } => "no organization",
             InventoryError::UnknownRegion(_) => "unknown region",
             InventoryError::NoRegion => "no region",
             InventoryError::Unreachable { .. } => "unreachable",

@@ -1,6 +1,7 @@
 //! One run's resolved context (flags, environment, settings) and what it opens: the inventory,
 //! the Port catalog (both behind the read-only guard) and the mapping.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use crate::inventory::accounts::{Account, Accounts};
 use crate::inventory::credentials::Role;
 use crate::inventory::demo::DemoInventory;
 use crate::inventory::ecr::{AwsOptions, DEFAULT_CONCURRENCY, EcrInventory};
+use crate::inventory::organization::{self, Discovery};
 use crate::inventory::{Inventory, InventoryError};
 use crate::mapping::file::{self, MappingFile};
 use crate::model::tags;
@@ -30,6 +32,8 @@ pub struct Flags {
     pub demo: bool,
     pub read_only: bool,
     pub concurrency: Option<usize>,
+    /// `--org-role`: discover the organization's accounts and assume this role in each.
+    pub org_role: Option<String>,
 }
 
 /// Everything resolved from flags, environment and the settings file.
@@ -56,15 +60,20 @@ impl Context {
                 .accounts
                 .iter()
                 .any(|a| a.profile.as_ref().is_some_and(read_only))
+            || self
+                .organization()
+                .and_then(|o| o.profile)
+                .as_ref()
+                .is_some_and(read_only)
     }
 
     /// One set of options per account: each `--profile` when several are given, else the
-    /// settings' `accounts`, else the one profile.
+    /// settings' `accounts`, else the one profile; and the organization's accounts (one entry
+    /// that stands for them all until the inventory opens) when asked for.
     pub fn accounts(&self) -> Vec<AwsOptions> {
         let base = self.aws_options();
-        if self.global.profiles.len() > 1 {
-            return self
-                .global
+        let mut accounts = if self.global.profiles.len() > 1 {
+            self.global
                 .profiles
                 .iter()
                 .map(|p| AwsOptions {
@@ -72,11 +81,9 @@ impl Context {
                     alias: Some(p.clone()),
                     ..base.clone()
                 })
-                .collect();
-        }
-        if self.global.profiles.is_empty() && !self.settings.aws.accounts.is_empty() {
-            return self
-                .settings
+                .collect()
+        } else if self.global.profiles.is_empty() {
+            self.settings
                 .aws
                 .accounts
                 .iter()
@@ -88,16 +95,60 @@ impl Context {
                         external_id: a.external_id.clone(),
                         session_name: a.session_name.clone(),
                     }),
-                    regions: if a.regions.is_empty() || !self.global.region.is_empty() {
-                        base.regions.clone()
-                    } else {
-                        a.regions.clone()
-                    },
+                    regions: self.regions_or(&a.regions),
                     ..base.clone()
                 })
-                .collect();
+                .collect()
+        } else {
+            Vec::new()
+        };
+        accounts.extend(self.organization());
+        if accounts.is_empty() {
+            accounts.push(base);
         }
-        vec![base]
+        accounts
+    }
+
+    /// The entry that discovers the organization's accounts: with `--org-role`, or with
+    /// `aws.organization` when no `--profile` names the accounts instead. Its credentials call
+    /// `ListAccounts`: `--profile`'s (the first), else `aws.organization.profile`, else
+    /// `aws.profile`, else the default chain.
+    fn organization(&self) -> Option<AwsOptions> {
+        let settings = self.settings.aws.organization.as_ref();
+        let from_settings = settings.filter(|_| self.global.profiles.is_empty());
+        let role_name = self
+            .global
+            .org_role
+            .clone()
+            .or_else(|| from_settings.map(|o| o.role_name.clone()))?;
+        let base = self.aws_options();
+        let profile = self
+            .global
+            .profile
+            .clone()
+            .or_else(|| settings.and_then(|o| o.profile.clone()))
+            .or(base.profile.clone());
+        let regions = self.regions_or(settings.map_or(&[][..], |o| &o.regions));
+        Some(AwsOptions {
+            profile,
+            regions,
+            discover: Some(Discovery {
+                role_name,
+                external_id: settings.and_then(|o| o.external_id.clone()),
+                session_name: settings.and_then(|o| o.session_name.clone()),
+                exclude: settings.map(|o| o.exclude.clone()).unwrap_or_default(),
+            }),
+            ..base
+        })
+    }
+
+    /// An account's own regions, unless `--region` overrides them or it names none.
+    fn regions_or(&self, own: &[String]) -> Vec<String> {
+        if own.is_empty() || !self.global.region.is_empty() {
+            self.aws_options().regions
+        } else {
+            own.to_vec()
+        }
     }
 
     pub fn aws_options(&self) -> AwsOptions {
@@ -122,6 +173,7 @@ impl Context {
             role: None,
             tag_source: aws.tag_source.unwrap_or_default(),
             alias: None,
+            discover: None,
         }
     }
 
@@ -154,9 +206,8 @@ impl InventoryRequest {
                 Some(total) => Box::new(DemoInventory::scaled(&self.aws.regions, total)?),
                 None => Box::new(DemoInventory::new(&self.aws.regions)?),
             }
-        } else if self.accounts.len() > 1 {
-            let opened = futures::future::join_all(self.accounts.iter().map(open_account)).await;
-            Box::new(Accounts::new(opened))
+        } else if self.accounts.len() > 1 || self.accounts.iter().any(|a| a.discover.is_some()) {
+            Box::new(Accounts::new(open_accounts(&self.accounts).await))
         } else {
             Box::new(EcrInventory::connect(&self.aws).await?)
         };
@@ -164,9 +215,76 @@ impl InventoryRequest {
     }
 }
 
+/// Every account, the organization's discovered first: each discovery's accounts take its
+/// entry's place. An account listed with a role in it is not discovered again, and a
+/// discovery that fails is shown as an account of its own (`organization`), so the listed
+/// accounts still load.
+async fn open_accounts(entries: &[AwsOptions]) -> Vec<Account> {
+    let listed: HashSet<String> = entries
+        .iter()
+        .filter(|e| e.discover.is_none())
+        .filter_map(|e| role_account(e).map(str::to_owned))
+        .collect();
+    let listed = &listed;
+    let expanded = futures::future::join_all(entries.iter().map(|entry| async move {
+        match &entry.discover {
+            None => vec![Ok(entry.clone())],
+            Some(how) => match organization::discover(entry, how, listed).await {
+                Ok(found) => found.into_iter().map(Ok).collect(),
+                Err(failed) => vec![Err((entry, failed))],
+            },
+        }
+    }))
+    .await;
+    let mut aliases = HashSet::new();
+    let opened = expanded.into_iter().flatten().map(|one| {
+        let alias = unique_alias(&mut aliases, &one);
+        async move {
+            match one {
+                Ok(opts) => open_account(&opts, alias).await,
+                Err((entry, failed)) => Account::Failed {
+                    alias,
+                    label: format!("organization via {}", account_label(entry)),
+                    regions: vec![failed.region],
+                    error: failed.error,
+                },
+            }
+        }
+    });
+    futures::future::join_all(opened).await
+}
+
+/// The account's alias, made unique: names in an organization need not be, and the header and
+/// the load's events tell accounts apart by it.
+fn unique_alias(
+    taken: &mut HashSet<String>,
+    one: &Result<AwsOptions, (&AwsOptions, organization::Failed)>,
+) -> String {
+    let (alias, id) = match one {
+        Ok(opts) => (account_alias(opts), role_account(opts)),
+        Err(_) => ("organization".to_owned(), None),
+    };
+    let mut unique = alias.clone();
+    let mut n = 1;
+    while taken.contains(&unique) {
+        n += 1;
+        unique = match id {
+            Some(id) if n == 2 => format!("{alias} ({id})"),
+            _ => format!("{alias} ({n})"),
+        };
+    }
+    taken.insert(unique.clone());
+    unique
+}
+
+/// The id of the account whose role `opts` assumes.
+fn role_account(opts: &AwsOptions) -> Option<&str> {
+    let id = opts.role.as_ref()?.arn.split(':').nth(4)?;
+    (!id.is_empty()).then_some(id)
+}
+
 /// One account's inventory; a configuration error fails that account alone.
-async fn open_account(opts: &AwsOptions) -> Account {
-    let alias = account_alias(opts);
+async fn open_account(opts: &AwsOptions, alias: String) -> Account {
     match EcrInventory::connect(opts).await {
         Ok(inv) => Account::Open {
             alias,
@@ -184,14 +302,9 @@ async fn open_account(opts: &AwsOptions) -> Account {
 /// The account's name in the list: the settings' alias, else the id of the role's account,
 /// else the profile.
 fn account_alias(opts: &AwsOptions) -> String {
-    let role_account = || {
-        let arn = opts.role.as_ref()?;
-        let id = arn.arn.split(':').nth(4)?;
-        (!id.is_empty()).then(|| id.to_owned())
-    };
     opts.alias
         .clone()
-        .or_else(role_account)
+        .or_else(|| role_account(opts).map(str::to_owned))
         .or_else(|| opts.profile.clone())
         .unwrap_or_else(|| "default".to_owned())
 }
@@ -365,4 +478,141 @@ pub fn blueprint_of(mapping: &crate::mapping::file::Mapping) -> String {
         .static_blueprint()
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| blueprint::DEFAULT_BLUEPRINT.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AccountSettings, OrganizationSettings};
+
+    fn context(settings: Settings, global: Flags) -> Context {
+        Context {
+            paths: Paths {
+                config_file: PathBuf::from("config.json"),
+                state_dir: PathBuf::from("state"),
+            },
+            settings,
+            global,
+        }
+    }
+
+    fn with_organization() -> Settings {
+        let mut s = Settings::default();
+        s.aws.profile = Some("dev".into());
+        s.aws.regions = vec!["eu-west-1".into()];
+        s.aws.organization = Some(OrganizationSettings {
+            role_name: "PortReader".into(),
+            profile: Some("mgmt".into()),
+            external_id: Some("ext".into()),
+            session_name: None,
+            regions: vec!["us-east-1".into()],
+            exclude: vec!["111122223333".into()],
+        });
+        s
+    }
+
+    #[test]
+    fn the_organization_is_one_entry_with_its_callers_credentials() {
+        let ctx = context(with_organization(), Flags::default());
+        let accounts = ctx.accounts();
+        assert_eq!(
+            accounts.len(),
+            1,
+            "the default profile is not loaded beside it"
+        );
+        let org = &accounts[0];
+        assert_eq!(org.profile.as_deref(), Some("mgmt"));
+        assert_eq!(org.regions, ["us-east-1"]);
+        let how = org.discover.as_ref().unwrap();
+        assert_eq!(how.role_name, "PortReader");
+        assert_eq!(how.external_id.as_deref(), Some("ext"));
+        assert_eq!(how.exclude, ["111122223333"]);
+
+        // Beside the listed accounts, after them.
+        let mut s = with_organization();
+        s.aws.accounts = vec![AccountSettings {
+            profile: Some("a".into()),
+            ..Default::default()
+        }];
+        let accounts = context(s, Flags::default()).accounts();
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts[0].discover, None);
+        assert!(accounts[1].discover.is_some());
+    }
+
+    #[test]
+    fn a_profile_flag_replaces_the_organization_unless_org_role_asks_for_it() {
+        let one = |org_role: Option<&str>, region: &[&str]| Flags {
+            profile: Some("p".into()),
+            profiles: vec!["p".into()],
+            region: region.iter().map(|r| r.to_string()).collect(),
+            org_role: org_role.map(Into::into),
+            ..Flags::default()
+        };
+        let accounts = context(with_organization(), one(None, &[])).accounts();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].discover, None);
+        assert_eq!(accounts[0].profile.as_deref(), Some("p"));
+
+        // --org-role: --profile calls ListAccounts, --region wins, the rest from the settings.
+        let ctx = context(with_organization(), one(Some("Other"), &["ap-south-1"]));
+        let accounts = ctx.accounts();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0].profile.as_deref(), Some("p"));
+        assert_eq!(accounts[0].regions, ["ap-south-1"]);
+        let how = accounts[0].discover.as_ref().unwrap();
+        assert_eq!(how.role_name, "Other");
+        assert_eq!(how.exclude, ["111122223333"]);
+
+        // --org-role alone: the settings' profile, else `aws.profile`.
+        let flags = Flags {
+            org_role: Some("R".into()),
+            ..Flags::default()
+        };
+        let mut s = Settings::default();
+        s.aws.profile = Some("dev".into());
+        let accounts = context(s, flags).accounts();
+        assert_eq!(accounts[0].profile.as_deref(), Some("dev"));
+        assert_eq!(accounts[0].discover.as_ref().unwrap().role_name, "R");
+    }
+
+    #[test]
+    fn the_callers_profile_can_make_the_run_read_only() {
+        let mut s = with_organization();
+        s.aws.read_only_profiles = vec!["mgmt".into()];
+        assert!(context(s.clone(), Flags::default()).read_only());
+        s.aws.read_only_profiles = vec!["other".into()];
+        assert!(!context(s, Flags::default()).read_only());
+    }
+
+    #[test]
+    fn aliases_stay_unique_across_accounts() {
+        let named = |alias: &str, id: Option<&str>| AwsOptions {
+            alias: Some(alias.into()),
+            role: id.map(|id| Role {
+                arn: format!("arn:aws:iam::{id}:role/R"),
+                ..Role::default()
+            }),
+            ..AwsOptions::default()
+        };
+        let mut taken = HashSet::new();
+        let failed = organization::Failed {
+            region: "eu-west-1".into(),
+            error: InventoryError::NoRegion,
+        };
+        let entry = AwsOptions::default();
+        let got: Vec<String> = [
+            Ok(named("prod", Some("111111111111"))),
+            Ok(named("prod", Some("222222222222"))),
+            Ok(named("prod", None)),
+            Err((&entry, failed)),
+        ]
+        .iter()
+        .map(|one| unique_alias(&mut taken, one))
+        .collect();
+        assert_eq!(
+            got,
+            ["prod", "prod (222222222222)", "prod (2)", "organization"]
+        );
+    }
 }
