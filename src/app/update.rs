@@ -39,10 +39,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Inventory(events) => {
+            // A cursor on the first row stays on the first row while the list fills in (the
+            // top of the list, not the first repository that happened to arrive).
+            let at_top = state.cursor == 0 && state.keep_cursor.is_none();
             for event in events {
                 on_inventory(state, event);
             }
             state.refresh_view();
+            if at_top {
+                state.cursor = 0;
+                state.follow_cursor();
+            }
             super::workbench::inputs_changed(state);
             if state.screen == Screen::Workbench {
                 return super::workbench::sweep(state);

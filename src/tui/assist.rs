@@ -16,7 +16,7 @@ pub(super) fn perform(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             let Some(area) = rt.editor.as_mut() else {
                 return;
             };
-            rt.replaced = Some(replace(area, &text));
+            set_text(area, &mut rt.replaced, &text);
             area.move_cursor(CursorMove::Jump(at(cursor.0), at(cursor.1)));
             let _ = rt.msgs.send(super::edited(area));
         }
@@ -68,12 +68,15 @@ pub(super) struct Replaced {
     text: String,
     steps: usize,
     undone: bool,
+    /// The text before the first of a run of replacements.
+    start: String,
 }
 
 /// Puts `text` in the area by changing only what differs (a completion only inserts), and
 /// records how many undo steps that took.
 fn replace(area: &mut TextArea<'static>, text: &str) -> Replaced {
-    let old: Vec<char> = area.lines().join("\n").chars().collect();
+    let start = area.lines().join("\n");
+    let old: Vec<char> = start.chars().collect();
     let new: Vec<char> = text.chars().collect();
     let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
     let room = old.len().min(new.len()) - prefix;
@@ -102,7 +105,29 @@ fn replace(area: &mut TextArea<'static>, text: &str) -> Replaced {
         text: area.lines().join("\n"),
         steps,
         undone: false,
+        start,
     }
+}
+
+/// Tab after Tab, or Ctrl-p after Ctrl-n, is one change to undo: the candidates passed over
+/// are not steps of their own. Browsing that ends where it began leaves no step at all.
+fn set_text(area: &mut TextArea<'static>, last: &mut Option<Replaced>, text: &str) {
+    let before = area.lines().join("\n");
+    let mut next = replace(area, text);
+    if let Some(prev) = last.take()
+        && !prev.undone
+        && prev.text == before
+    {
+        next.steps += prev.steps;
+        next.start = prev.start;
+    }
+    if next.text == next.start {
+        for _ in 0..next.steps {
+            area.undo();
+        }
+        return;
+    }
+    *last = Some(next);
 }
 
 /// Ctrl-z (`back`) or Ctrl-y: a replacement's steps are taken together.
@@ -195,5 +220,34 @@ mod tests {
         // Then single steps again: the first completion's insert.
         step_back_or_forward(&mut area, &mut replaced, true);
         assert_eq!(text(&area), "x | .Repository");
+    }
+
+    #[test]
+    fn cycling_candidates_is_one_step_and_browsing_back_is_none() {
+        let mut area = TextArea::new(vec![".Repo".into()]);
+        area.move_cursor(CursorMove::End);
+        let mut last = None;
+        for candidate in [".RepositoryName", ".RepositoryUri", ".RepositoryPolicyText"] {
+            set_text(&mut area, &mut last, candidate);
+        }
+        step_back_or_forward(&mut area, &mut last, true);
+        assert_eq!(text(&area), ".Repo", "one Ctrl-z, back to what was typed");
+        step_back_or_forward(&mut area, &mut last, false);
+        assert_eq!(
+            text(&area),
+            ".RepositoryPolicyText",
+            "one Ctrl-y, the candidate taken"
+        );
+        // History: away and back to the typed text; Ctrl-z then undoes the typing itself.
+        let mut area = TextArea::new(vec![".Arn".into()]);
+        area.move_cursor(CursorMove::End);
+        area.insert_char('Z');
+        let mut last = None;
+        for recalled in [".Arnab", ".Arn", ".Arnab", ".ArnZ"] {
+            set_text(&mut area, &mut last, recalled);
+        }
+        assert_eq!(text(&area), ".ArnZ");
+        step_back_or_forward(&mut area, &mut last, true);
+        assert_eq!(text(&area), ".Arn");
     }
 }

@@ -20,11 +20,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, cursor: usize, offse
     ]);
     let list_block = Block::bordered().title(title).border_style(theme::dim());
     let selected = crate::app::log::selected(state);
-    let detail = selected.map(|e| detail_lines(e, cursor, state.activity.len()));
-    // The entry below the rows takes what it needs, up to half the screen.
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let detail = selected.map(|e| detail_lines(e, cursor, state.activity.len(), width));
+    // The entry below the rows takes what it needs, leaving the rows three lines.
     let detail_height = detail.as_ref().map_or(0, |(lines, _)| {
-        let width = area.width.saturating_sub(2);
-        (super::wrapped_rows(lines, width) + 2).min(area.height / 2)
+        let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        rows.saturating_add(2).min(area.height.saturating_sub(5))
     });
     let [rows_area, detail_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(area);
@@ -64,12 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, cursor: usize, offse
             let block = Block::bordered()
                 .title(Span::styled(title, theme::title()))
                 .border_style(theme::dim());
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                detail_area,
-            );
+            frame.render_widget(Paragraph::new(lines).block(block), detail_area);
         }
         return Rows {
             area: super::area_of(inner),
@@ -102,24 +98,44 @@ fn row(entry: &Activity) -> Line<'static> {
     ])
 }
 
-/// The whole entry: when, what, why it failed, and the command; and the pane's title.
-fn detail_lines(entry: &Activity, cursor: usize, count: usize) -> (Vec<Line<'static>>, String) {
+/// The whole entry: when, what, why it failed, and the command, cut into lines of `width`
+/// characters (so its height is known before drawing); and the pane's title.
+fn detail_lines(
+    entry: &Activity,
+    cursor: usize,
+    count: usize,
+    width: usize,
+) -> (Vec<Line<'static>>, String) {
     let (mark, style) = mark(entry);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{mark} "), style),
-        Span::styled(
-            format!("{}  ", time::format_rfc3339(entry.at)),
-            theme::dim(),
+    let mut parts = vec![
+        (
+            format!(
+                "{mark} {}  {}",
+                time::format_rfc3339(entry.at),
+                entry.target
+            ),
+            style,
         ),
-        Span::raw(entry.target.clone()),
-    ])];
-    lines.push(Line::styled(entry.action.clone(), style));
+        (entry.action.clone(), style),
+    ];
     if let Err(e) = &entry.outcome {
-        lines.push(Line::styled(e.clone(), theme::error()));
+        parts.push((e.clone(), theme::error()));
     }
     if let Some(cmd) = &entry.command {
-        lines.push(Line::styled(format!("$ {cmd}"), theme::dim()));
+        parts.push((format!("$ {cmd}"), theme::dim()));
     }
+    let lines = parts
+        .into_iter()
+        .flat_map(|(text, style)| {
+            let chars: Vec<char> = text.chars().collect();
+            let pieces: Vec<String> = if chars.is_empty() {
+                vec![String::new()]
+            } else {
+                chars.chunks(width).map(|c| c.iter().collect()).collect()
+            };
+            pieces.into_iter().map(move |p| Line::styled(p, style))
+        })
+        .collect();
     (
         lines,
         format!(" entry {} of {count} · y copies it ", cursor + 1),

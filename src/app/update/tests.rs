@@ -128,6 +128,17 @@ fn cursor_follows_its_row_when_rows_arrive() {
         }]),
     );
     assert_eq!(s.current().unwrap().name, "data/etl");
+    // On the first row, the cursor stays at the top as rows arrive before it.
+    keys(&mut s, &[Key::Char('g')]);
+    update(
+        &mut s,
+        Msg::Inventory(vec![Event::Page {
+            load: 1,
+            region: "us-east-1".into(),
+            repos: vec![sample("aa", "us-east-1", &[])],
+        }]),
+    );
+    assert_eq!((s.cursor, s.current().unwrap().name.as_str()), (0, "aa"));
 }
 
 #[test]
