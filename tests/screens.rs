@@ -1478,6 +1478,25 @@ fn press(state: &mut State, key: Key) -> Vec<ecr_port::app::Effect> {
     effects
 }
 
+/// However few rows the list of candidates has room for, the chosen one is among them.
+#[tokio::test]
+async fn the_chosen_completion_stays_in_sight_at_80x24() {
+    let mut state = workbench_on("properties.encryptionConfiguration").await;
+    keys(&mut state, &[Key::Enter]);
+    edit_to(&mut state, ".");
+    for n in 1..=7 {
+        press(&mut state, Key::Tab);
+        let screen = draw_at(&mut state, 80, 24);
+        let wb = state.workbench.as_ref().unwrap();
+        let c = wb.assist.completion.as_ref().expect("completing");
+        let chosen = &c.candidates[c.chosen].text;
+        assert!(
+            screen.contains(&format!("│ {chosen} ")),
+            "Tab {n}: {chosen} is not shown:\n{screen}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_editor_completes_paths_of_the_input_and_tab_cycles() {
     let mut state = workbench_on("properties.encryptionConfiguration").await;

@@ -25,8 +25,22 @@ pub fn render(frame: &mut Frame, area: Rect, editor: Rect, wb: &Workbench) {
     else {
         return;
     };
-    let first = c.chosen.saturating_sub(ROWS - 1);
-    let shown = &c.candidates[first..(first + ROWS).min(c.candidates.len())];
+    // Where the list goes decides how many rows it has, and so which rows keep the chosen
+    // one in sight.
+    let wanted = u16::try_from(c.candidates.len().min(ROWS) + 2).unwrap_or(u16::MAX);
+    let below = area.bottom().saturating_sub(editor.bottom());
+    let above = editor.y.saturating_sub(area.y);
+    let (y, height) = if below >= wanted.min(5) {
+        (editor.bottom(), wanted.min(below))
+    } else {
+        (editor.y - wanted.min(above), wanted.min(above))
+    };
+    if height < 3 {
+        return;
+    }
+    let rows = usize::from(height - 2);
+    let first = c.chosen.saturating_sub(rows - 1);
+    let shown = &c.candidates[first..(first + rows).min(c.candidates.len())];
     let lines: Vec<Line> = shown
         .iter()
         .enumerate()
@@ -44,27 +58,12 @@ pub fn render(frame: &mut Frame, area: Rect, editor: Rect, wb: &Workbench) {
         .collect();
     let longest = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
     let width = u16::try_from(longest).unwrap_or(u16::MAX).min(editor.width);
-    let height = u16::try_from(shown.len() + 2).unwrap_or(u16::MAX);
-    let below = area.bottom().saturating_sub(editor.bottom());
-    let rect = if below >= height.min(5) {
-        Rect {
-            x: editor.x,
-            y: editor.bottom(),
-            width,
-            height: height.min(below),
-        }
-    } else {
-        let room = editor.y.saturating_sub(area.y);
-        Rect {
-            x: editor.x,
-            y: editor.y - height.min(room),
-            width,
-            height: height.min(room),
-        }
+    let rect = Rect {
+        x: editor.x,
+        y,
+        width,
+        height,
     };
-    if rect.height < 3 {
-        return;
-    }
     let title = format!(" {} of {} · Tab next ", c.chosen + 1, c.candidates.len());
     frame.render_widget(Clear, rect);
     frame.render_widget(

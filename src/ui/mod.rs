@@ -266,11 +266,12 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             StatusLevel::Error => theme::error(),
             StatusLevel::Info => theme::dim(),
         };
+        // A long status is cut in the middle: its start says what, its end often what to do.
+        let text = printable(&status.text);
+        let room = usize::from(area.width.saturating_sub(1));
+        let text = crate::model::text::cut_middle(&text, room);
         frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(
-                format!(" {}", printable(&status.text)),
-                style,
-            ))),
+            Paragraph::new(Line::from(Span::styled(format!(" {text}"), style))),
             area,
         );
     }
