@@ -16,6 +16,8 @@ pub(super) struct Ranks {
     pub by_tie: Vec<u32>,
     /// Each row's name among the distinct names, in order: the NAME column's key.
     pub names: Vec<u32>,
+    /// Columns' keys ranked with the rows, for sorts that need not read them again.
+    pub keys: Vec<(super::state::Column, Vec<u32>)>,
 }
 
 impl Ranks {
@@ -42,6 +44,7 @@ impl Ranks {
             ties,
             by_tie,
             names: name_ranks,
+            keys: Vec::new(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! pass over the rows without an allocation per row, never a sort (50,000 rows stay well
 //! under a frame).
 
-use super::ranks::{Ranks, Services, dense};
+use super::ranks::{Ranks, Services, dense, dense_str};
 use super::state::{Column, State};
 use crate::model::{Fetched, Repository, tags};
 
@@ -19,9 +19,20 @@ pub(super) fn sorted(state: &State) -> Vec<usize> {
         computed = ranks(state);
         &computed
     };
+    let column = state.sort.column;
+    let keys = match ranks.keys.iter().find(|(c, _)| *c == column) {
+        Some((_, keys)) => std::borrow::Cow::Borrowed(keys),
+        None => std::borrow::Cow::Owned(keys(state, column)),
+    };
+    ranks.order(&keys, state.sort.descending)
+}
+
+/// Each row's sort key for `column`, as a rank.
+fn keys(state: &State, column: Column) -> Vec<u32> {
+    let repos = &state.repos;
     let prefix = state.prefix.as_str();
-    let keys: Vec<u32> = match state.sort.column {
-        Column::Name => ranks.names.clone(),
+    match column {
+        Column::Name => dense_str(repos.iter().map(|r| r.name.as_str())),
         Column::Region => dense(repos.iter().map(|r| r.region.as_str())),
         Column::Services => dense(
             repos
@@ -41,16 +52,30 @@ pub(super) fn sorted(state: &State) -> Vec<usize> {
             let state = state.drift.of(&r.arn).map(|c| c.state);
             (state.is_none(), state)
         })),
-    };
-    ranks.order(&keys, state.sort.descending)
+    }
 }
 
-/// The tie order of the rows as they are now.
+/// Columns whose keys are read from scattered strings: ranked once when the rows change, so
+/// that a sort key costs no pass over them. (DRIFT changes without the rows; the others
+/// are read in place.)
+const KEPT: [Column; 5] = [
+    Column::Region,
+    Column::Services,
+    Column::OtherTags,
+    Column::Mutability,
+    Column::Account,
+];
+
+/// The tie order of the rows as they are now, and the kept columns' keys.
 pub(super) fn ranks(state: &State) -> Ranks {
     let names: Vec<&str> = state.repos.iter().map(|r| r.name.as_str()).collect();
     let regions: Vec<&str> = state.repos.iter().map(|r| r.region.as_str()).collect();
     let accounts: Vec<&str> = state.repos.iter().map(|r| state.account_of(r)).collect();
-    Ranks::of(&names, &regions, &accounts)
+    let mut ranks = Ranks::of(&names, &regions, &accounts);
+    ranks.keys = std::iter::once((Column::Name, ranks.names.clone()))
+        .chain(KEPT.iter().map(|&c| (c, keys(state, c))))
+        .collect();
+    ranks
 }
 
 /// `/text` keeps rows containing `text` (any case) in the name, region, account (alias or
