@@ -221,7 +221,17 @@ fn service_key(
             d.error = Some("type a service first (Tab takes the highlighted suggestion)".into());
         }
         Some(Action::PreviewTags) => {
-            let (service, note) = tag_rules::service_named(&state.prefix, &d.input);
+            // `service=value` writes another value than the default.
+            let (typed, value) = match d.input.split_once('=') {
+                Some((typed, value)) => (typed.to_owned(), Some(value.trim().to_owned())),
+                None => (d.input.clone(), None),
+            };
+            if d.remove && value.is_some() {
+                d.error = Some("a removal takes the service only (no =value)".into());
+                return (Some(Dialog::Service(d)), vec![]);
+            }
+            let value = value.unwrap_or_else(|| state.tag_value.clone());
+            let (service, note) = tag_rules::service_named(&state.prefix, &typed);
             let repos: Vec<_> = d.targets.iter().filter_map(|a| state.repo(a)).collect();
             let plan = if d.remove {
                 let key = format!("{}{service}", state.prefix);
@@ -236,7 +246,7 @@ fn service_key(
                     }
                 }
             } else {
-                match tag_rules::service_tag(&state.prefix, &service, &state.tag_value) {
+                match tag_rules::service_tag(&state.prefix, &service, &value) {
                     Ok(tag) => tag_rules::plan_add(&repos, &tag, &state.prefix),
                     Err(e) => {
                         d.error = Some(e.to_string());

@@ -71,7 +71,7 @@ fn service(frame: &mut Frame, area: Rect, state: &State, d: &ServiceDialog) {
                 if d.remove {
                     String::new()
                 } else {
-                    format!("   value {}", state.tag_value)
+                    format!("   value {} (service=value for another)", state.tag_value)
                 },
                 theme::dim(),
             ),

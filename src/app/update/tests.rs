@@ -663,3 +663,33 @@ fn a_bulk_write_settles_in_batches_keeps_each_change_and_holds_undo_until_done()
         s.status
     );
 }
+
+#[test]
+fn the_tag_dialog_takes_service_equals_value() {
+    let mut s = loaded(three());
+    keys(&mut s, &[Key::Char('t')]);
+    for c in "orders=v2".chars() {
+        keys(&mut s, &[Key::Char(c)]);
+    }
+    keys(&mut s, &[Key::Enter]);
+    let Some(crate::app::tagging::Dialog::Preview(p)) = &s.dialog else {
+        panic!("no preview: {:?}", s.dialog)
+    };
+    assert!(
+        p.plan
+            .iter()
+            .all(|i| i.change.describe().starts_with("+ port-orders=v2")),
+        "{:?}",
+        p.plan
+    );
+    // A removal has no value to take.
+    keys(&mut s, &[Key::Esc, Key::Char('T')]);
+    for c in "orders=v2".chars() {
+        keys(&mut s, &[Key::Char(c)]);
+    }
+    keys(&mut s, &[Key::Enter]);
+    assert!(matches!(
+        s.dialog,
+        Some(crate::app::tagging::Dialog::Service(_))
+    ));
+}
