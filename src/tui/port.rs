@@ -29,8 +29,8 @@ pub(super) fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
         return;
     };
     let tx = rt.msgs.clone();
-    let catalog = match open_push_catalog(rt, ctx) {
-        Ok(c) => c,
+    let (catalog, mappings) = match catalog_and_mappings(rt, ctx, mappings) {
+        Ok(both) => both,
         Err(e) => {
             let _ = tx.send(Msg::PushPrepared {
                 generation,
@@ -38,19 +38,6 @@ pub(super) fn prepare_push(effect: Effect, rt: &mut Runtime, ctx: &Context) {
             });
             return;
         }
-    };
-    let mappings = match mappings {
-        Some(m) => m,
-        None => match load_mapping(ctx, None).and_then(|file| file.mappings()) {
-            Ok(all) => all,
-            Err(e) => {
-                let _ = tx.send(Msg::PushPrepared {
-                    generation,
-                    result: Err(format!("{e:#}")),
-                });
-                return;
-            }
-        },
     };
     if let Some(old) = rt.prepare_task.take() {
         old.abort();
@@ -111,22 +98,12 @@ pub(super) fn check_drift(effect: Effect, rt: &mut Runtime, ctx: &Context) {
         generation,
         result: Err(e),
     };
-    let catalog = match open_push_catalog(rt, ctx) {
-        Ok(c) => c,
+    let (catalog, mappings) = match catalog_and_mappings(rt, ctx, mappings) {
+        Ok(both) => both,
         Err(e) => {
             let _ = tx.send(fail(e));
             return;
         }
-    };
-    let mappings = match mappings {
-        Some(m) => m,
-        None => match load_mapping(ctx, None).and_then(|file| file.mappings()) {
-            Ok(all) => all,
-            Err(e) => {
-                let _ = tx.send(fail(format!("{e:#}")));
-                return;
-            }
-        },
     };
     if let Some(old) = rt.drift_task.take() {
         old.abort();
@@ -252,6 +229,25 @@ pub(super) fn perform_port(effect: Effect, rt: &mut Runtime, ctx: &Context) {
         }
         _ => {}
     }
+}
+
+type Mappings = Vec<(crate::mapping::file::Origin, crate::mapping::file::Mapping)>;
+
+/// What a push plan and a drift check both start from: the catalog, and the workbench's
+/// mappings or else the mapping file's.
+fn catalog_and_mappings(
+    rt: &mut Runtime,
+    ctx: &Context,
+    mappings: Option<Mappings>,
+) -> Result<(Arc<dyn Catalog>, Mappings), String> {
+    let catalog = open_push_catalog(rt, ctx)?;
+    let mappings = match mappings {
+        Some(m) => m,
+        None => load_mapping(ctx, None)
+            .and_then(|file| file.mappings())
+            .map_err(|e| format!("{e:#}"))?,
+    };
+    Ok((catalog, mappings))
 }
 
 fn open_push_catalog(rt: &mut Runtime, ctx: &Context) -> Result<Arc<dyn Catalog>, String> {
